@@ -1,0 +1,70 @@
+"""The ``reviewer`` command line.
+
+Exit codes: 0 success; 1 refused or invalid input (a clear message on stderr, never a
+traceback); 2 usage error. ``--lang zh|en`` picks the language (zh by default).
+Each command group lives in its own module with a ``register(subparsers)`` function.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from reviewer import __version__
+from reviewer.cli import rubric_cmd
+from reviewer.cli.errors import CommandError
+from reviewer.i18n import _, set_language
+
+COMMAND_GROUPS = (rubric_cmd,)
+
+
+def _early_language(argv: Sequence[str]) -> None:
+    # Help texts are translated when the parser is built, so --lang must be known first.
+    for i, arg in enumerate(argv):
+        value = None
+        if arg == "--lang" and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif arg.startswith("--lang="):
+            value = arg.split("=", 1)[1]
+        if value:
+            try:
+                set_language(value)
+            except ValueError:
+                pass  # argparse reports the bad choice with the usage text
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reviewer",
+        description=_("Reviewer Workstation: rubrics, packs, review sheets and aggregation."),
+    )
+    parser.add_argument("--version", action="version", version=f"reviewer {__version__}")
+    parser.add_argument(
+        "--lang",
+        choices=["zh", "en"],
+        help=_("language of messages and output (default: zh)"),
+    )
+    sub = parser.add_subparsers(dest="command", metavar=_("COMMAND"), required=True)
+    for group in COMMAND_GROUPS:
+        group.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args_list = list(sys.argv[1:] if argv is None else argv)
+    _early_language(args_list)
+    parser = build_parser()
+    args = parser.parse_args(args_list)
+    try:
+        return int(args.func(args) or 0)
+    except CommandError as exc:
+        print(str(exc), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(_("interrupted"), file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
