@@ -19,8 +19,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 %.mo: %.po $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy=false -d resources/locale -D reviewer -i $< -o $@ 2>/dev/null || \
-	$(BIN)/pybabel compile -d resources/locale -D reviewer -i $< -o $@
+	$(BIN)/pybabel compile --statistics -D reviewer -i $< -o $@
 
 catalog: $(MO)
 
@@ -28,7 +27,7 @@ catalog: $(MO)
 extract: $(STAMP)
 	$(BIN)/pybabel extract -F babel.cfg --no-location --sort-output --omit-header \
 		-o resources/locale/reviewer.pot reviewer ui
-	$(BIN)/pybabel update --no-fuzzy-matching --omit-header -i resources/locale/reviewer.pot \
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i resources/locale/reviewer.pot \
 		-d resources/locale -D reviewer
 
 lint: $(STAMP)

@@ -11,7 +11,7 @@ import gettext
 import io
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from reviewer.resources import locale_dir
 
@@ -100,4 +100,12 @@ def pick(zh: str, en: str) -> str:
     return zh if _language == "zh_CN" else en
 
 
-set_language(initial_language())
+def join_list(items: Iterable[str]) -> str:
+    """Join a list the way the current language does (、 in Chinese)."""
+    return ("、" if _language == "zh_CN" else ", ").join(items)
+
+
+try:
+    set_language(initial_language())
+except ValueError:
+    set_language(DEFAULT_LANGUAGE)

@@ -235,9 +235,10 @@ class _Reader:
                     _("bands {a} and {b} overlap").format(a=lower.level.value, b=upper.level.value),
                 )
             elif upper.low > lower.high:
+                message = _("a gap between bands {a} and {b}: scores from {x} to {y} have no level")
                 self.fail(
                     where,
-                    _("a gap between bands {a} and {b}: scores from {x} to {y} have no level").format(
+                    message.format(
                         a=lower.level.value, b=upper.level.value, x=lower.high, y=upper.low
                     ),
                 )
@@ -360,8 +361,15 @@ def parse_rubric(data: bytes, source: str = "<rubric>", plan: Plan | None = None
         doc,
         "",
         {
-            "format", "id", "version", "category", "source", "checks", "criteria",
-            "total_bands", "recommendations",
+            "format",
+            "id",
+            "version",
+            "category",
+            "source",
+            "checks",
+            "criteria",
+            "total_bands",
+            "recommendations",
         },
         {"research"},
     )

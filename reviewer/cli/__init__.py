@@ -8,6 +8,7 @@ Each command group lives in its own module with a ``register(subparsers)`` funct
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from collections.abc import Sequence
 
@@ -28,10 +29,9 @@ def _early_language(argv: Sequence[str]) -> None:
         elif arg.startswith("--lang="):
             value = arg.split("=", 1)[1]
         if value:
-            try:
+            # A bad value is left for argparse to report with the usage text.
+            with contextlib.suppress(ValueError):
                 set_language(value)
-            except ValueError:
-                pass  # argparse reports the bad choice with the usage text
 
 
 def build_parser() -> argparse.ArgumentParser:

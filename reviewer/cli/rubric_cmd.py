@@ -7,7 +7,7 @@ import unicodedata
 from pathlib import Path
 
 from reviewer.cli.errors import CommandError
-from reviewer.i18n import _
+from reviewer.i18n import _, join_list
 from reviewer.rubric import Rubric, canonical_decimal
 from reviewer.rubric_file import RubricError, bundled_rubrics, find_rubric, load_rubric_file
 
@@ -46,9 +46,7 @@ def _bundled() -> list[Rubric]:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    rows = [
-        (r.id, r.category.get(), str(len(r.criteria)), r.fingerprint) for r in _bundled()
-    ]
+    rows = [(r.id, r.category.get(), str(len(r.criteria)), r.fingerprint) for r in _bundled()]
     header = (_("ID"), _("Category"), _("Criteria"), _("Fingerprint (SHA-256)"))
     widths = [max(_width(row[i]) for row in [header, *rows]) for i in range(3)]
     for row in [header, *rows]:
@@ -88,10 +86,11 @@ def describe_rubric(r: Rubric) -> str:
         _("Checks before scoring (不通过 is a veto, 一票否决):"),
     ]
     for c in r.checks:
-        aspects = "、".join(a.get() for a in c.aspects)
+        aspects = join_list(a.get() for a in c.aspects)
         lines.append(f"  - {c.name.get()}: {aspects}")
         lines.append(
-            "    " + _("Plan, section {section}: “{quote}”").format(
+            "    "
+            + _("Plan, section {section}: “{quote}”").format(
                 section=c.source.section, quote=c.source.quote
             )
         )
@@ -109,7 +108,8 @@ def describe_rubric(r: Rubric) -> str:
             )
         )
         lines.append(
-            "     " + _("Plan, section {section}: “{quote}”").format(
+            "     "
+            + _("Plan, section {section}: “{quote}”").format(
                 section=c.source.section, quote=c.source.quote
             )
         )
@@ -138,9 +138,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         rubric = load_rubric_file(args.file)
     except RubricError as exc:
         raise CommandError(
-            exc.report()
-            + "\n"
-            + _("{n} problem(s) found.").format(n=len(exc.problems))
+            exc.report() + "\n" + _("{n} problem(s) found.").format(n=len(exc.problems))
         ) from None
     print(
         _("{file}: valid rubric {id} ({category}), {n} criteria, fingerprint {fp}").format(
