@@ -42,9 +42,10 @@ FORBIDDEN_MEASURES: tuple[ForbiddenMeasure, ...] = (
         "papers",
         N_("the number of papers"),
         _p(
-            r"论文(的)?(数量|篇数|数目|总数|多少)|发表.{0,6}论文.{0,4}(篇|数量)|论文\s*\d+\s*篇"
-            r"|影响因子|引用(次数|数量)|\b(number|count|quantity) of (published )?"
-            r"(papers|articles|publications)\b|\b(paper|publication|citation) counts?\b"
+            r"论文(的)?(数量|篇数|数目|总数|多少)|发表.{0,6}论文.{0,4}(篇|数量)"
+            r"|[\d一二三四五六七八九十两几多]+\s*篇(.{0,4})?论文|(?-i:SCI)(?![a-zA-Z])|影响因子|(被)?引(用)?(次数|数量)"
+            r"|\b(number|count|quantity) of (published )?(papers|articles|publications|citations)\b"
+            r"|\b(paper|publication|citation) counts?\b|\b\d+ (papers|publications)\b"
             r"|\bimpact factor\b|\bh-index\b"
         ),
     ),
@@ -52,7 +53,7 @@ FORBIDDEN_MEASURES: tuple[ForbiddenMeasure, ...] = (
         "titles",
         N_("professional titles"),
         _p(
-            r"职称(等级|级别|高低|层次)|(正高|副高|高级)职称|持有.{0,4}职称"
+            r"职称(等级|级别|高低|层次)|(正高|副高|高级)职称|持有.{0,4}职称|副教授|正高级|副高级"
             r"|\b(professional|academic) (title|rank)s?\b"
         ),
     ),
@@ -68,8 +69,10 @@ FORBIDDEN_MEASURES: tuple[ForbiddenMeasure, ...] = (
         "awards",
         N_("awards won"),
         _p(
-            r"(获奖|奖项)(的)?(数量|次数|等级|级别|多少)|获得.{0,6}奖.{0,4}(次|项)"
-            r"|\b(number|count) of (awards|prizes)\b|\baward counts?\b|\bawards? (won|received)\b"
+            r"(获奖|奖项)(的)?(数量|次数|等级|级别|多少)"
+            r"|获得?了?[\d一二三四五六七八九十两几多]+\s*[项次个](.{0,6})?奖"
+            r"|\b(number|count) of (awards|prizes)\b|\baward counts?\b"
+            r"|\b(awards?|prizes?) (it |they |he |she )?(won|received)\b"
         ),
     ),
 )

@@ -16,7 +16,7 @@ from typing import Any
 
 from reviewer.four_onlys import forbidden_measures_in
 from reviewer.i18n import _
-from reviewer.plan import Plan, load_plan
+from reviewer.plan import Plan, load_plan, normalise_section
 from reviewer.resources import rubrics_dir
 from reviewer.rubric import (
     LEVEL_ORDER,
@@ -35,8 +35,8 @@ from reviewer.rubric import (
 MAX_FILE_BYTES = 1024 * 1024
 MAX_TEXT_CHARS = 4000
 MAX_CRITERIA = 30
-_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
-_VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$")
+_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
+_VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,31}")
 
 
 @dataclass(frozen=True)
@@ -94,7 +94,7 @@ class _Reader:
             self.fail(where, _("must not be empty"))
         elif len(value) > MAX_TEXT_CHARS:
             self.fail(where, _("text is longer than {n} characters").format(n=MAX_TEXT_CHARS))
-        elif pattern is not None and not pattern.match(value):
+        elif pattern is not None and not pattern.fullmatch(value):
             self.fail(where, _("{value!r} is not a valid identifier").format(value=value))
         return value
 
@@ -147,7 +147,8 @@ class _Reader:
         if table is None:
             return PlanQuote("", "")
         self.keys(table, where, {"section", "quote"}, set())
-        section = self.string(table, "section", where)
+        # 五(一) and 五（一） name one section; store one spelling so the fingerprint agrees.
+        section = normalise_section(self.string(table, "section", where))
         quote = self.string(table, "quote", where)
         if section and quote:
             if self.plan.section_text(section) is None:
@@ -322,7 +323,7 @@ def _criterion(r: _Reader, raw: Any, where: str) -> Criterion | None:
     guidance = r.text(table, "guidance", where) if "guidance" in table else None
     for measure, text_where in forbidden_measures_in(
         [(_join(where, "name"), name)]
-        + [(f"{where}.bands[{i}].description", b.description) for i, b in enumerate(bands)]
+        + [(f"{where}.bands[level={b.level.value}].description", b.description) for b in bands]
         + ([(_join(where, "guidance"), guidance)] if guidance else [])
     ):
         r.fail(text_where, measure.explain())
@@ -356,6 +357,34 @@ def parse_rubric(data: bytes, source: str = "<rubric>", plan: Plan | None = None
         raise RubricError(
             source, [Problem("", _("TOML syntax error: {error}").format(error=exc))]
         ) from None
+    return parse_rubric_document(doc, source, plan)
+
+
+_NUMBER_KEYS = {"weight", "max_score", "step", "min", "max"}
+
+
+def rubric_from_canonical(doc: Any, source: str = "<canonical>") -> Rubric:
+    """Rebuild a rubric from its canonical form (as a pack's manifest carries it), through
+    the same validation as a file, so a rubric from outside is never trusted as is."""
+
+    def revive(value: Any, key: str | None = None) -> Any:
+        if isinstance(value, dict):
+            return {k: revive(v, k) for k, v in value.items() if v is not None}
+        if isinstance(value, list):
+            return [revive(v) for v in value]
+        if key in _NUMBER_KEYS and isinstance(value, str):
+            try:
+                return Decimal(value)
+            except ArithmeticError:
+                return value  # the validator reports it as not a number
+        return value
+
+    if not isinstance(doc, dict):
+        raise RubricError(source, [Problem("", _("expected a table"))])
+    return parse_rubric_document(revive(doc), source)
+
+
+def parse_rubric_document(doc: dict[str, Any], source: str, plan: Plan | None = None) -> Rubric:
     r = _Reader(plan or load_plan())
     r.keys(
         doc,
@@ -374,7 +403,8 @@ def parse_rubric(data: bytes, source: str = "<rubric>", plan: Plan | None = None
         {"research"},
     )
     fmt = doc.get("format")
-    if "format" in doc and fmt != RUBRIC_FORMAT:
+    # `true == 1` and `1.0 == 1` in Python; the format must be the integer itself.
+    if "format" in doc and not (type(fmt) is int and fmt == RUBRIC_FORMAT):
         r.fail(
             "format",
             _("format {found!r} is not supported; this version reads format {ours}").format(
@@ -389,13 +419,14 @@ def parse_rubric(data: bytes, source: str = "<rubric>", plan: Plan | None = None
     research = r.boolean(doc, "research", "")
 
     checks = []
-    for i, raw in enumerate(r.array(doc, "checks", "")):
+    raw_checks = r.array(doc, "checks", "")
+    for i, raw in enumerate(raw_checks):
         check = _check(r, raw, f"checks[{i}]")
         if check is not None:
             checks.append(check)
     kinds = [c.kind for c in checks]
     for kind in CheckKind:
-        if kinds.count(kind) != 1 and len(checks) == len(r.array(doc, "checks", "")):
+        if kinds.count(kind) != 1 and len(checks) == len(raw_checks) and raw_checks:
             r.fail(
                 "checks",
                 _("needs exactly one {kind} check (found {n})").format(
@@ -424,7 +455,13 @@ def parse_rubric(data: bytes, source: str = "<rubric>", plan: Plan | None = None
         seen.setdefault(c.id, i)
     if criteria and len(criteria) == len(raw_criteria):
         total = sum((c.weight for c in criteria), Decimal(0))
-        if total != 100:
+        weights_read = all(
+            isinstance(raw, dict)
+            and isinstance(raw.get("weight"), int | Decimal)
+            and not isinstance(raw.get("weight"), bool)
+            for raw in raw_criteria
+        )
+        if weights_read and total != 100:
             r.fail(
                 "criteria",
                 _("weights add up to {total}; they must add up to 100").format(
@@ -441,6 +478,17 @@ def parse_rubric(data: bytes, source: str = "<rubric>", plan: Plan | None = None
             )
 
     total_bands = r.bands(doc, "total_bands", "", Decimal(100), None)
+    # The rule reaches every text a committee reads as guidance, not only criteria.
+    for measure, where in forbidden_measures_in(
+        [(f"total_bands[level={b.level.value}].description", b.description) for b in total_bands]
+        + [(f"checks[{c.kind.value}].guidance", c.guidance) for c in checks]
+        + [
+            (f"checks[{c.kind.value}].aspects[{j}]", a)
+            for c in checks
+            for j, a in enumerate(c.aspects)
+        ]
+    ):
+        r.fail(where, measure.explain())
 
     recommendations = []
     rec_ids: set[str] = set()

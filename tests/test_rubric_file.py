@@ -16,6 +16,9 @@ from reviewer.resources import rubrics_dir
 from reviewer.rubric import canonical_json
 from reviewer.rubric_file import MAX_FILE_BYTES, RubricError, bundled_rubrics, parse_rubric
 
+# Messages are asserted in English; the Chinese catalogue is checked in test_catalogue.
+pytestmark = pytest.mark.usefixtures("english")
+
 NEWS_FILE = rubrics_dir() / "01-news.toml"
 NEWS_TEXT = NEWS_FILE.read_text(encoding="utf-8")
 CATEGORIES = {
@@ -231,6 +234,50 @@ def test_recommendations_need_a_negative():
     assert any(p.startswith("recommendations:") for p in problems)
 
 
+def test_trailing_newline_in_id_is_refused():
+    problems = problems_of(NEWS_TEXT.replace('id = "news"', 'id = "news\\n"'))
+    assert any(p.startswith("id:") for p in problems)
+
+
+@pytest.mark.parametrize("value", ["true", "1.0", '"1"'])
+def test_format_must_be_the_integer(value):
+    problems = problems_of(NEWS_TEXT.replace("format = 1", f"format = {value}"))
+    assert problems[0].startswith("format:")
+
+
+def test_section_spelling_does_not_change_the_fingerprint():
+    ascii_parens = NEWS_TEXT.replace('section = "四（一）"', 'section = "四(一)"')
+    assert (
+        parse_rubric(ascii_parens.encode()).fingerprint
+        == parse_rubric(NEWS_TEXT.encode()).fingerprint
+    )
+
+
+def test_four_onlys_rule_reaches_guidance_and_total_bands():
+    text = NEWS_TEXT.replace("综合表现良好。", "按获奖数量评定。").replace(
+        "结论须有书面依据。", "参考论文数量。"
+    )
+    problems = problems_of(text)
+    assert any(p.startswith("total_bands[level=good].description.zh:") for p in problems)
+    assert any(p.startswith("checks[political].guidance.zh:") for p in problems)
+
+
+def test_one_problem_is_reported_once():
+    problems = problems_of(NEWS_TEXT.replace("weight = 30", 'weight = "30"'))
+    assert len(problems) == 1, problems
+
+
+def test_rubric_survives_its_canonical_form():
+    from reviewer.rubric_file import rubric_from_canonical
+
+    for r in bundled_rubrics():
+        assert rubric_from_canonical(r.canonical()).fingerprint == r.fingerprint
+    doc = bundled_rubrics()[0].canonical()
+    doc["criteria"][0]["weight"] = "31"
+    with pytest.raises(RubricError):
+        rubric_from_canonical(doc)
+
+
 def test_future_format_is_refused():
     problems = problems_of(NEWS_TEXT.replace("format = 1", "format = 2"))
     assert len(problems) == 1
@@ -250,7 +297,7 @@ def test_cli_list(capsys):
     assert main(["rubric", "list"]) == 0
     out = capsys.readouterr().out
     for r in bundled_rubrics():
-        assert r.id in out and r.fingerprint in out and r.category.zh in out
+        assert r.id in out and r.fingerprint in out and r.category.en in out
 
 
 def test_cli_show_in_english_keeps_the_plan_quote_in_chinese(capsys):

@@ -159,12 +159,13 @@ class RubricBrowser(QSplitter):
         self.rubrics = rubrics
         self.categories = QListWidget()
         self.categories.setObjectName("categories")
+        self.categories.setWordWrap(True)
         self.view = RubricView()
         self.addWidget(self.categories)
         self.addWidget(self.view)
         self.setStretchFactor(0, 0)
         self.setStretchFactor(1, 1)
-        self.setSizes([260, 900])
+        self.setSizes([320, 1040])
         self.categories.currentRowChanged.connect(self._select)
         self.retranslate()
 
