@@ -1,0 +1,163 @@
+"""``reviewer session init|roster|enroll``: the secretariat's review session.
+
+Helper for other command groups that need the secretariat's key (e.g. ``pack build``):
+    secretariat_key_from_args(args, session) -> EllipticCurvePrivateKey
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from reviewer import ca
+from reviewer.cli.errors import CommandError
+from reviewer.cli.identity_cmd import add_passphrase_option
+from reviewer.enrolment import MAX_REQUEST_BYTES, EnrolmentError, parse_request, read_capped
+from reviewer.i18n import _
+from reviewer.passphrase import PassphraseError, WrongPassphrase, obtain_passphrase
+from reviewer.session import (
+    EnrolOutcome,
+    Session,
+    SessionError,
+    create_session,
+    enroll,
+    open_session,
+    write_response,
+)
+
+
+@contextmanager
+def _refusals() -> Iterator[None]:
+    try:
+        yield
+    except (SessionError, EnrolmentError, PassphraseError, WrongPassphrase) as exc:
+        raise CommandError(str(exc)) from None
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    session = sub.add_parser("session", help=_("the secretariat's review session"))
+    actions = session.add_subparsers(dest="action", metavar=_("ACTION"), required=True)
+
+    init = actions.add_parser(
+        "init", help=_("create a session folder with its CA and secretariat certificate")
+    )
+    init.add_argument("dir", type=Path, metavar=_("DIR"))
+    init.add_argument("--name", required=True, help=_("the session's name"))
+    init.add_argument("--programme", help=_("the talent programme the session serves"))
+    init.add_argument(
+        "--rubric",
+        action="append",
+        dest="rubrics",
+        metavar=_("ID"),
+        help=_("a rubric used in the session (repeatable; default: all bundled rubrics)"),
+    )
+    add_passphrase_option(init)
+    init.set_defaults(func=cmd_init)
+
+    roster = actions.add_parser("roster", help=_("list the enrolled reviewers"))
+    roster.add_argument("dir", type=Path, metavar=_("DIR"))
+    roster.set_defaults(func=cmd_roster)
+
+    enrol = actions.add_parser(
+        "enroll", help=_("check an enrolment request, issue the certificate, write the response")
+    )
+    enrol.add_argument("dir", type=Path, metavar=_("DIR"))
+    enrol.add_argument("request", type=Path, metavar=_("REQUEST"))
+    enrol.add_argument(
+        "--out",
+        type=Path,
+        metavar=_("RESPONSE"),
+        help=_("where to write the response (default: beside the request, *.response.json)"),
+    )
+    add_passphrase_option(enrol)
+    enrol.set_defaults(func=cmd_enroll)
+
+
+def _open(folder: Path) -> Session:
+    with _refusals():
+        return open_session(folder)
+
+
+def secretariat_key_from_args(
+    args: argparse.Namespace, session: Session
+) -> ec.EllipticCurvePrivateKey:
+    with _refusals():
+        passphrase = obtain_passphrase(file=args.passphrase_file, prompt=_("Session passphrase: "))
+        return session.load_secretariat_key(passphrase)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    with _refusals():
+        if args.dir.exists() and (not args.dir.is_dir() or any(args.dir.iterdir())):
+            raise SessionError(
+                _("{folder} exists and is not an empty folder").format(folder=args.dir)
+            )
+        passphrase = obtain_passphrase(
+            file=args.passphrase_file,
+            prompt=_("New session passphrase (protects the session CA): "),
+            confirm=True,
+        )
+        session = create_session(
+            args.dir,
+            args.name,
+            passphrase,
+            programme=args.programme,
+            rubric_ids=args.rubrics,
+        )
+    print(
+        _("Created session {name} ({id}) in {folder}").format(
+            name=session.name, id=session.id, folder=session.folder
+        )
+    )
+    print(_("Rubrics: {ids}").format(ids=", ".join(r.id for r in session.rubrics)))
+    fingerprint = ca.certificate_fingerprint(session.ca_certificate)
+    print(_("Session CA SHA-256: {fp}").format(fp=fingerprint))
+    return 0
+
+
+def cmd_roster(args: argparse.Namespace) -> int:
+    session = _open(args.dir)
+    print(_("Session {name} ({id})").format(name=session.name, id=session.id))
+    if not session.roster:
+        print(_("No reviewers enrolled yet."))
+        return 0
+    print("\t".join((_("Name"), _("Certificate SHA-256"), _("age recipient"), _("Enrolled"))))
+    for entry in session.roster:
+        print(
+            f"{entry.name}\t{entry.certificate_fingerprint}\t{entry.age_recipient}\t"
+            f"{entry.enrolled.isoformat().replace('+00:00', 'Z')}"
+        )
+    return 0
+
+
+def cmd_enroll(args: argparse.Namespace) -> int:
+    session = _open(args.dir)
+    request_path: Path = args.request
+    out: Path = args.out or request_path.with_name(request_path.stem + ".response.json")
+    with _refusals():
+        request = parse_request(read_capped(request_path, MAX_REQUEST_BYTES))
+        passphrase = None
+        if session.existing_entry(request) is None:
+            passphrase = obtain_passphrase(
+                file=args.passphrase_file, prompt=_("Session passphrase: ")
+            )
+        entry, response, outcome = enroll(session, request, passphrase)
+        write_response(out, response)
+    if outcome is EnrolOutcome.EXISTING:
+        print(
+            _("{name} was already enrolled; the response was written again.").format(
+                name=entry.name
+            )
+        )
+    else:
+        print(
+            _("Enrolled {name}; certificate SHA-256 {fp}").format(
+                name=entry.name, fp=entry.certificate_fingerprint
+            )
+        )
+    print(_("Response written to {file}; give it back to the reviewer.").format(file=out))
+    return 0
