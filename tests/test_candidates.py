@@ -1,0 +1,238 @@
+"""The candidate list (CSV / XLSX, Chinese headers): every problem at once, by line."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from reviewer import candidates as cand
+from reviewer.candidates import (
+    HEADERS,
+    CandidatesError,
+    media_type_for,
+    read_candidates,
+    write_template,
+)
+from reviewer.rubric_file import bundled_rubrics
+
+CATEGORY = bundled_rubrics()[0].id
+
+
+@pytest.fixture
+def materials(tmp_path):
+    folder = tmp_path / "materials"
+    (folder / "works").mkdir(parents=True)
+    (folder / "works" / "天山深处.pdf").write_bytes(b"%PDF-1.7 fake")
+    (folder / "works" / "photo.JPG").write_bytes(b"\xff\xd8jpeg")
+    (folder / "证明.png").write_bytes(b"\x89PNG")
+    (folder / "notes.txt").write_text("说明", encoding="utf-8")
+    (folder / "virus.exe").write_bytes(b"MZ")
+    (tmp_path / "secret.pdf").write_bytes(b"outside")
+    return folder
+
+
+def row(**values: str) -> list[str]:
+    base = {
+        "编号": "C001",
+        "姓名": "买买提·艾力",
+        "类别": CATEGORY,
+        "人才计划/项目": "青年创新人才工程",
+        "工作单位": "新疆广播电视台",
+        "地区": "新疆维吾尔自治区",
+        "中西部/边疆/民族地区（是/否）": "是",
+        "新文艺群体（是/否）": "否",
+        "代表作1标题": "天山深处",
+        "代表作1类型": "纪录片",
+        "代表作1年份": "2023",
+        "代表作1文件": "works/天山深处.pdf",
+        "其他材料": "证明.png; notes.txt",
+    }
+    base.update(values)
+    return [base.get(h, "") for h in HEADERS]
+
+
+def write_csv(path, rows, headers=HEADERS, bom=True):
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    path.write_bytes((b"\xef\xbb\xbf" if bom else b"") + buffer.getvalue().encode("utf-8"))
+    return path
+
+
+def write_xlsx(path, rows, headers=HEADERS):
+    book = Workbook()
+    sheet = book.active
+    sheet.append(list(headers))
+    for r in rows:
+        sheet.append(r)
+    book.save(path)
+    return path
+
+
+def report(path, materials) -> list[str]:
+    with pytest.raises(CandidatesError) as info:
+        read_candidates(path, materials)
+    return [str(p) for p in info.value.problems]
+
+
+def test_csv_with_bom_reads_every_field(tmp_path, materials):
+    path = write_csv(tmp_path / "c.csv", [row(), row(编号="C002", 姓名="王𠮷", 其他材料="")])
+    rows = read_candidates(path, materials)
+    first = rows[0]
+    assert (first.line, first.id, first.name, first.category) == (
+        2,
+        "C001",
+        "买买提·艾力",
+        CATEGORY,
+    )
+    assert first.central_western_border_ethnic is True and first.new_arts_group is False
+    assert first.works[0].year == 2023
+    assert first.works[0].file.media_type == "application/pdf"
+    assert first.works[0].file.path == (materials / "works" / "天山深处.pdf").resolve()
+    assert [m.display_name for m in first.other_materials] == ["证明.png", "notes.txt"]
+    assert [m.relative for m in first.materials()] == [
+        "works/天山深处.pdf",
+        "证明.png",
+        "notes.txt",
+    ]
+    assert rows[1].line == 3 and rows[1].other_materials == ()
+
+
+def test_csv_without_bom_and_english_headers(tmp_path, materials):
+    english = ["id", "name", "category", "work1_title", "work1_kind", "work1_year"]
+    path = write_csv(
+        tmp_path / "c.csv", [["C9", "李䶮", CATEGORY, "作品", "剧", "2020"]], english, bom=False
+    )
+    assert read_candidates(path, materials)[0].name == "李䶮"
+
+
+def test_xlsx_with_numbers_as_numbers(tmp_path, materials):
+    values = row(编号="1001")
+    values[HEADERS.index("代表作1年份")] = 2023
+    values[HEADERS.index("编号")] = 1001
+    values[HEADERS.index("新文艺群体（是/否）")] = True
+    path = write_xlsx(tmp_path / "c.xlsx", [values])
+    first = read_candidates(path, materials)[0]
+    assert (first.id, first.works[0].year, first.new_arts_group) == ("1001", 2023, True)
+
+
+def test_every_problem_is_reported_with_its_line(tmp_path, materials, english):
+    rows = [
+        row(),
+        row(编号="C001"),  # duplicate id
+        row(编号="C003", 姓名=""),
+        row(编号="C004", 类别="poetry"),
+        row(编号="C005", 代表作1年份="二〇二三"),
+        row(编号="C006", 代表作1文件="works/missing.pdf"),
+        row(编号="C007", 代表作1文件="../secret.pdf"),
+        row(编号="C008", 代表作1文件="/etc/passwd"),
+        row(编号="C009", 其他材料="virus.exe"),
+        row(编号="C010", **{"新文艺群体（是/否）": "maybe"}),
+        row(编号="C011", 代表作1标题="", 代表作1类型="", 代表作1年份="", 代表作1文件=""),
+        row(编号="C012", 代表作1年份="1850"),
+    ]
+    found = report(write_csv(tmp_path / "c.csv", rows), materials)
+    text = "\n".join(found)
+    assert "line 3, 编号: duplicate id 'C001' (also on line 2)" in text
+    assert "line 4, 姓名: must not be empty" in text
+    assert "line 5, 类别: unknown category 'poetry'" in text
+    assert "line 6, 代表作1年份:" in text
+    assert "line 7, 代表作1文件: file not found: works/missing.pdf" in text
+    assert "line 8, 代表作1文件: '../secret.pdf' points outside the materials folder" in text
+    assert "line 9, 代表作1文件:" in text
+    assert "line 10, 其他材料: 'virus.exe': unsupported file type" in text
+    assert "line 11, 新文艺群体（是/否）:" in text
+    assert "line 12: name at least one representative work" in text
+    assert "line 13, 代表作1年份:" in text
+    assert len(found) == 11
+
+
+@pytest.mark.skipif(os.name == "nt", reason="symlinks need privileges on Windows")
+def test_symlink_escaping_the_materials_folder_is_refused(tmp_path, materials):
+    (materials / "link.pdf").symlink_to(tmp_path / "secret.pdf")
+    found = report(write_csv(tmp_path / "c.csv", [row(代表作1文件="link.pdf")]), materials)
+    assert len(found) == 1 and "link.pdf" in found[0]
+
+
+def test_line_numbers_follow_multi_line_cells(tmp_path, materials, english):
+    rows = [row(工作单位="第一行\n第二行"), row(编号="C002", 姓名="")]
+    found = report(write_csv(tmp_path / "c.csv", rows), materials)
+    # The first record spans lines 2-3, so the bad one starts on line 4.
+    assert found == ["line 4, 姓名: must not be empty"]
+
+
+def test_header_problems(tmp_path, materials, english):
+    headers = ["编号", "姓名", "年龄", "编号"]
+    found = report(write_csv(tmp_path / "c.csv", [["C1", "x", "3", "C1"]], headers), materials)
+    assert any("年龄: unknown column" in p for p in found)
+    assert any("编号: the column appears twice" in p for p in found)
+    assert any("类别: required column is missing" in p for p in found)
+
+
+def test_too_many_rows(tmp_path, materials, monkeypatch, english):
+    monkeypatch.setattr(cand, "MAX_CANDIDATES", 3)
+    rows = [row(编号=f"C{i}") for i in range(5)]
+    found = report(write_csv(tmp_path / "c.csv", rows), materials)
+    assert found == ["line 5: too many candidates; at most 3 per pack"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("c.xlsx", b"not a workbook"),
+        ("c.xlsx", b"PK\x03\x04garbage"),
+        ("c.csv", "编号,姓名,类别\nC1,张三,news\n".encode("gbk")),
+        ("c.csv", b""),
+        ("c.txt", b"anything"),
+    ],
+)
+def test_unreadable_inputs(tmp_path, materials, name, content):
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert report(path, materials)
+
+
+def test_missing_materials_folder(tmp_path):
+    path = write_csv(tmp_path / "c.csv", [row()])
+    assert report(path, tmp_path / "nowhere")
+
+
+def test_csv_template_has_the_chinese_headers_and_a_bom(tmp_path, materials):
+    path = write_template(tmp_path / "t.csv")
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    header = next(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
+    assert header == list(HEADERS)
+    assert "中西部/边疆/民族地区（是/否）" in header and "代表作5文件" in header
+    with path.open("a", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerow(row())
+    assert read_candidates(path, materials)[0].id == "C001"
+
+
+def test_xlsx_template_round_trips(tmp_path, materials):
+    path = write_template(tmp_path / "t.xlsx")
+    book = load_workbook(path)
+    sheet = book.worksheets[0]
+    assert [c.value for c in sheet[1]] == list(HEADERS)
+    assert "说明" in book.sheetnames
+    sheet.append(row())
+    book.save(path)
+    assert read_candidates(path, materials)[0].name == "买买提·艾力"
+
+
+def test_template_refuses_other_suffixes(tmp_path):
+    with pytest.raises(ValueError):
+        write_template(tmp_path / "t.ods")
+
+
+def test_media_types():
+    assert media_type_for("a.PDF") == "application/pdf"
+    assert media_type_for("a.jpeg") == media_type_for("b.jpg") == "image/jpeg"
+    assert media_type_for("a.png") == "image/png"
+    assert media_type_for("a.txt").startswith("text/plain")
+    assert media_type_for("a.exe") is None

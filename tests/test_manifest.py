@@ -1,0 +1,206 @@
+"""The manifest as hostile JSON: every problem at once, each with its JSON path."""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+
+import pytest
+
+from reviewer.manifest import (
+    MAX_DEPTH,
+    MAX_MANIFEST_BYTES,
+    Manifest,
+    load_json,
+    parse_manifest,
+)
+from reviewer.pack_errors import ManifestInvalidError
+from reviewer.rubric import canonical_json
+from reviewer.rubric_file import bundled_rubrics
+
+A1, A2 = "a1" * 32, "b2" * 32
+
+
+def valid() -> dict:
+    rubric = bundled_rubrics()[0]
+    return {
+        "format": 1,
+        "pack_id": "0f8fad5b-d9cb-469f-a165-70867728950e",
+        "session": {"id": "S-2026-01", "name": "2026年度全国广播电视和网络视听人才评审会"},
+        "created": "2026-03-01T08:00:00Z",
+        "secretariat": "评审秘书处",
+        "rubrics": [{"id": rubric.id, "sha256": rubric.fingerprint, "rubric": rubric.canonical()}],
+        "candidates": [
+            {
+                "id": "C001",
+                "name": "买买提·艾力",
+                "category": rubric.id,
+                "programme": "青年创新人才工程",
+                "affiliation": "新疆广播电视台",
+                "region": "新疆维吾尔自治区",
+                "central_western_border_ethnic": True,
+                "new_arts_group": False,
+                "works": [
+                    {"title": "天山深处", "kind": "纪录片", "year": 2023, "attachment": A1},
+                    {"title": "边疆新闻", "kind": "新闻专题", "year": 2022, "attachment": None},
+                ],
+                "other_materials": [A2],
+            }
+        ],
+        "attachments": [
+            {"sha256": A1, "size": 10, "media_type": "application/pdf", "name": "天山深处.pdf"},
+            {"sha256": A2, "size": 0, "media_type": "image/png", "name": "证明.png"},
+        ],
+    }
+
+
+def problems(doc) -> list[str]:
+    data = doc if isinstance(doc, bytes) else json.dumps(doc, ensure_ascii=False).encode()
+    with pytest.raises(ManifestInvalidError) as info:
+        parse_manifest(data)
+    return info.value.problems
+
+
+def test_valid_manifest_round_trips_canonically():
+    data = canonical_json(valid())
+    manifest = parse_manifest(data)
+    assert isinstance(manifest, Manifest)
+    assert manifest.to_bytes() == data
+    assert manifest.sha256 == hashlib.sha256(data).hexdigest()
+    assert manifest.candidate("C001").works[0].attachment == A1
+    assert manifest.candidate("C001").attachment_hashes() == [A1, A2]
+    assert manifest.attachment(A2).media_type == "image/png"
+    assert manifest.rubric(manifest.rubrics[0].id).canonical == bundled_rubrics()[0].canonical()
+    assert manifest.created_at.year == 2026
+
+
+def test_errors_name_the_json_path_and_come_all_at_once(english):
+    doc = valid()
+    doc["candidates"][0]["works"][0]["year"] = "2023"
+    doc["candidates"][0]["name"] = ""
+    doc["candidates"][0]["new_arts_group"] = "否"
+    doc["attachments"][0]["size"] = -1
+    found = problems(doc)
+    assert "candidates[0].works[0].year: expected an integer, found text" in found
+    assert "candidates[0].name: must not be empty" in found
+    assert any(p.startswith("candidates[0].new_arts_group: expected true or false") for p in found)
+    assert any(p.startswith("attachments[0].size:") for p in found)
+    assert len(found) == 4
+
+
+def test_unknown_and_missing_fields(english):
+    doc = valid()
+    doc["candidates"][0]["score"] = 99
+    del doc["candidates"][0]["region"]
+    doc["extra"] = True
+    found = problems(doc)
+    assert "candidates[0].score: unknown field" in found
+    assert "candidates[0].region: required field is missing" in found
+    assert "extra: unknown field" in found
+
+
+def test_references_must_resolve_and_attachments_must_be_used(english):
+    doc = valid()
+    doc["candidates"][0]["works"][1]["attachment"] = "c3" * 32
+    doc["candidates"][0]["category"] = "no_such_rubric"
+    doc["candidates"][0]["other_materials"] = []
+    found = problems(doc)
+    assert any(p.startswith("candidates[0].works[1].attachment:") for p in found)
+    assert any(p.startswith("candidates[0].category:") for p in found)
+    assert "attachments[1]: no candidate refers to this attachment" in found
+
+
+def test_duplicates_are_refused():
+    doc = valid()
+    doc["candidates"].append(copy.deepcopy(doc["candidates"][0]))
+    doc["attachments"].append(copy.deepcopy(doc["attachments"][0]))
+    found = problems(doc)
+    assert any(p.startswith("candidates[1].id:") for p in found)
+    assert any(p.startswith("attachments[2].sha256:") for p in found)
+
+
+def test_rubric_fingerprint_is_checked():
+    doc = valid()
+    doc["rubrics"][0]["rubric"]["version"] = "forged"
+    found = problems(doc)
+    assert any(p.startswith("rubrics[0].sha256:") for p in found)
+
+
+def test_rubric_id_must_match_its_body():
+    doc = valid()
+    doc["rubrics"][0]["id"] = "other"
+    assert any(p.startswith("rubrics[0].rubric.id") for p in problems(doc))
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        (("pack_id",), "not-a-uuid"),
+        (("created",), "2026-02-30T00:00:00Z"),
+        (("created",), "yesterday"),
+        (("session", "id"), 7),
+        (("candidates", 0, "id"), "../../etc"),
+        (("candidates", 0, "works"), []),
+        (("candidates", 0, "works", 0, "year"), 1800),
+        (("candidates", 0, "works", 0, "year"), True),
+        (("candidates", 0, "works", 0, "year"), 2023.0),
+        (("attachments", 0, "name"), "../../evil.pdf"),
+        (("attachments", 0, "name"), "a\u0000b"),
+        (("attachments", 0, "media_type"), "text/html<script>"),
+        (("attachments", 0, "size"), 2**40),
+        (("rubrics",), []),
+        (("candidates",), {}),
+    ],
+)
+def test_field_level_breaks_are_refused(path, value):
+    doc = valid()
+    target = doc
+    for key in path[:-1]:
+        target = target[key]
+    target[path[-1]] = value
+    problems(doc)
+
+
+def test_format_other_than_one_is_refused(english):
+    doc = valid()
+    doc["format"] = 2
+    assert problems(doc)[0].startswith("format: format 2 is not supported")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"[]",
+        b"null",
+        b"\xff\xfe{}",
+        b'{"format": 1,}',
+        b'{"format": NaN}',
+        b'{"a": 1, "a": 2}',
+        b"1" * 5000,
+    ],
+)
+def test_not_json_objects(data):
+    with pytest.raises(ManifestInvalidError):
+        parse_manifest(data)
+
+
+def test_deep_nesting_is_refused_without_a_crash():
+    with pytest.raises(ManifestInvalidError):
+        parse_manifest(b"[" * 100_000 + b"]" * 100_000)
+    with pytest.raises(ManifestInvalidError):
+        load_json(b"[" * (MAX_DEPTH + 1) + b"]" * (MAX_DEPTH + 1))
+    assert load_json(b"[" * MAX_DEPTH + b"]" * MAX_DEPTH) is not None
+
+
+def test_oversized_manifest_is_refused_before_parsing():
+    with pytest.raises(ManifestInvalidError):
+        parse_manifest(b" " * (MAX_MANIFEST_BYTES + 1))
+
+
+def test_problem_list_is_capped():
+    doc = valid()
+    doc["candidates"] = [{"bogus": i} for i in range(1000)]
+    found = problems(doc)
+    assert len(found) <= 101
