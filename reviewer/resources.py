@@ -40,3 +40,5 @@ def plan_text_path() -> Path:
 
 CJK_FONT_FILE = "wqy-microhei.ttc"
 CJK_FONT_FAMILY = "WenQuanYi Micro Hei"
+RARE_FONT_FILE = "BabelStoneHan-rare.ttf"
+RARE_FONT_FAMILY = "BabelStone Han"

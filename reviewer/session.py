@@ -413,9 +413,12 @@ def enroll(
     request: EnrolmentRequest,
     passphrase: str | None,
     now: dt.datetime | None = None,
+    *,
+    ca_key: ec.EllipticCurvePrivateKey | None = None,
 ) -> tuple[RosterEntry, bytes, EnrolOutcome]:
     """Issue the reviewer's certificate and add them to the roster; enrolling the same
-    request again returns the certificate already issued (no passphrase needed)."""
+    request again returns the certificate already issued (no passphrase needed).
+    ``ca_key``, already unlocked, spares a batch the key's scrypt cost per reviewer."""
     session = open_session(session.folder)  # the roster may have changed since it was read
     existing = session.existing_entry(request)
     if existing is not None:
@@ -423,9 +426,10 @@ def enroll(
             session.id, session.name, existing.certificate, session.ca_certificate
         )
         return existing, response, EnrolOutcome.EXISTING
-    if passphrase is None:
-        raise SessionError(_("the session passphrase is needed to enrol a new reviewer"))
-    ca_key = session.load_ca_key(passphrase)
+    if ca_key is None:
+        if passphrase is None:
+            raise SessionError(_("the session passphrase is needed to enrol a new reviewer"))
+        ca_key = session.load_ca_key(passphrase)
     now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     try:
         cert = ca.issue_certificate(

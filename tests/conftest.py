@@ -37,3 +37,22 @@ def english():
     set_language("en")
     yield
     set_language("zh_CN")
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """One practice session for the whole run (scrypt makes each identity cost seconds).
+    Tests that write to a reviewer's home take a copy with ``reviewer_home``."""
+    from reviewer.demo import build_demo
+
+    return build_demo(tmp_path_factory.mktemp("demo") / "demo", reviewers=2, candidates=6)
+
+
+@pytest.fixture
+def reviewer_home(demo, tmp_path):
+    """A private copy of demo reviewer 1's home (identity enrolled, no workspace yet)."""
+    import shutil
+
+    home = tmp_path / "reviewer-home"
+    shutil.copytree(demo.reviewers[0], home)
+    return home

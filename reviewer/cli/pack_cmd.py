@@ -1,0 +1,179 @@
+"""``reviewer pack template|build|inspect``: the dossier pack from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from reviewer.candidates import CandidatesError, read_candidates, write_template
+from reviewer.cli.errors import CommandError
+from reviewer.cli.identity_cmd import add_identity_options, add_passphrase_option, unlock_from_args
+from reviewer.cli.session_cmd import secretariat_key_from_args
+from reviewer.i18n import _
+from reviewer.pack import BuildProgress, build_pack, open_pack, read_header
+from reviewer.pack_errors import PackError
+from reviewer.rubric import Rubric
+from reviewer.rubric_file import find_rubric
+from reviewer.session import Session, SessionError, open_session
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    pack = sub.add_parser("pack", help=_("build and inspect dossier packs"))
+    actions = pack.add_subparsers(dest="action", metavar=_("ACTION"), required=True)
+
+    template = actions.add_parser(
+        "template", help=_("write an empty candidates file (.csv or .xlsx) with its headers")
+    )
+    template.add_argument("--out", type=Path, required=True, metavar=_("FILE"))
+    template.set_defaults(func=cmd_template)
+
+    build = actions.add_parser(
+        "build", help=_("build a signed, encrypted pack for the enrolled reviewers")
+    )
+    build.add_argument("session", type=Path, metavar=_("DIR"), help=_("the session folder"))
+    build.add_argument("--candidates", type=Path, required=True, metavar=_("FILE"))
+    build.add_argument("--materials", type=Path, required=True, metavar=_("FOLDER"))
+    build.add_argument("--out", type=Path, required=True, metavar=_("PACK"))
+    build.add_argument(
+        "--for",
+        dest="names",
+        action="append",
+        metavar=_("NAME"),
+        help=_("encrypt to this reviewer only (repeatable; default: the whole roster)"),
+    )
+    add_passphrase_option(build)
+    build.set_defaults(func=cmd_build)
+
+    inspect = actions.add_parser(
+        "inspect", help=_("verify a pack and list its candidates (reviewer's side)")
+    )
+    inspect.add_argument("pack", type=Path, metavar=_("PACK"))
+    add_identity_options(inspect)
+    inspect.set_defaults(func=cmd_inspect)
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    if args.out.suffix.lower() not in (".csv", ".xlsx"):
+        raise CommandError(_("the template must be a .csv or .xlsx file"))
+    try:
+        path = write_template(args.out)
+    except OSError as exc:
+        raise CommandError(
+            _("cannot write {file}: {error}").format(file=args.out, error=exc.strerror)
+        ) from None
+    print(_("Wrote {file}").format(file=path))
+    return 0
+
+
+def session_rubrics(session: Session) -> list[Rubric]:
+    """The session's rubrics, exactly as fingerprinted when the session was created."""
+    rubrics = []
+    for ref in session.rubrics:
+        rubric = find_rubric(ref.id)
+        if rubric is None or rubric.fingerprint != ref.fingerprint:
+            raise CommandError(
+                _(
+                    "rubric {id} is not the one this session was created with (fingerprint "
+                    "{fp}); use the same version of the app as at `session init`"
+                ).format(id=ref.id, fp=ref.fingerprint[:16])
+            )
+        rubrics.append(rubric)
+    return rubrics
+
+
+def _progress(p: BuildProgress) -> None:
+    if p.total:
+        percent = int(100 * p.done / p.total)
+        print(f"\r{_(p.stage)} {percent:3d}%", end="", file=sys.stderr, flush=True)
+        if p.done >= p.total:
+            print(file=sys.stderr)
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    try:
+        session = open_session(args.session)
+    except SessionError as exc:
+        raise CommandError(str(exc)) from None
+    rubrics = session_rubrics(session)
+    try:
+        rows = read_candidates(args.candidates, args.materials, categories=[r.id for r in rubrics])
+    except CandidatesError as exc:
+        raise CommandError(exc.report()) from None
+    roster = list(session.roster)
+    if args.names:
+        known = {entry.name: entry for entry in roster}
+        unknown = [n for n in args.names if n not in known]
+        if unknown:
+            raise CommandError(_("not on the roster: {names}").format(names=", ".join(unknown)))
+        roster = [known[n] for n in dict.fromkeys(args.names)]
+    if not roster:
+        raise CommandError(_("no reviewers are enrolled in this session yet"))
+    key = secretariat_key_from_args(args, session)
+    used = {row.category for row in rows}
+    try:
+        built = build_pack(
+            args.out,
+            session_id=session.id,
+            session_name=session.name,
+            candidates=rows,
+            recipients=[entry.age_recipient for entry in roster],
+            signer_key=key,
+            signer_cert=session.secretariat_certificate,
+            rubrics=[r for r in rubrics if r.id in used],
+            progress=_progress,
+        )
+    except PackError as exc:
+        raise CommandError(str(exc)) from None
+    print(
+        _("Wrote {file}: pack {id}, {n} candidates, {a} attachments, for {r} reviewer(s)").format(
+            file=built.path,
+            id=built.pack_id,
+            n=built.candidates,
+            a=built.attachments,
+            r=built.recipients,
+        )
+    )
+    return 0
+
+
+def cmd_inspect(args: argparse.Namespace) -> int:
+    try:
+        header = read_header(args.pack)
+    except PackError as exc:
+        raise CommandError(str(exc)) from None
+    me = unlock_from_args(args)
+    enrolment = me.enrolments.get(header.session_id)
+    if enrolment is None:
+        raise CommandError(
+            _(
+                "this pack is for session {session}, in which you are not enrolled; "
+                "import the enrolment response from the secretariat first"
+            ).format(session=header.session_id)
+        )
+    try:
+        with open_pack(
+            args.pack,
+            me.age_identity,
+            enrolment.ca_certificate,
+            expected_session_id=header.session_id,
+        ) as opened:
+            manifest = opened.manifest
+            print(_("Pack {id}").format(id=opened.pack_id))
+            print(
+                _("Session: {name} ({id})").format(name=manifest.session_name, id=opened.session_id)
+            )
+            print(_("Signed by: {name}").format(name=opened.signer_name))
+            print(_("Manifest SHA-256: {sha}").format(sha=opened.manifest_sha256))
+            print(
+                _("{n} candidates, {a} attachments").format(
+                    n=len(manifest.candidates), a=len(manifest.attachments)
+                )
+            )
+            for c in manifest.candidates:
+                rubric = manifest.rubric(c.category)
+                category = c.category if rubric is None else rubric.canonical["category"]["zh"]
+                print(f"  {c.id}  {c.name}  {category}  " + _("{n} works").format(n=len(c.works)))
+    except PackError as exc:
+        raise CommandError(str(exc)) from None
+    return 0

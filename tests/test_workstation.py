@@ -1,0 +1,107 @@
+"""The reviewer's core service: one unlock, opening a pack, conflict before content."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from reviewer.audit import EventKind
+from reviewer.demo import DEMO_PASSPHRASE
+from reviewer.scoring import Conflict
+from reviewer.workspace import Status
+from reviewer.workstation import Workstation, WorkstationError
+
+pytestmark = pytest.mark.usefixtures("english")
+
+
+@pytest.fixture
+def station(reviewer_home):
+    ws = Workstation(reviewer_home)
+    ws.unlock(DEMO_PASSPHRASE)
+    yield ws
+    ws.close()
+
+
+def test_wrong_passphrase_is_refused_and_changes_nothing(reviewer_home):
+    ws = Workstation(reviewer_home)
+    with pytest.raises(WorkstationError, match="wrong passphrase"):
+        ws.unlock("nope")
+    assert not ws.unlocked and not ws.workspace.initialised
+    ws.close()
+
+
+def test_open_pack_shows_who_issued_it(station, demo):
+    result = station.open_pack(demo.pack)
+    assert result.candidates == 6 and result.categories == 6
+    assert "秘书处" in result.signer
+    assert "6 candidates" in result.summary()
+    entries = station.workspace.candidates(result.pack_id)
+    assert {e.status for e in entries} == {Status.NOT_STARTED}
+    assert entries[1].name == "王𠮷"
+
+
+def test_materials_only_after_declaring_no_conflict(station, demo):
+    pack_id = station.open_pack(demo.pack).pack_id
+    candidate = station.candidate(pack_id, "C002")
+    sha = candidate.works[0].attachment
+    with pytest.raises(WorkstationError, match="conflict of interest"):
+        station.attachment(pack_id, "C002", sha)
+    review = station.workspace.review(pack_id, "C002").with_conflict(Conflict.NONE)
+    station.workspace.save_review(pack_id, review)
+    data, meta = station.attachment(pack_id, "C002", sha)
+    assert hashlib.sha256(data).hexdigest() == sha and data.startswith(b"%PDF")
+    assert meta.media_type == "application/pdf"
+    viewed = [e for e in station.workspace.events() if e.kind is EventKind.ATTACHMENT_VIEWED]
+    assert viewed and viewed[-1].data["candidate_id"] == "C002"
+
+
+def test_recused_candidate_is_never_opened(station, demo):
+    pack_id = station.open_pack(demo.pack).pack_id
+    review = station.workspace.review(pack_id, "C003").with_conflict(Conflict.RECUSED, "同事")
+    station.workspace.save_review(pack_id, review)
+    sha = station.candidate(pack_id, "C003").works[0].attachment
+    with pytest.raises(WorkstationError):
+        station.attachment(pack_id, "C003", sha)
+
+
+def test_material_of_another_candidate_is_refused(station, demo):
+    pack_id = station.open_pack(demo.pack).pack_id
+    other = station.candidate(pack_id, "C001").works[0].attachment
+    station.workspace.save_review(
+        pack_id, station.workspace.review(pack_id, "C002").with_conflict(Conflict.NONE)
+    )
+    with pytest.raises(WorkstationError, match="does not belong"):
+        station.attachment(pack_id, "C002", other)
+
+
+def test_reopening_resumes_and_lock_forgets(station, demo):
+    pack_id = station.open_pack(demo.pack).pack_id
+    station.workspace.save_review(
+        pack_id, station.workspace.review(pack_id, "C001").with_conflict(Conflict.NONE)
+    )
+    station.lock()
+    with pytest.raises(WorkstationError):
+        station.open_pack(demo.pack)
+    station.unlock(DEMO_PASSPHRASE)
+    again = station.open_pack(demo.pack)
+    assert again.imported.resumed
+    assert station.workspace.candidates(pack_id)[0].status is Status.IN_PROGRESS
+
+
+def test_pack_of_a_session_you_are_not_enrolled_in(station, tmp_path, demo):
+    import shutil
+
+    from reviewer.demo import build_demo
+
+    other = build_demo(tmp_path / "other", reviewers=1, candidates=1)
+    shutil.rmtree(tmp_path / "other" / "materials")
+    with pytest.raises(WorkstationError, match="not enrolled"):
+        station.open_pack(other.pack)
+
+
+def test_not_a_pack(station, tmp_path):
+    bad = tmp_path / "x.rvpack"
+    bad.write_bytes(b"PK\x03\x04 not really")
+    with pytest.raises(WorkstationError):
+        station.open_pack(bad)
