@@ -164,7 +164,7 @@ def _png(width: int, height: int, seed: int) -> bytes:
 
 def _work_pdf(title: str, candidate: str, kind: str, year: int, quote: str) -> bytes:
     """A two-page PDF standing in for a representative work, in Chinese."""
-    font = pdf_fonts.register()
+    font = pdf_fonts.sheet_fonts().primary
     buffer = io.BytesIO()
     pdf = canvas.Canvas(buffer, pagesize=A4)
     pdf.setTitle(title)

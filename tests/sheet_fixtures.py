@@ -1,0 +1,197 @@
+"""Throwaway keys and certificates, and sample sheets, for the sheet tests.
+
+Built with ``cryptography`` alone so that these tests stand apart from the session CA
+and enrolment modules: a root CA and a reviewer's P-256 certificate with a Chinese CN.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from functools import cache
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from reviewer.rubric import CheckKind, CheckResult, Rubric
+from reviewer.rubric_file import bundled_rubrics
+from reviewer.scoring import Conflict, Review
+from reviewer.sheet_data import SheetData, Supersedes, make_sheet_data
+
+REVIEWER_NAME = "买买提·艾力"
+CREATED = datetime(2026, 5, 1, 6, 30, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Pki:
+    ca_key: ec.EllipticCurvePrivateKey
+    ca_cert: x509.Certificate
+    key: ec.EllipticCurvePrivateKey
+    cert: x509.Certificate
+
+    @property
+    def ca_pem(self) -> bytes:
+        return self.ca_cert.public_bytes(serialization.Encoding.PEM)
+
+    @property
+    def cert_sha256(self) -> str:
+        return cert_sha256(self.cert)
+
+
+def cert_sha256(cert: x509.Certificate) -> str:
+    return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
+
+
+def _name(cn: str) -> x509.Name:
+    return x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "2026年度评审会"),
+            x509.NameAttribute(NameOID.COMMON_NAME, cn),
+        ]
+    )
+
+
+def make_ca(cn: str = "评审会测试根证书") -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC)
+    name = _name(cn)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=False,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    return key, cert
+
+
+def issue_reviewer(
+    ca_key: ec.EllipticCurvePrivateKey, ca_cert: x509.Certificate, cn: str = REVIEWER_NAME
+) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(_name(cn))
+        .issuer_name(ca_cert.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(hours=1))
+        .not_valid_after(now + timedelta(days=180))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,  # nonRepudiation
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
+            critical=False,
+        )
+        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    return key, cert
+
+
+@cache
+def pki(cn: str = REVIEWER_NAME) -> Pki:
+    """One CA and one reviewer per process: key generation is cheap, but not free."""
+    ca_key, ca_cert = make_ca()
+    key, cert = issue_reviewer(ca_key, ca_cert, cn)
+    return Pki(ca_key, ca_cert, key, cert)
+
+
+@cache
+def rubric(rubric_id: str = "arts") -> Rubric:
+    return next(r for r in bundled_rubrics() if r.id == rubric_id)
+
+
+def scored_review(r: Rubric, candidate_id: str = "C002", opinion: str = "") -> Review:
+    review = Review(candidate_id, r.id).with_conflict(Conflict.NONE)
+    review = review.with_check(CheckKind.ETHICS, CheckResult.PASS)
+    review = review.with_check(CheckKind.POLITICAL, CheckResult.PASS)
+    scores = ["8.5", "8", "7.5", "8", "8.5", "7.5", "8", "8"]
+    for i, c in enumerate(r.criteria):
+        review = review.with_score(c.id, Decimal(scores[i % len(scores)]))
+    opinion = opinion or (
+        "候选人代表作《天山脚下》在全国范围产生较好反响，讲好新时代边疆故事；"
+        "创作态度严谨，德艺双馨。建议推荐。"
+    )
+    return review.with_opinion(opinion).with_recommendation("recommend")
+
+
+def recused_review(r: Rubric, candidate_id: str = "C003") -> Review:
+    return Review(candidate_id, r.id).with_conflict(
+        Conflict.RECUSED, "候选人系本人所在单位同事（近三年内合作），依规回避。"
+    )
+
+
+def vetoed_review(r: Rubric, candidate_id: str = "C004") -> Review:
+    review = scored_review(r, candidate_id, opinion="经核查存在违背职业道德的情形，一票否决。")
+    review = review.with_check(CheckKind.ETHICS, CheckResult.FAIL, "经核实存在偷逃税款问题。")
+    return review.with_recommendation("not_recommend")
+
+
+def sheet(
+    review: Review | None = None,
+    *,
+    candidate_name: str = "王𠮷",
+    reviewer_name: str = REVIEWER_NAME,
+    cert_sha256_hex: str | None = None,
+    version: int = 1,
+    supersedes: Supersedes | None = None,
+    session_id: str = "session-2026-01",
+    pack_id: str = "pack-0001",
+) -> SheetData:
+    r = rubric()
+    review = review or scored_review(r)
+    return make_sheet_data(
+        rubric=r,
+        review=review,
+        session_id=session_id,
+        session_name="2026年度文艺名家评审会",
+        programme="文艺名家",
+        pack_id=pack_id,
+        manifest_sha256="ab" * 32,
+        candidate_name=candidate_name,
+        representative_works=("纪录片《天山脚下》", "歌舞剧《李䶮与丝路》"),
+        reviewer_name=reviewer_name,
+        reviewer_cert_sha256=cert_sha256_hex or pki().cert_sha256,
+        version=version,
+        supersedes=supersedes,
+        created=CREATED,
+    )
