@@ -500,6 +500,56 @@ class Workspace:
                 )
             return entries
 
+    def signed_sheets(self, pack_id: str, candidate_id: str) -> list[SignedSheet]:
+        """The sheets signed for this candidate so far, oldest first."""
+        with self._lock:
+            pack = self.pack(pack_id)
+            row = self._review_row(pack.session_id, candidate_id)
+            return [] if row is None else _signed_from(row[0])
+
+    def sheet_version(self, pack_id: str, candidate_id: str) -> int:
+        """The version a sheet signed now would carry."""
+        with self._lock:
+            pack = self.pack(pack_id)
+            row = self._review_row(pack.session_id, candidate_id)
+            return 1 if row is None else row[1]
+
+    def mark_signed(
+        self, pack_id: str, candidate_id: str, version: int, sha256: str, file: str
+    ) -> None:
+        """Lock the version just signed: a later change makes version + 1."""
+        with self._lock:
+            pack = self.pack(pack_id)
+            row = self._review_row(pack.session_id, candidate_id)
+            if row is None or row[1] != version:
+                raise WorkspaceError(
+                    _("the review changed while it was being signed; sign it again")
+                )
+            doc = dict(row[0])
+            doc["signed_version"] = version
+            doc["signed"] = [
+                *doc.get("signed", []),
+                {"version": version, "sha256": sha256, "file": file},
+            ]
+            where = f"reviews/{pack.session_id}/{candidate_id}"
+            with self._db.conn:
+                self._db.execute("BEGIN IMMEDIATE")
+                self._db.execute(
+                    "UPDATE reviews SET status = ?, updated_at = ?, payload = ? WHERE"
+                    " session_id = ? AND candidate_id = ?",
+                    [
+                        Status.SIGNED.value,
+                        _now(),
+                        self._v().seal_json(doc, where),
+                        pack.session_id,
+                        candidate_id,
+                    ],
+                )
+                self._append_event(
+                    EventKind.SHEET_SIGNED, candidate_id=candidate_id, version=version
+                )
+                self._append_event(EventKind.SHEET_EXPORTED, candidate_id=candidate_id, file=file)
+
     def save_review(self, pack_id: str, review: Review) -> Evaluation:
         """Validate with the scoring core and save, with its audit events, in one
         transaction. Invalid values are refused (nothing saved); missing ones are fine."""
@@ -543,6 +593,17 @@ class Workspace:
                 for kind, data in _changes(old, review):
                     self._append_event(kind, candidate_id=review.candidate_id, **data)
             return ev
+
+
+@dataclass(frozen=True)
+class SignedSheet:
+    version: int
+    sha256: str
+    file: str
+
+
+def _signed_from(doc: dict[str, Any]) -> list[SignedSheet]:
+    return [SignedSheet(s["version"], s["sha256"], s["file"]) for s in doc.get("signed", [])]
 
 
 def _changes(old: Review, new: Review) -> list[tuple[EventKind, dict[str, Any]]]:

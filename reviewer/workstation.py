@@ -14,6 +14,7 @@ API:
     ws.workspace                                 # reviews, candidates, audit log
     ws.candidate(pack_id, candidate_id) -> manifest Candidate (profile and works)
     ws.attachment(pack_id, candidate_id, sha256) -> (bytes, Attachment)
+    ws.sheet_signer(session_id) -> SheetSigner   # for sheet_export
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from reviewer.pack_errors import PackError
 from reviewer.passphrase import WrongPassphrase
 from reviewer.rubric_file import RubricError, rubric_from_canonical
 from reviewer.scoring import Conflict
+from reviewer.sheet_data import SheetError
+from reviewer.sheet_sign import SheetSigner
 from reviewer.workspace import CandidateInfo, ImportResult, PackInfo, Workspace, WorkspaceError
 
 WORKSPACE_DIR = "workspace"
@@ -101,6 +104,7 @@ class Workstation:
             raise WorkstationError(str(exc)) from None
         self._unlocked: UnlockedIdentity | None = None
         self._packs: dict[str, OpenedPack] = {}
+        self._signers: dict[str, SheetSigner] = {}
         self._lock = threading.RLock()
 
     @property
@@ -134,6 +138,7 @@ class Workstation:
             for opened in self._packs.values():
                 opened.close()
             self._packs.clear()
+            self._signers.clear()
             self.workspace.lock()
             self._unlocked = None
 
@@ -146,6 +151,24 @@ class Workstation:
         if self._unlocked is None:
             raise WorkstationError(_("unlock with your passphrase first"))
         return self._unlocked
+
+    def sheet_signer(self, session_id: str) -> SheetSigner:
+        """The reviewer's signer for one session's sheets (key converted once per unlock)."""
+        with self._lock:
+            me = self._me()
+            if session_id not in self._signers:
+                enrolment = me.enrolments.get(session_id)
+                if enrolment is None:
+                    raise WorkstationError(
+                        _("you are not enrolled in session {session}").format(session=session_id)
+                    )
+                try:
+                    self._signers[session_id] = SheetSigner(
+                        me.signing_key, enrolment.certificate, enrolment.ca_certificate
+                    )
+                except SheetError as exc:
+                    raise WorkstationError(str(exc)) from None
+            return self._signers[session_id]
 
     def open_pack(self, path: Path) -> OpenResult:
         """Verify and import a pack. The trust anchor is the session CA from the

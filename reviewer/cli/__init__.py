@@ -13,11 +13,11 @@ import sys
 from collections.abc import Sequence
 
 from reviewer import __version__
-from reviewer.cli import demo_cmd, identity_cmd, pack_cmd, rubric_cmd, session_cmd
+from reviewer.cli import demo_cmd, identity_cmd, pack_cmd, rubric_cmd, session_cmd, sheet_cmd
 from reviewer.cli.errors import CommandError
 from reviewer.i18n import _, set_language
 
-COMMAND_GROUPS = (rubric_cmd, session_cmd, identity_cmd, pack_cmd, demo_cmd)
+COMMAND_GROUPS = (rubric_cmd, session_cmd, identity_cmd, pack_cmd, sheet_cmd, demo_cmd)
 
 
 def _early_language(argv: Sequence[str]) -> None:
@@ -64,6 +64,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(_("interrupted"), file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # Output piped into `head` and the like: stop quietly, as Unix tools do.
+        sys.stderr.close()
+        return 1
 
 
 if __name__ == "__main__":

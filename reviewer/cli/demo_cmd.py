@@ -8,7 +8,10 @@ from pathlib import Path
 
 from reviewer.cli.errors import CommandError
 from reviewer.demo import DEMO_PASSPHRASE, DemoError, build_demo
+from reviewer.demo_sheets import write_demo_sheets
 from reviewer.i18n import _
+from reviewer.sheet_export import ExportError
+from reviewer.workstation import WorkstationError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -18,7 +21,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     demo.add_argument("--out", type=Path, required=True, metavar=_("DIR"))
     demo.add_argument("--reviewers", type=int, default=3, metavar="N")
     demo.add_argument("--candidates", type=int, default=12, metavar="M")
+    demo.add_argument(
+        "--sheets",
+        action="store_true",
+        help=_("also let every reviewer score and sign sheets, into DIR/sheets/<n>/"),
+    )
     demo.set_defaults(func=cmd_demo)
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -27,9 +39,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
             args.out,
             reviewers=args.reviewers,
             candidates=args.candidates,
-            progress=lambda message: print(message, file=sys.stderr, flush=True),
+            progress=say,
         )
-    except (DemoError, OSError) as exc:
+        if args.sheets:
+            sheets = write_demo_sheets(result, say=say)
+            print(
+                _("{n} signed sheets in {folder}").format(
+                    n=len(sheets), folder=result.folder / "sheets"
+                )
+            )
+    except (DemoError, OSError, ExportError, WorkstationError) as exc:
         raise CommandError(str(exc)) from None
     print(
         _("Practice session in {folder}; every passphrase is “{pp}”. See README.txt there.").format(
