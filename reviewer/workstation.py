@@ -26,7 +26,7 @@ from pathlib import Path
 from reviewer.audit import EventKind
 from reviewer.i18n import _
 from reviewer.identity import Identity, IdentityError, UnlockedIdentity, load_identity
-from reviewer.manifest import Attachment, Candidate
+from reviewer.manifest import Attachment, Candidate, Manifest
 from reviewer.pack import OpenedPack, open_pack, read_header
 from reviewer.pack_errors import PackError
 from reviewer.passphrase import WrongPassphrase
@@ -218,6 +218,11 @@ class Workstation:
         if opened is None:
             raise WorkstationError(_("open the pack file again to view its materials"))
         return opened
+
+    def manifest(self, pack_id: str) -> Manifest:
+        with self._lock:
+            self._me()
+            return self._opened(pack_id).manifest
 
     def candidate(self, pack_id: str, candidate_id: str) -> Candidate:
         with self._lock:

@@ -1,16 +1,26 @@
-"""``reviewer-app``: start the GUI."""
+"""``reviewer-app``: start the GUI.
+
+Without an identity in the reviewer's home the first-run wizard comes first; then the
+review window opens locked. ``--pack`` opens a pack right after unlocking (``make demo``
+uses it); ``--rubrics`` shows only the rubric browser.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
 from reviewer import i18n
 from reviewer.i18n import _
+from reviewer.identity import identity_exists, resolve_home
 from reviewer.rubric_file import RubricError, bundled_rubrics
+from reviewer.secret_store import SecretStore, default_store
+from reviewer.workstation import Workstation, WorkstationError
 from ui.fonts import register_bundled_font
 from ui.main_window import MainWindow
 from ui.translation import Translations
@@ -19,15 +29,29 @@ from ui.translation import Translations
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="reviewer-app")
     parser.add_argument("--lang", choices=["zh", "en"], default=None)
+    parser.add_argument("--home", type=Path, default=None, help="the reviewer's home folder")
+    parser.add_argument("--pack", type=Path, default=None, help="open this pack after unlocking")
+    parser.add_argument("--rubrics", action="store_true", help="only browse the rubrics")
+    parser.add_argument("--self-test", action="store_true", help=_("check this installation"))
     return parser.parse_args(argv)
 
 
-def create_window(app: QApplication, lang: str | None = None) -> MainWindow:
-    """Set up fonts and translations on ``app`` and build the main window."""
+def prepare(app: QApplication, lang: str | None = None) -> Translations:
+    """Fonts and translations for ``app``; the language comes from the argument, the
+    saved setting, or the default (Chinese)."""
+    app.setApplicationName("Reviewer Workstation")
+    app.setOrganizationName("reviewer-workstation")
     if register_bundled_font(app) is None:
         print(_("warning: the bundled Chinese font could not be loaded"), file=sys.stderr)
     translations = Translations(app)
-    translations.apply(lang or i18n.initial_language())
+    saved = QSettings().value("language")
+    translations.apply(lang or (str(saved) if saved else i18n.initial_language()))
+    return translations
+
+
+def create_window(app: QApplication, lang: str | None = None) -> MainWindow:
+    """The rubric browser window (``--rubrics``)."""
+    translations = prepare(app, lang)
     try:
         rubrics = bundled_rubrics()
     except RubricError as exc:
@@ -38,13 +62,50 @@ def create_window(app: QApplication, lang: str | None = None) -> MainWindow:
     return window
 
 
+def create_review_window(
+    app: QApplication,
+    home: Path,
+    pack: Path | None = None,
+    lang: str | None = None,
+    store: SecretStore | None = None,
+) -> QMainWindow | None:
+    """The reviewer's window for ``home``, after the first-run wizard if needed."""
+    from ui.first_run import FirstRunWizard
+    from ui.review_window import ReviewWindow
+
+    translations = prepare(app, lang)
+    store = store or default_store()
+    if not identity_exists(home):
+        wizard = FirstRunWizard(home, store)
+        if not wizard.exec() or wizard.identity_page.identity is None:
+            return None
+    try:
+        station = Workstation(home)
+    except WorkstationError as exc:
+        QMessageBox.critical(None, _("Reviewer Workstation"), str(exc))
+        return None
+    window = ReviewWindow(station, store, translations.apply, pack)
+    window.translations = translations
+    return window
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
+    if args.self_test:  # field readiness: see ui/self_test.py
+        from ui import self_test
+
+        return self_test.main(args.lang)
     app = QApplication.instance() or QApplication(sys.argv[:1])
-    app.setApplicationName("Reviewer Workstation")
-    app.setOrganizationName("reviewer-workstation")
-    window = create_window(app, args.lang)
+    if args.rubrics:
+        window = create_window(app, args.lang)
+    else:
+        window = create_review_window(app, resolve_home(args.home), args.pack, args.lang)
+        if window is None:
+            return 1
     window.show()
+    from ui.self_test import quit_after_first_paint  # start-up benchmark only (env var)
+
+    quit_after_first_paint(window)
     return app.exec()
 
 

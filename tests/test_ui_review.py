@@ -1,0 +1,262 @@
+"""The reviewer's window, driven as a committee member would, with real widgets."""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from decimal import Decimal
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QInputMethodEvent
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from reviewer.demo import DEMO_PASSPHRASE
+from reviewer.rubric import CheckKind, CheckResult
+from reviewer.scoring import Conflict
+from reviewer.secret_store import MemorySecretStore
+from reviewer.workspace import Status
+from ui import worker
+from ui.app import create_review_window
+from ui.attachment_viewer import AttachmentViewer
+
+
+@pytest.fixture(autouse=True)
+def synchronous_worker():
+    worker.set_synchronous(True)
+    yield
+    worker.set_synchronous(False)
+
+
+@pytest.fixture
+def warnings(monkeypatch):
+    """Modal message boxes would block a test; record them instead."""
+    seen: list[str] = []
+    for kind in ("warning", "information", "critical"):
+        monkeypatch.setattr(
+            QMessageBox, kind, lambda *args, _k=kind: seen.append(f"{_k}: {args[2]}")
+        )
+    return seen
+
+
+def open_window(qtbot, home, pack, store=None):
+    window = create_review_window(
+        QApplication.instance(), home, pack, "zh", store or MemorySecretStore()
+    )
+    qtbot.addWidget(window)
+    window.show()
+    return window
+
+
+def unlock(window, passphrase=DEMO_PASSPHRASE):
+    window.lock_screen.passphrase.setText(passphrase)
+    window.lock_screen.button.click()
+
+
+@pytest.fixture
+def window(qtbot, reviewer_home, demo, warnings):
+    w = open_window(qtbot, reviewer_home, demo.pack)
+    unlock(w)
+    assert w.candidate_list is not None, warnings
+    return w
+
+
+def type_chinese(widget, text):
+    """Chinese is typed through an input method, which commits whole words; QTest's key
+    clicks know ASCII only, so send what an IME sends."""
+    event = QInputMethodEvent()
+    event.setCommitString(text)
+    QApplication.sendEvent(widget, event)
+
+
+def page_for(window, candidate_id):
+    window.show_candidate(candidate_id)
+    return window.pages[candidate_id]
+
+
+def test_opening_shows_who_issued_the_pack(window):
+    assert "秘书处" in window.status.text()
+    assert window.candidate_list.model.rowCount() == 6
+    assert window.candidate_list.counts.text() == "0 / 6 已完成"
+
+
+def test_score_a_candidate_by_keyboard_only(window, qtbot):
+    window.activateWindow()
+    page = page_for(window, "C001")
+    page.conflict.no_conflict.setFocus()
+    qtbot.keyClick(page.conflict.no_conflict, Qt.Key.Key_Space)
+    assert page.stack.currentWidget() is page.work
+    panel = page.panel
+    for row in panel.check_rows.values():
+        passed = row.group.buttons()[0]
+        passed.setFocus()
+        qtbot.keyClick(passed, Qt.Key.Key_Space)
+    for box in panel.score_boxes.values():
+        box.setFocus()
+        box.selectAll()
+        qtbot.keyClicks(box, "8")
+        qtbot.keyClick(box, Qt.Key.Key_Return)
+    first = next(iter(panel.score_boxes.values()))
+    first.setFocus()
+    qtbot.keyClick(first, Qt.Key.Key_Up)  # one step up: 8 -> 8.5
+    panel.opinion.setFocus()
+    type_chinese(panel.opinion, "代表作影响广泛")
+    panel.flush()
+    panel.recommendation.setFocus()
+    qtbot.keyClick(panel.recommendation, Qt.Key.Key_Down)
+    review = window.station.workspace.review(window.pack_id, "C001")
+    assert review.conflict is Conflict.NONE
+    assert review.checks[CheckKind.ETHICS].result is CheckResult.PASS
+    assert review.scores[first.criterion.id] == Decimal("8.5")
+    assert review.opinion == "代表作影响广泛"
+    assert review.recommendation == "recommend"
+    evaluation = window.station.workspace.evaluation(window.pack_id, "C001")
+    assert evaluation.complete
+    assert "总分" in panel.total_label.text() or "Total" in panel.total_label.text()
+    assert window.candidate_list.model.entries[0].status is Status.COMPLETE
+    assert window.candidate_list.counts.text() == "1 / 6 已完成"
+
+
+def test_recuse_locks_scoring_and_keeps_materials_closed(window):
+    page = page_for(window, "C002")
+    page.conflict.reason.setText("曾为其指导老师")
+    page.conflict.recuse.click()
+    assert page.stack.currentWidget() is page.recused_label
+    assert "曾为其指导老师" in page.recused_label.text()
+    assert page.materials.count() == 0  # never listed, never decrypted
+    entry = next(e for e in window.candidate_list.model.entries if e.candidate_id == "C002")
+    assert entry.status is Status.RECUSED
+
+
+def test_veto_greys_out_scoring_and_says_why(window):
+    page = page_for(window, "C003")
+    page.conflict.no_conflict.click()
+    row = page.panel.check_rows[CheckKind.ETHICS]
+    row.note.setText("存在学术不端")
+    row.group.buttons()[2].click()  # 不通过
+    assert not page.panel.criteria_box.isEnabled()
+    assert "一票否决" in page.panel.veto_label.text()
+    review = window.station.workspace.review(window.pack_id, "C003")
+    assert review.checks[CheckKind.ETHICS].result is CheckResult.FAIL
+    assert review.checks[CheckKind.ETHICS].note == "存在学术不端"
+
+
+def test_undo_and_redo(window):
+    page = page_for(window, "C004")
+    page.conflict.no_conflict.click()
+    box = next(iter(page.panel.score_boxes.values()))
+    box.setValue(7.0)
+    box.setValue(9.0)
+    cid = box.criterion.id
+    saved = lambda: window.station.workspace.review(window.pack_id, "C004").scores.get(cid)  # noqa: E731
+    assert saved() == Decimal(9)
+    window.undo_action.trigger()
+    assert saved() == Decimal(7) and box.value() == 7.0
+    window.undo_action.trigger()
+    assert saved() is None
+    window.redo_action.trigger()
+    assert saved() == Decimal(7)
+
+
+def test_lock_button_hides_everything_and_unlock_restores(window, qtbot):
+    page_for(window, "C001").conflict.no_conflict.click()
+    window.lock_action.trigger()
+    assert window.stack.currentWidget() is window.lock_screen
+    assert not window.station.unlocked and window.pages == {} and window.work is None
+    unlock(window, "wrong passphrase")
+    assert not window.station.unlocked
+    assert window.lock_screen.error.text() == "口令错误"
+    unlock(window)
+    assert window.station.unlocked and window.candidate_list is not None
+    entry = window.candidate_list.model.entries[0]
+    assert entry.status is Status.IN_PROGRESS
+
+
+def test_idle_timeout_locks(window, qtbot):
+    window.idle.set_timeout_ms(150)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.lock_screen, timeout=3000)
+    assert not window.station.unlocked
+
+
+def test_refused_pack_shows_the_reason(window, tmp_path, warnings):
+    bad = tmp_path / "bad.rvpack"
+    bad.write_bytes(b"this is not a zip file at all")
+    window.open_pack(bad)
+    assert warnings and warnings[-1].startswith("warning:")
+    assert window.candidate_list is not None  # the open pack stays usable
+
+
+def test_restart_keeps_every_change(qtbot, reviewer_home, demo, warnings):
+    first = open_window(qtbot, reviewer_home, demo.pack)
+    unlock(first)
+    page = page_for(first, "C005")
+    page.conflict.no_conflict.click()
+    page.panel.opinion.setPlainText("重启后仍在")
+    page.panel.flush()
+    box = next(iter(page.panel.score_boxes.values()))
+    box.setValue(6.5)
+    first.close()
+
+    second = open_window(qtbot, reviewer_home, demo.pack)
+    unlock(second)
+    page = page_for(second, "C005")
+    assert page.stack.currentWidget() is page.work
+    assert page.panel.opinion.toPlainText() == "重启后仍在"
+    assert next(iter(page.panel.score_boxes.values())).value() == 6.5
+
+
+def test_remembered_passphrase_unlocks_at_start_only(qtbot, reviewer_home, demo, warnings):
+    store = MemorySecretStore()
+    window = open_window(qtbot, reviewer_home, demo.pack, store)
+    window.lock_screen.remember.setChecked(True)
+    unlock(window)
+    window.close()
+    again = open_window(qtbot, reviewer_home, demo.pack, store)
+    assert again.station.unlocked  # remembered: no prompt at start
+    again.lock_action.trigger()
+    assert not again.station.unlocked  # but a lock always asks again
+
+
+def _png_header(width: int, height: int) -> bytes:
+    def chunk(kind, data):
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    ihdr = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr) + chunk(b"IDAT", zlib.compress(b"\0" * 10))
+
+
+@pytest.mark.parametrize(
+    ("data", "media_type", "expected"),
+    [
+        (b"%PDF-1.7\n garbage that is not a pdf", "application/pdf", "PDF"),
+        (_png_header(100_000, 100_000), "image/png", "100000×100000"),
+        (b"\x00\x01 not an image", "image/png", ""),
+        (b"x", "application/x-msdownload", "application/x-msdownload"),
+    ],
+)
+def test_hostile_attachments_are_refused_with_a_reason(qtbot, data, media_type, expected, english):
+    viewer = AttachmentViewer("张明华 · 2026-11-26")
+    qtbot.addWidget(viewer)
+    viewer.show_attachment(data, media_type, "x")
+    assert viewer.currentWidget() is viewer.message
+    assert expected in viewer.message.text()
+
+
+def test_text_attachment_is_plain_text(qtbot):
+    viewer = AttachmentViewer("张明华")
+    qtbot.addWidget(viewer)
+    viewer.show_attachment("<b>不是粗体</b>".encode(), "text/plain", "a.txt")
+    assert viewer.currentWidget() is viewer.text_view
+    assert viewer.text_view.toPlainText() == "<b>不是粗体</b>"
+
+
+def test_watermark_covers_the_viewer(qtbot):
+    viewer = AttachmentViewer("张明华 · 2026-11-26")
+    qtbot.addWidget(viewer)
+    viewer.resize(800, 600)
+    viewer.show()
+    for mark in viewer.watermarks:
+        assert mark.text == "张明华 · 2026-11-26"
+        assert mark.size() == mark.parentWidget().size()

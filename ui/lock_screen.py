@@ -1,0 +1,64 @@
+"""What shows while locked: nothing confidential, only a passphrase field."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
+
+from reviewer.i18n import _
+from ui.rubric_browser import plain_label
+
+
+class LockScreen(QWidget):
+    unlock_requested = Signal(str, bool)  # passphrase, remember it
+
+    def __init__(self, name: str, can_remember: bool):
+        super().__init__()
+        self.setObjectName("lockScreen")
+        layout = QVBoxLayout(self)
+        layout.addStretch(1)
+        title = plain_label(_("Locked · {name}").format(name=name), bold=True)
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(title)
+        self.passphrase = QLineEdit()
+        self.passphrase.setObjectName("passphrase")
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.passphrase.setPlaceholderText(_("Your passphrase"))
+        self.passphrase.setMaximumWidth(360)
+        layout.addWidget(self.passphrase, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.remember = QCheckBox(_("Remember on this computer (system keyring)"))
+        self.remember.setVisible(can_remember)
+        layout.addWidget(self.remember, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.button = QPushButton(_("Unlock"))
+        self.button.setObjectName("unlock")
+        self.button.setDefault(True)
+        layout.addWidget(self.button, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.error = QLabel()
+        self.error.setObjectName("lockError")
+        self.error.setStyleSheet("color: #a40000;")
+        self.error.setTextFormat(Qt.TextFormat.PlainText)
+        layout.addWidget(self.error, 0, Qt.AlignmentFlag.AlignHCenter)
+        layout.addStretch(2)
+        self.button.clicked.connect(self._submit)
+        self.passphrase.returnPressed.connect(self._submit)
+
+    def _submit(self) -> None:
+        if self.passphrase.text():
+            self.set_busy(True)
+            self.unlock_requested.emit(self.passphrase.text(), self.remember.isChecked())
+
+    def set_busy(self, busy: bool) -> None:
+        self.button.setEnabled(not busy)
+        self.passphrase.setEnabled(not busy)
+        self.error.setText(_("Unlocking…") if busy else "")
+
+    def failed(self, message: str) -> None:
+        self.set_busy(False)
+        self.error.setText(message)
+        self.passphrase.selectAll()
+        self.passphrase.setFocus()
+
+    def reset(self) -> None:
+        self.set_busy(False)
+        self.passphrase.clear()
+        self.passphrase.setFocus()

@@ -1,0 +1,166 @@
+"""``reviewer-app --self-test``: the GUI's own checks, then the core self-test.
+
+Runs with or without a display: when there is none (a bureau's server, CI, a bundle
+checked over SSH), Qt's offscreen platform is chosen, so the test needs nothing but the
+bundle. Also here, for the start-up benchmark: ``REVIEWER_QUIT_AFTER_FIRST_PAINT=1``
+makes the app print ``first-paint <epoch seconds>`` when its window first paints, and quit.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QColor, QFont, QImage
+from PySide6.QtWidgets import QApplication, QLabel, QWidget
+
+from reviewer import i18n
+from reviewer.i18n import _
+from reviewer.resources import CJK_FONT_FAMILY, RARE_FONT_FAMILY
+from reviewer.self_test import COMMON_TEXT, RARE_TEXT, StepFailed, run_self_test
+
+QUIT_AFTER_FIRST_PAINT_ENV = "REVIEWER_QUIT_AFTER_FIRST_PAINT"
+# Code points no font has (the last private-use plane's last character): what Qt draws
+# for them is the "missing glyph", the tofu box the Chinese must never look like.
+MISSING_GLYPH = "\U0010fffd"
+
+
+def _ensure_platform() -> None:
+    """Offscreen when no display can be reached, so the self-test runs anywhere."""
+    if os.environ.get("QT_QPA_PLATFORM"):
+        return
+    if sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")
+    ):
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+
+def _out(line: str) -> None:
+    # A windowed Windows executable may have no stdout at all; never crash on it.
+    if sys.stdout is not None:
+        print(line, flush=True)
+
+
+def render_text(text: str, font: QFont) -> QImage:
+    """``text`` drawn by a QLabel in ``font``, black on white, as an image."""
+    label = QLabel(text)
+    label.setFont(font)
+    label.setStyleSheet("color: black; background: white;")
+    label.adjustSize()
+    image = QImage(label.size(), QImage.Format.Format_RGB32)
+    image.fill(QColor("white"))
+    label.render(image)
+    return image
+
+
+def _ink(image: QImage) -> int:
+    """How many pixels are not white: zero means nothing was drawn."""
+    white = QColor("white").rgb()
+    return sum(
+        1 for y in range(image.height()) for x in range(image.width()) if image.pixel(x, y) != white
+    )
+
+
+def check_glyphs_render(font: QFont, text: str) -> None:
+    """Each character of ``text`` must draw something, and something other than the
+    missing-glyph box (tofu) that Qt draws when no font, bundled or system, has it."""
+    tofu = render_text(MISSING_GLYPH, font)
+    seen: list[tuple[str, QImage]] = []
+    for ch in text:
+        image = render_text(ch, font)
+        if _ink(image) == 0:
+            raise StepFailed(_("{char} renders as nothing").format(char=ch))
+        if image == tofu:
+            raise StepFailed(_("{char} renders as an empty box").format(char=ch))
+        for other, picture in seen:
+            if image == picture:  # two characters, one picture: a fallback box
+                raise StepFailed(_("{a} and {b} render the same").format(a=other, b=ch))
+        seen.append((ch, image))
+
+
+def run_gui_self_test(print_line: Callable[[str], None] = _out, lang: str | None = None) -> bool:
+    """The GUI steps (font registration, the main window, Chinese rendered with the
+    bundled fonts), then the core self-test. Needs a QApplication to exist."""
+    from ui.app import create_window
+
+    ok = True
+    window: list[QWidget] = []
+
+    def step(label: str, action: Callable[[], str]) -> None:
+        nonlocal ok
+        try:
+            detail = action()
+        except StepFailed as exc:
+            ok = False
+            print_line(f"FAILED {label}: {exc}")
+            return
+        except Exception as exc:  # noqa: BLE001 (the self-test reports, never crashes)
+            ok = False
+            print_line(f"FAILED {label}: {type(exc).__name__}: {exc}")
+            return
+        print_line(f"ok {label} ({detail})")
+
+    app = QApplication.instance()
+    assert isinstance(app, QApplication)
+
+    def build_window() -> str:
+        created = create_window(app, lang)
+        created.show()
+        app.processEvents()
+        window.append(created)
+        families = app.font().families()
+        if not families or families[0] != CJK_FONT_FAMILY:
+            raise StepFailed(
+                _("the application font is {family}, not {expected}").format(
+                    family=", ".join(families) or "?", expected=CJK_FONT_FAMILY
+                )
+            )
+        if RARE_FONT_FAMILY not in families:
+            raise StepFailed(
+                _("the rare-character font {family} is not loaded").format(family=RARE_FONT_FAMILY)
+            )
+        return f"{QApplication.platformName()}, {', '.join(families)}"
+
+    def chinese_renders() -> str:
+        check_glyphs_render(app.font(), COMMON_TEXT + RARE_TEXT)
+        return COMMON_TEXT + RARE_TEXT
+
+    step(_("main window with the bundled fonts"), build_window)
+    step(_("Chinese renders with the bundled fonts"), chinese_renders)
+    language = i18n.language()
+    ok = run_self_test(print_line) and ok
+    i18n.set_language(language)
+    for created in window:
+        created.close()
+    return ok
+
+
+def main(lang: str | None = None) -> int:
+    """Entry point of ``reviewer-app --self-test``: 0 when every step passed, else 1."""
+    _ensure_platform()
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Reviewer Workstation")
+    ok = run_gui_self_test(_out, lang)
+    _out(_("self-test passed") if ok else _("self-test FAILED"))
+    return 0 if ok else 1
+
+
+class _FirstPaint(QObject):
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            print(f"first-paint {time.time():.6f}", flush=True)
+            # Let this paint finish, then leave: the benchmark measures start-up only.
+            QTimer.singleShot(0, QApplication.quit)
+        return False
+
+
+def quit_after_first_paint(window: QWidget) -> None:
+    """When ``REVIEWER_QUIT_AFTER_FIRST_PAINT`` is set: report the first paint and quit."""
+    if os.environ.get(QUIT_AFTER_FIRST_PAINT_ENV) != "1":
+        return
+    watcher = _FirstPaint(window)
+    window.installEventFilter(watcher)
