@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PO := $(wildcard resources/locale/*/LC_MESSAGES/reviewer.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: demo test lint catalog extract bench clean
+.PHONY: demo test lint catalog extract bench clean screenshots
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -37,11 +37,24 @@ lint: $(STAMP)
 test: $(STAMP) catalog lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
 
+# The practice session lives in the user data folder; built once, then reused.
+DEMO_DIR = $$($(BIN)/python -c "import platformdirs; print(platformdirs.user_data_dir('reviewer-workstation'))")/demo
+
 demo: $(STAMP) catalog
-	$(BIN)/reviewer-app
+	@d="$(DEMO_DIR)"; \
+	if [ ! -f "$$d/pack.rvpack" ]; then \
+		rm -rf "$$d"; \
+		$(BIN)/reviewer demo --out "$$d" --reviewers 3 --candidates 12 --sheets || exit 1; \
+	fi; \
+	echo "Practice session in $$d — the passphrase is: demo"; \
+	$(BIN)/reviewer-app --home "$$d/reviewers/1" --pack "$$d/pack.rvpack"
+
+screenshots: $(STAMP) catalog
+	xvfb-run -a -s "-screen 0 1366x768x24" env QT_QPA_PLATFORM=xcb $(BIN)/python scripts/screenshots.py zh
+	xvfb-run -a -s "-screen 0 1366x768x24" env QT_QPA_PLATFORM=xcb $(BIN)/python scripts/screenshots.py en
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks
+	for b in benchmarks/bench_*.py; do $(BIN)/python -m benchmarks.$$(basename $$b .py) || exit 1; done
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info resources/locale/*/LC_MESSAGES/*.mo
