@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import shiboken6
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QGroupBox,
@@ -141,6 +142,7 @@ class CandidatePage(QWidget):
         self.recused_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack.addWidget(self.recused_label)
 
+        self._shown: str | None = None
         review = station.workspace.review(pack_id, candidate_id)
         self.editor = ReviewEditor(station.workspace, pack_id, self.panel, review)
         self.editor.saved.connect(lambda _ev: self._after_save())
@@ -210,16 +212,26 @@ class CandidatePage(QWidget):
         if not sha:
             self.viewer.show_message(_("No file was provided for this work."))
             return
+        if sha == self._shown:
+            return  # a click and an activation of the same item: decrypt once
+        self._shown = sha
         self.viewer.show_message(_("Decrypting…"))
         worker.run_task(
             lambda _ctx: self.station.attachment(self.pack_id, self.candidate_id, sha),
             self._show_attachment,
-            lambda exc: self.viewer.show_message(str(exc)),
+            self._attachment_refused,
         )
 
     def _show_attachment(self, result) -> None:
-        data, meta = result
-        self.viewer.show_attachment(data, meta.media_type, meta.name)
+        # The page may have been torn down (locked) while the worker decrypted.
+        if shiboken6.isValid(self.viewer):
+            data, meta = result
+            self.viewer.show_attachment(data, meta.media_type, meta.name)
+
+    def _attachment_refused(self, exc: Exception) -> None:
+        self._shown = None
+        if shiboken6.isValid(self.viewer):
+            self.viewer.show_message(str(exc))
 
     def flush(self) -> None:
         self.panel.flush()
