@@ -13,11 +13,27 @@ import sys
 from collections.abc import Sequence
 
 from reviewer import __version__
-from reviewer.cli import demo_cmd, identity_cmd, pack_cmd, rubric_cmd, session_cmd, sheet_cmd
+from reviewer.cli import (
+    aggregate_cmd,
+    demo_cmd,
+    identity_cmd,
+    pack_cmd,
+    rubric_cmd,
+    session_cmd,
+    sheet_cmd,
+)
 from reviewer.cli.errors import CommandError
 from reviewer.i18n import _, set_language
 
-COMMAND_GROUPS = (rubric_cmd, session_cmd, identity_cmd, pack_cmd, sheet_cmd, demo_cmd)
+COMMAND_GROUPS = (
+    rubric_cmd,
+    session_cmd,
+    identity_cmd,
+    pack_cmd,
+    sheet_cmd,
+    aggregate_cmd,
+    demo_cmd,
+)
 
 
 def _early_language(argv: Sequence[str]) -> None:

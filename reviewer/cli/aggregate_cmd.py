@@ -1,0 +1,272 @@
+"""``reviewer aggregate SESSION_DIR SHEETS_DIR --out DIR``: verify, aggregate, report.
+
+Exit 0 when the reports were written; 1 when the result is blocked (two different
+sheets claim the same version, or one candidate's sheets use different rubrics: only
+``refused.csv`` and ``conflicts.csv`` are written, so the secretary sees what to
+resolve) or on any error, with a message on stderr. Progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from reviewer.aggregate import AggregateOptions, Method, aggregate
+from reviewer.aggregate_candidates import read_candidate_list
+from reviewer.aggregate_import import (
+    AggregateError,
+    ImportProgress,
+    import_sheets,
+)
+from reviewer.aggregate_report import ReportError, write_reports
+from reviewer.candidates import CandidatesError
+from reviewer.cli.errors import CommandError
+from reviewer.i18n import _
+from reviewer.pack import read_header
+from reviewer.pack_errors import PackError
+from reviewer.passphrase import PassphraseError, WrongPassphrase, obtain_passphrase
+from reviewer.session import SessionError, open_session
+from reviewer.sheet_sign import SheetSigner, SheetSigningError
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(_("expected a whole number")) from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(_("expected at least 1"))
+    return value
+
+
+def _points(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise argparse.ArgumentTypeError(_("expected a number")) from None
+    if not value.is_finite() or not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(_("expected a number from 0 to 100"))
+    return value
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "aggregate",
+        help=_("verify a folder of sheets, aggregate the scores and write the reports"),
+    )
+    p.add_argument("session", type=Path, metavar=_("SESSION_DIR"))
+    p.add_argument("sheets", type=Path, metavar=_("SHEETS_DIR"))
+    p.add_argument("--out", type=Path, required=True, metavar=_("DIR"))
+    p.add_argument(
+        "--method",
+        choices=[m.value for m in Method],
+        default=Method.TRIMMED.value,
+        help=_("ranking method (default: trimmed)"),
+    )
+    p.add_argument(
+        "--pack",
+        type=Path,
+        action="append",
+        default=[],
+        metavar=_("PACK"),
+        help=_(
+            "a pack built for this session (repeat for several); sheets from others are refused"
+        ),
+    )
+    p.add_argument(
+        "--candidates",
+        type=Path,
+        metavar=_("FILE"),
+        help=_("the candidate list (CSV or XLSX) the packs were built from"),
+    )
+    p.add_argument(
+        "--quorum",
+        type=_positive,
+        default=AggregateOptions.quorum,
+        metavar="N",
+        help=_("minimum valid sheets per candidate (default: 3)"),
+    )
+    p.add_argument(
+        "--trim-min",
+        type=_positive,
+        default=AggregateOptions.trim_min,
+        metavar="N",
+        help=_("trim the highest and lowest score from this many scores on (default: 5)"),
+    )
+    p.add_argument(
+        "--disagreement",
+        type=_points,
+        default=AggregateOptions.disagreement,
+        metavar="X",
+        help=_("flag candidates whose scores span more than X points (default: 20)"),
+    )
+    p.add_argument(
+        "--calibrate", action="store_true", help=_("also rank on calibrated (z-score) scores")
+    )
+    p.add_argument(
+        "--calibration-min",
+        type=_positive,
+        default=AggregateOptions.calibration_min,
+        metavar="N",
+        help=_("calibrate only reviewers with at least N scores (default: 5)"),
+    )
+    p.add_argument(
+        "--workers", type=_positive, default=2, metavar="N", help=_("verifying processes")
+    )
+    p.add_argument(
+        "--no-cache", action="store_true", help=_("verify every sheet again, ignoring the cache")
+    )
+    p.add_argument("--passphrase-file", type=Path, metavar=_("FILE"))
+    p.set_defaults(func=cmd_aggregate)
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+class _Progress:
+    """One line on stderr, redrawn on a terminal, every 10% otherwise."""
+
+    def __init__(self) -> None:
+        self.tty = sys.stderr.isatty()
+        self.last = -1
+
+    def __call__(self, p: ImportProgress) -> None:
+        if p.total == 0:
+            return
+        step = p.done * 10 // p.total
+        if not self.tty and step == self.last and p.done != p.total:
+            return
+        self.last = step
+        text = _("verified {done}/{total} sheets ({cached} from the cache)").format(
+            done=p.done, total=p.total, cached=p.from_cache
+        )
+        if self.tty:
+            print("\r" + text, end="\n" if p.done == p.total else "", file=sys.stderr, flush=True)
+        else:
+            _say(text)
+
+
+def cmd_aggregate(args: argparse.Namespace) -> int:
+    # pyHanko logs every untrusted signature with a traceback; the refusal says it all.
+    logging.getLogger("pyhanko").addHandler(logging.NullHandler())
+    logging.getLogger("pyhanko").propagate = False
+    try:
+        session = open_session(args.session)
+    except SessionError as exc:
+        raise CommandError(str(exc)) from None
+
+    pack_ids = None
+    if args.pack:
+        pack_ids = []
+        for path in args.pack:
+            try:
+                header = read_header(path)
+            except (PackError, OSError) as exc:
+                raise CommandError(
+                    _("{file}: not a readable pack: {error}").format(file=path, error=exc)
+                ) from None
+            if header.session_id != session.id:
+                raise CommandError(
+                    _("{file} was built for another session ({id})").format(
+                        file=path, id=header.session_id
+                    )
+                )
+            pack_ids.append(header.pack_id)
+
+    listed = None
+    if args.candidates:
+        try:
+            listed = read_candidate_list(args.candidates, [r.id for r in session.rubrics])
+        except CandidatesError as exc:
+            raise CommandError(exc.report()) from None
+
+    # Ask for the passphrase before the long part, so a wrong one fails at once.
+    try:
+        passphrase = obtain_passphrase(
+            file=args.passphrase_file,
+            prompt=_("Session passphrase (to sign the summary): "),
+        )
+        key = session.load_secretariat_key(passphrase)
+        signer = SheetSigner(key, session.secretariat_certificate, session.ca_certificate)
+    except (PassphraseError, SessionError, SheetSigningError, WrongPassphrase) as exc:
+        raise CommandError(str(exc)) from None
+
+    _say(_("verifying the sheets in {folder}").format(folder=args.sheets))
+    try:
+        imported = import_sheets(
+            session,
+            args.sheets,
+            pack_ids=pack_ids,
+            candidate_categories={c.candidate_id: c.category for c in listed}
+            if listed is not None
+            else None,
+            workers=args.workers,
+            use_cache=not args.no_cache,
+            progress=_Progress(),
+        )
+    except AggregateError as exc:
+        raise CommandError(str(exc)) from None
+    if imported.cache_note:
+        _say(imported.cache_note)
+
+    options = AggregateOptions(
+        method=Method(args.method),
+        quorum=args.quorum,
+        trim_min=args.trim_min,
+        disagreement=args.disagreement,
+        calibrate=args.calibrate,
+        calibration_min=args.calibration_min,
+    )
+    result = aggregate(session, imported, options, listed)
+    try:
+        written = write_reports(result, args.out, signer=signer, progress=_say)
+    except (ReportError, SheetSigningError) as exc:
+        raise CommandError(str(exc)) from None
+
+    _say(
+        _(
+            "{counted} sheets counted, {refused} refused, {superseded} superseded, "
+            "{duplicates} duplicate, {missing} missing"
+        ).format(
+            counted=len(imported.counted),
+            refused=len(imported.refused),
+            superseded=len(imported.superseded),
+            duplicates=len(imported.duplicates),
+            missing=len(result.missing),
+        )
+    )
+    if not imported.packs_checked:
+        _say(_("warning: no --pack given; the pack each sheet was made from was not checked"))
+    if result.blocked:
+        for c in imported.conflicts:
+            _say(
+                _(
+                    "conflict: {reviewer} signed two different sheets as version {v} "
+                    "for {candidate}: {files}"
+                ).format(
+                    reviewer=c.reviewer,
+                    v=c.version,
+                    candidate=c.candidate_id,
+                    files=", ".join(c.files),
+                )
+            )
+        for cid, ids in result.category_conflicts:
+            _say(
+                _("conflict: the sheets for {candidate} use different rubrics: {ids}").format(
+                    candidate=cid, ids=", ".join(ids)
+                )
+            )
+        raise CommandError(
+            _(
+                "the result is blocked until the conflicts are resolved (remove the wrong "
+                "sheets); only {files} were written to {folder}"
+            ).format(files=", ".join(written.files), folder=written.folder)
+        )
+    _say(
+        _("wrote {files} to {folder}").format(files=", ".join(written.files), folder=written.folder)
+    )
+    return 0

@@ -1,0 +1,508 @@
+"""Aggregation end to end on a generated session with injected faults.
+
+One practice session (7 reviewers × 18 candidates, built once for the module, ~40 s)
+gets: a tampered sheet, a sheet from another session, a sheet signed by a reviewer of
+another CA, a superseded version, a forced veto (as version 2), an identical copy, a
+sealed file, junk, and one reviewer's sheets deleted for four candidates. The expected
+numbers are computed here from the raw ``review.json`` of each sheet (read with
+pyHanko's PDF reader and the rubric weights), never by calling the code under test.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+import shutil
+import statistics
+import subprocess
+from collections import defaultdict
+from dataclasses import replace
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from reviewer.aggregate import AggregateOptions, aggregate
+from reviewer.aggregate_import import SheetStatus, import_sheets
+from reviewer.cli import main
+from reviewer.demo import DEMO_PASSPHRASE, build_demo
+from reviewer.demo_sheets import write_demo_sheets
+from reviewer.rubric import CheckKind, CheckResult
+from reviewer.rubric_file import find_rubric
+from reviewer.scoring import Conflict
+from reviewer.session import open_session
+from reviewer.sheet_export import export_sheet
+from reviewer.sheet_render import render_sheet
+from reviewer.sheet_sign import embed_and_sign
+from reviewer.sheet_verify import verify_sheet
+from reviewer.workstation import Workstation
+
+REVIEWERS = 7
+CANDIDATES = 18
+pytestmark = pytest.mark.slow
+
+
+def raw_json(path: Path) -> dict:
+    """review.json straight from the PDF's embedded files (no code under test)."""
+    with path.open("rb") as fh:
+        reader = PdfFileReader(fh, strict=False)
+        names = reader.root["/Names"]["/EmbeddedFiles"]["/Names"]
+        spec = names[1].get_object()
+        return json.loads(spec["/EF"]["/F"].get_object().data)
+
+
+def total_of(doc: dict) -> Fraction | None:
+    review = doc["review"]
+    if review["conflict"] == "recused":
+        return None
+    if any(c["result"] == "fail" for c in review["checks"].values()):
+        return None
+    rubric = find_rubric(doc["rubric"]["id"])
+    return sum(
+        (
+            Fraction(c.weight) * Fraction(review["scores"][c.id]) / Fraction(c.max_score)
+            for c in rubric.criteria
+        ),
+        Fraction(0),
+    )
+
+
+def two(value: Fraction | float) -> str:
+    exact = (
+        Decimal(value.numerator) / Decimal(value.denominator)
+        if isinstance(value, Fraction)
+        else Decimal(repr(value))
+    )
+    return str(exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _version_two(home: Path, pack: Path, out: Path, change) -> Path:
+    """Change one candidate's review in a reviewer's workspace and sign version 2."""
+    station = Workstation(home)
+    try:
+        station.unlock(DEMO_PASSPHRASE)
+        pack_id = station.open_pack(pack).pack_id
+        for candidate in station.workspace.pack(pack_id).candidates:
+            review = station.workspace.review(pack_id, candidate.candidate_id)
+            changed = change(review, station.workspace.pack(pack_id).rubric(candidate.rubric_id))
+            if changed is not None:
+                station.workspace.save_review(pack_id, changed)
+                return export_sheet(station, pack_id, candidate.candidate_id, out).path
+    finally:
+        station.close()
+    raise AssertionError("no candidate to change")
+
+
+def _lower_a_score(review, rubric):
+    if review.conflict is not Conflict.NONE or review.checks[CheckKind.ETHICS].result.is_veto:
+        return None
+    c = rubric.criteria[0]
+    old = review.scores[c.id]
+    new = old - c.step if old - c.step >= 0 else old + c.step
+    return review.with_score(c.id, new).with_opinion("复核后修改评分。")
+
+
+def _veto(review, rubric):
+    if review.conflict is not Conflict.NONE or review.checks[CheckKind.ETHICS].result.is_veto:
+        return None
+    negative = next(r.id for r in rubric.recommendations if r.negative)
+    return (
+        review.with_check(CheckKind.ETHICS, CheckResult.FAIL, "经核实存在学术不端 <b>&")
+        .with_recommendation(negative)
+        .with_opinion("一票否决。")
+    )
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    root = tmp_path_factory.mktemp("aggregate")
+    demo = build_demo(root / "demo", REVIEWERS, CANDIDATES)
+    write_demo_sheets(demo)
+    other = build_demo(root / "other", 1, 2)
+    write_demo_sheets(other)
+    sheets = demo.folder / "sheets"
+    faults = sheets / "faults"
+    faults.mkdir()
+    expected_refused: dict[str, set[str]] = {}
+
+    # Tampered: one byte flipped inside a compressed page stream of a copy.
+    original = sorted((sheets / "1").glob("*.pdf"))[4]
+    data = bytearray(original.read_bytes())
+    at = data.index(b"stream", 2000) + 60
+    data[at] ^= 0x01
+    (faults / "tampered.pdf").write_bytes(bytes(data))
+    expected_refused["faults/tampered.pdf"] = {"signature_invalid"}
+
+    # From another session (its CA, its session id).
+    other_sheet = sorted((other.folder / "sheets" / "1").glob("*.pdf"))[0]
+    shutil.copy(other_sheet, faults / "other_session.pdf")
+    expected_refused["faults/other_session.pdf"] = {"untrusted", "other_session"}
+
+    # This session's data, signed by a reviewer enrolled under another CA.
+    session = open_session(demo.session)
+    base = verify_sheet(original.read_bytes(), session.ca_certificate, session_id=session.id)
+    assert base.valid
+    station = Workstation(other.reviewers[0])
+    try:
+        station.unlock(DEMO_PASSPHRASE)
+        signer = station.sheet_signer(open_session(other.session).id)
+        forged = replace(
+            base.data, reviewer_cert_sha256=signer.cert_sha256, reviewer_name=signer.name
+        )
+        rubric = find_rubric(forged.rubric_id)
+        (faults / "unknown_signer.pdf").write_bytes(
+            embed_and_sign(render_sheet(forged, rubric), forged, signer)
+        )
+    finally:
+        station.close()
+    expected_refused["faults/unknown_signer.pdf"] = {"untrusted"}
+
+    # Sealed and junk.
+    (faults / "sealed.pdf.age").write_bytes(b"age-encryption.org/v1\n-> X25519 junk\n")
+    expected_refused["faults/sealed.pdf.age"] = {"sealed"}
+    (faults / "junk.pdf").write_bytes(b"%PDF-1.7\n\x00\x01 not really")
+    expected_refused["faults/junk.pdf"] = {"not_pdf"}
+
+    # Version 2 by reviewer 2 (a changed score) and by reviewer 3 (a forced veto).
+    v2_score = _version_two(demo.reviewers[1], demo.pack, sheets / "2", _lower_a_score)
+    v2_veto = _version_two(demo.reviewers[2], demo.pack, sheets / "3", _veto)
+
+    # An identical copy of a counted sheet.
+    copied = sorted((sheets / "4").glob("*.pdf"))[5]
+    shutil.copy(copied, faults / "copy.pdf")
+
+    # Reviewer 7 lost four sheets.
+    deleted = sorted((sheets / "7").glob("*.pdf"))[:4]
+    for path in deleted:
+        path.unlink()
+
+    return {
+        "demo": demo,
+        "other": other,
+        "sheets": sheets,
+        "session": session,
+        "expected_refused": expected_refused,
+        "v2": [v2_score, v2_veto],
+        "copy": (copied, faults / "copy.pdf"),
+        "deleted": deleted,
+        "root": root,
+    }
+
+
+def expected(world) -> dict:
+    """What should count and what the aggregates are, from the files themselves."""
+    if "expected" not in world:
+        world["expected"] = _expected(world)
+    return world["expected"]
+
+
+def _expected(world) -> dict:
+    sheets: Path = world["sheets"]
+    latest: dict[tuple[str, str], tuple[int, Path]] = {}
+    for n in range(1, REVIEWERS + 1):
+        for path in sorted((sheets / str(n)).glob("*.pdf")):
+            doc = raw_json(path)
+            key = (doc["reviewer"]["name"], doc["candidate"]["id"])
+            version = doc["sheet"]["version"]
+            if key not in latest or latest[key][0] < version:
+                latest[key] = (version, path)
+    per_candidate: dict[str, dict] = defaultdict(
+        lambda: {"scores": [], "vetoes": [], "recusals": [], "criteria": defaultdict(list)}
+    )
+    for (reviewer, cid), (_v, path) in latest.items():
+        doc = raw_json(path)
+        entry = per_candidate[cid]
+        entry["name"] = doc["candidate"]["name"]
+        entry["rubric"] = doc["rubric"]["id"]
+        if doc["review"]["conflict"] == "recused":
+            entry["recusals"].append(reviewer)
+            continue
+        if any(c["result"] == "fail" for c in doc["review"]["checks"].values()):
+            entry["vetoes"].append(reviewer)
+            continue
+        entry["scores"].append(total_of(doc))
+        for k, v in doc["review"]["scores"].items():
+            entry["criteria"][k].append(Fraction(v))
+    return {"latest": latest, "candidates": per_candidate}
+
+
+def test_import_sorts_every_sheet(world):
+    session = world["session"]
+    result = import_sheets(session, world["sheets"])
+    refused = {r.path: set(r.codes) for r in result.refused}
+    assert refused == world["expected_refused"]
+    for r in result.refused:
+        assert r.reasons and all(r.reasons)
+    # One file per version 2 superseded its version 1.
+    superseded = result.superseded
+    assert len(superseded) == 2
+    v2_names = {p.name for p in world["v2"]}
+    assert {Path(r.superseded_by).name for r in superseded} == v2_names
+    # The copy counts once: it is listed as a duplicate of the original.
+    copied, copy = world["copy"]
+    duplicate = {r.path: r for r in result.duplicates}
+    assert set(duplicate) == {"faults/copy.pdf"}
+    assert (
+        duplicate["faults/copy.pdf"].duplicate_of == copied.relative_to(world["sheets"]).as_posix()
+    )
+    assert not result.conflicts and not result.blocked
+    exp = expected(world)
+    assert len(result.counted) == len(exp["latest"])
+    assert {(r.reviewer, r.data.candidate_id, r.data.version) for r in result.counted} == {
+        (reviewer, cid, v) for (reviewer, cid), (v, _p) in exp["latest"].items()
+    }
+    # Everything but the sealed file is verified now or taken from the cache.
+    assert result.verified + result.from_cache == len(result.records) - 1
+
+
+def test_aggregates_match_independent_computation(world):
+    session = world["session"]
+    imported = import_sheets(session, world["sheets"])
+    result = aggregate(session, imported, AggregateOptions())
+    exp = expected(world)["candidates"]
+    assert {a.candidate_id for a in result.candidates} == set(exp)
+    for a in result.candidates:
+        e = exp[a.candidate_id]
+        scores = sorted(e["scores"])
+        assert sorted(a.scores) == scores
+        assert a.vetoed == bool(e["vetoes"])
+        assert sorted(v.reviewer for v in a.vetoes) == sorted(e["vetoes"])
+        assert sorted(r.reviewer for r in a.recusals) == sorted(e["recusals"])
+        assert a.count == len(e["scores"]) + len(e["vetoes"])
+        if not scores:
+            continue
+        assert a.mean == sum(scores, Fraction(0)) / len(scores)
+        if len(scores) >= 5:
+            assert a.trimmed and a.trimmed_mean == sum(scores[1:-1], Fraction(0)) / (
+                len(scores) - 2
+            )
+        assert a.median == Fraction(statistics.median(scores))
+        if len(scores) > 1:
+            assert math.isclose(a.sd, statistics.stdev(float(s) for s in scores), rel_tol=1e-9)
+        assert (a.minimum, a.maximum) == (scores[0], scores[-1])
+        for criterion_id, value in a.criterion_means:
+            got = e["criteria"][criterion_id]
+            assert value == sum(got, Fraction(0)) / len(got)
+    # At least five scores for most candidates, so the trimmed mean is exercised.
+    assert sum(1 for a in result.candidates if a.trimmed) >= CANDIDATES // 2
+    # The forced veto is there, with its check and note.
+    vetoes = [v for a in result.candidates for v in a.vetoes]
+    assert any(v.check is CheckKind.ETHICS and "学术不端" in v.note for v in vetoes)
+
+
+def test_missing_lists_deleted_sheets(world):
+    session = world["session"]
+    result = aggregate(session, import_sheets(session, world["sheets"]))
+    reviewer7 = session.roster[6].name
+    deleted = {p.name.split("_")[0] for p in world["deleted"]}
+    assert set(result.missing_by_reviewer()[reviewer7]) == deleted
+    assert {(m.reviewer, m.candidate_id) for m in result.missing} == {
+        (reviewer7, cid) for cid in deleted
+    }
+    for cid in deleted:
+        assert reviewer7 in result.candidate(cid).missing
+
+
+def test_ranking_by_trimmed_mean_with_ties_and_vetoes(world):
+    session = world["session"]
+    result = aggregate(session, import_sheets(session, world["sheets"]))
+    exp = expected(world)["candidates"]
+    for category in result.categories:
+        values = {}
+        for cid, e in exp.items():
+            if e["rubric"] != category.rubric_id or e["vetoes"] or not e["scores"]:
+                continue
+            s = sorted(e["scores"])
+            t = s[1:-1] if len(s) >= 5 else s
+            values[cid] = two(sum(t, Fraction(0)) / len(t))
+        for row in category.rows:
+            if row.candidate_id not in values:
+                assert row.ranks[result.options.method] is None
+                continue
+            better = sum(
+                1 for v in values.values() if Decimal(v) > Decimal(values[row.candidate_id])
+            )
+            assert row.ranks[result.options.method] == better + 1
+
+
+def test_cli_writes_reports_that_agree(world, english, tmp_path):
+    out = tmp_path / "out"
+    pp = tmp_path / "pp"
+    pp.write_text(DEMO_PASSPHRASE)
+    demo = world["demo"]
+    code = main(
+        [
+            "--lang",
+            "en",
+            "aggregate",
+            str(demo.session),
+            str(world["sheets"]),
+            "--out",
+            str(out),
+            "--pack",
+            str(demo.pack),
+            "--candidates",
+            str(demo.folder / "candidates.csv"),
+            "--calibrate",
+            "--passphrase-file",
+            str(pp),
+        ]
+    )
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == [
+        "candidates.csv",
+        "missing.csv",
+        "refused.csv",
+        "results.xlsx",
+        "summary.pdf",
+    ]
+    exp = expected(world)["candidates"]
+    raw = (out / "candidates.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(raw.decode("utf-8-sig").splitlines()))
+    assert {r["Candidate ID"] for r in rows} == set(exp)
+    for r in rows:
+        e = exp[r["Candidate ID"]]
+        s = sorted(e["scores"])
+        assert r["Candidate"] == e["name"]
+        assert r["Vetoed"] == ("yes" if e["vetoes"] else "")
+        if s:
+            assert r["Mean"] == two(sum(s, Fraction(0)) / len(s))
+            assert r["Minimum"] == two(s[0]) and r["Maximum"] == two(s[-1])
+    refused = list(csv.DictReader((out / "refused.csv").read_text("utf-8-sig").splitlines()))
+    assert {r["File"]: set(r["Code"].split()) for r in refused} == world["expected_refused"]
+    assert all(r["Reason"] for r in refused)
+    missing = list(csv.DictReader((out / "missing.csv").read_text("utf-8-sig").splitlines()))
+    assert len(missing) == 4
+
+    book = load_workbook(out / "results.xlsx", read_only=True)
+    sheet = book["Candidates"]
+    header = [c.value for c in next(sheet.iter_rows(max_row=1))]
+    by_id = {}
+    for values in sheet.iter_rows(min_row=2, values_only=True):
+        by_id[values[header.index("Candidate ID")]] = dict(zip(header, values, strict=True))
+    for cid, e in exp.items():
+        s = sorted(e["scores"])
+        if not s:
+            continue
+        t = s[1:-1] if len(s) >= 5 else s
+        assert by_id[cid]["Mean"] == float(two(sum(s, Fraction(0)) / len(s)))
+        assert by_id[cid]["Trimmed mean"] == float(two(sum(t, Fraction(0)) / len(t)))
+        assert by_id[cid]["Median"] == float(two(Fraction(statistics.median(s))))
+    assert {"Refused sheets", "Missing sheets", "Methods side by side", "Criterion means"} <= set(
+        book.sheetnames
+    )
+    book.close()
+
+    sig = subprocess.run(["pdfsig", str(out / "summary.pdf")], capture_output=True, text=True)
+    assert "Signature is Valid" in sig.stdout, sig.stdout
+    assert "Total document signed" in sig.stdout
+    assert sig.stdout.count("Signature #") == 1
+    text = subprocess.run(
+        ["pdftotext", str(out / "summary.pdf"), "-"], capture_output=True, text=True
+    ).stdout
+    for e in exp.values():
+        assert e["name"] in text
+    fonts = subprocess.run(["pdffonts", str(out / "summary.pdf")], capture_output=True, text=True)
+    assert "Helvetica" not in fonts.stdout
+
+
+def test_conflicting_versions_block_the_result(world, english, tmp_path, capsys):
+    """Two different files, same reviewer, candidate and version: nothing is ranked."""
+    demo, session = world["demo"], world["session"]
+    folder = tmp_path / "sheets"
+    folder.mkdir()
+    first = sorted((world["sheets"] / "5").glob("*_v01.pdf"))[0]
+    shutil.copy(first, folder / first.name)
+    data = verify_sheet(first.read_bytes(), session.ca_certificate).data
+    station = Workstation(demo.reviewers[4])
+    try:
+        station.unlock(DEMO_PASSPHRASE)
+        signer = station.sheet_signer(session.id)
+        again = embed_and_sign(render_sheet(data, find_rubric(data.rubric_id)), data, signer)
+    finally:
+        station.close()
+    (folder / "resigned.pdf").write_bytes(again)
+    imported = import_sheets(session, folder)
+    assert imported.blocked
+    (conflict,) = imported.conflicts
+    assert conflict.version == 1 and set(conflict.files) == {first.name, "resigned.pdf"}
+    assert {r.status for r in imported.records} == {SheetStatus.CONFLICT}
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "summary.pdf").write_bytes(b"stale")
+    pp = tmp_path / "pp"
+    pp.write_text(DEMO_PASSPHRASE)
+    code = main(
+        [
+            "aggregate",
+            str(demo.session),
+            str(folder),
+            "--out",
+            str(out),
+            "--passphrase-file",
+            str(pp),
+        ]
+    )
+    assert code == 1
+    assert sorted(p.name for p in out.iterdir()) == ["conflicts.csv", "refused.csv"]
+    err = capsys.readouterr().err
+    assert "blocked" in err and "Traceback" not in err
+
+
+def test_trust_settings_are_part_of_the_cache_key(world, tmp_path):
+    """A cache from one session must not make another session accept its sheets."""
+    session, other = world["session"], open_session(world["other"].session)
+    folder = tmp_path / "sheets"
+    shutil.copytree(world["sheets"] / "1", folder)
+    assert len(import_sheets(session, folder).counted) > 0  # cached under session's trust
+    cache = session.folder / "aggregate-cache.json"
+    shutil.copy(cache, other.folder / "aggregate-cache.json")
+    result = import_sheets(other, folder)
+    assert result.from_cache == 0
+    assert not result.counted
+    assert all("untrusted" in r.codes for r in result.refused)
+
+
+def test_roster_pack_and_category_bindings(world, tmp_path):
+    session = world["session"]
+    folder = tmp_path / "sheets"
+    shutil.copytree(world["sheets"] / "6", folder)
+    # A pack the secretariat did not name.
+    result = import_sheets(session, folder, pack_ids=["another-pack"])
+    assert result.refused and all(r.codes == ("unknown_pack",) for r in result.refused)
+    # The candidate list puts C001 in another category, and lacks C002.
+    some = {cid: e["rubric"] for cid, e in expected(world)["candidates"].items()}
+    some["C001"] = "arts" if some["C001"] != "arts" else "news"
+    del some["C002"]
+    result = import_sheets(session, folder, candidate_categories=some)
+    codes = {r.data.candidate_id: r.codes for r in result.refused if r.data}
+    assert codes["C001"] == ("wrong_category",)
+    assert codes["C002"] == ("unknown_candidate",)
+    # A roster without reviewer 6: the CA signed the sheets, but the roster refuses them.
+    copy = tmp_path / "session"
+    shutil.copytree(session.folder, copy)
+    roster = json.loads((copy / "roster.json").read_text("utf-8"))
+    roster["reviewers"] = [r for r in roster["reviewers"] if r["name"] != session.roster[5].name]
+    (copy / "roster.json").write_text(json.dumps(roster, ensure_ascii=False), "utf-8")
+    result = import_sheets(open_session(copy), folder)
+    assert result.refused and all(r.codes == ("not_on_roster",) for r in result.refused)
+
+
+def test_import_can_be_cancelled(world, tmp_path):
+    from reviewer.aggregate_import import ImportCancelled
+
+    calls = []
+    with pytest.raises(ImportCancelled):
+        import_sheets(
+            world["session"],
+            world["sheets"],
+            use_cache=False,
+            progress=calls.append,
+            cancelled=lambda: len(calls) >= 3,
+        )
