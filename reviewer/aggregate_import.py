@@ -21,7 +21,8 @@ Verification is CPU-bound (pyHanko, ~25 ms per sheet), so it runs in worker proc
 (``spawn``: forking a process that runs Qt or other threads can deadlock, and Windows
 has nothing else). Results are cached in the session folder by file SHA-256, keyed also
 by the CA and the roster, so a changed trust setting never reuses an old verdict.
-``*.pdf.age`` (sealed sheets) are listed as refused: not supported yet.
+``*.pdf.age`` (sealed sheets) are decrypted in memory with the secretariat's sealing
+identity when it is given, then verified like any sheet; without it they are refused.
 """
 
 from __future__ import annotations
@@ -42,7 +43,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import pyrage
 from cryptography.hazmat.primitives import serialization
+from pyrage import x25519
 
 from reviewer import __version__
 from reviewer.atomic_file import write_atomically
@@ -69,7 +72,10 @@ MIN_PARALLEL = 12
 # untrusted, modified, appended, not_pdf, signature_count, no_data, two_data, schema,
 # wrong_signer, other_session, other_pack, too_large).
 _MESSAGES: dict[str, str] = {
-    "sealed": N_("sealed sheets (.pdf.age) are not supported yet; ask for the plain PDF"),
+    "sealed": N_("a sealed sheet (.pdf.age): give the session passphrase to open it"),
+    "sealed_foreign": N_(
+        "a sealed sheet that the secretariat's key cannot open (sealed to someone else, or damaged)"
+    ),
     "unreadable": N_("the file cannot be read"),
     "too_large": N_("the file is too large to be a review sheet"),
     "not_on_roster": N_("the signer is not on this session's roster"),
@@ -351,8 +357,9 @@ def _refusal(path: str, sha256: str | None, *codes: str, **kw: Any) -> SheetReco
     )
 
 
-def _read(path: Path) -> bytes | str:
-    """The bytes, or the code of the reason they cannot be had."""
+def _read(path: Path, sealing: x25519.Identity | None = None) -> bytes | str:
+    """The sheet's PDF bytes (decrypted in memory if sealed), or the code of the reason
+    they cannot be had."""
     try:
         if path.stat().st_size > MAX_SHEET_BYTES:
             return "too_large"
@@ -360,7 +367,16 @@ def _read(path: Path) -> bytes | str:
             data = fh.read(MAX_SHEET_BYTES + 1)
     except OSError:
         return "unreadable"
-    return "too_large" if len(data) > MAX_SHEET_BYTES else data
+    if len(data) > MAX_SHEET_BYTES:
+        return "too_large"
+    if path.name.lower().endswith(SEALED_SUFFIX):
+        if sealing is None:
+            return "sealed"
+        try:
+            return pyrage.decrypt(data, [sealing])
+        except pyrage.DecryptError:
+            return "sealed_foreign"
+    return data
 
 
 # -- the import ------------------------------------------------------------------------
@@ -378,6 +394,31 @@ def session_rubrics(session: Session) -> dict[str, Rubric]:
     }
 
 
+def session_pack_ids(session: Session, packs: Iterable[Path]) -> list[str]:
+    """The pack ids of ``packs`` (the ``*.rvpack`` files the secretariat built), for
+    ``import_sheets(pack_ids=...)``; ``AggregateError`` if one cannot be read or was
+    built for another session. Only the public header is read (no key needed)."""
+    from reviewer.pack import read_header  # not needed by the verifying processes
+    from reviewer.pack_errors import PackError
+
+    ids: list[str] = []
+    for path in packs:
+        try:
+            header = read_header(Path(path))
+        except (PackError, OSError) as exc:
+            raise AggregateError(
+                _("{file}: not a readable pack: {error}").format(file=path, error=exc)
+            ) from None
+        if header.session_id != session.id:
+            raise AggregateError(
+                _("{file} was built for another session ({id})").format(
+                    file=path, id=header.session_id
+                )
+            )
+        ids.append(header.pack_id)
+    return ids
+
+
 def import_sheets(
     session: Session,
     sheets_dir: Path,
@@ -388,9 +429,11 @@ def import_sheets(
     use_cache: bool = True,
     progress: Callable[[ImportProgress], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
+    sealing: x25519.Identity | None = None,
 ) -> ImportResult:
     """Verify and sort every sheet under ``sheets_dir``.
 
+    ``sealing``: the secretariat's sealing identity, to open ``*.pdf.age`` sheets.
     ``pack_ids``: the packs the secretariat built for the session (None: not checked).
     ``candidate_categories``: candidate id → rubric id from the candidate list (None: not
     checked). ``progress`` and ``cancelled`` are called from the calling thread between
@@ -427,11 +470,7 @@ def import_sheets(
             cache.save()
             raise ImportCancelled()
         rel = _relative(path, sheets_dir)
-        if path.name.lower().endswith(SEALED_SUFFIX):
-            early[index] = _refusal(rel, None, "sealed")
-            done += 1
-            continue
-        data = _read(path)
+        data = _read(path, sealing)
         if isinstance(data, str):
             early[index] = _refusal(rel, None, data)
             done += 1
@@ -455,7 +494,7 @@ def import_sheets(
     def load(index: int) -> bytes | None:
         # The verdict is about the bytes verified: if the file changed since it was
         # hashed, it is hashed again; if it went away, it is refused as unreadable.
-        data = _read(files[index])
+        data = _read(files[index], sealing)
         if isinstance(data, str):
             early[index] = _refusal(_relative(files[index], sheets_dir), None, data)
             return None

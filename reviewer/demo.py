@@ -243,6 +243,7 @@ def build_demo(
     reviewers: int = 3,
     candidates: int = 12,
     progress: Callable[[str], None] | None = None,
+    seal: bool = False,
 ) -> DemoResult:
     say = progress or (lambda _m: None)
     out = Path(out)
@@ -255,7 +256,9 @@ def build_demo(
     out.mkdir(parents=True, exist_ok=True)
 
     say(_("creating the session and its CA"))
-    session = create_session(out / "session", SESSION_NAME, DEMO_PASSPHRASE, programme=PROGRAMME)
+    session = create_session(
+        out / "session", SESSION_NAME, DEMO_PASSPHRASE, programme=PROGRAMME, seal_sheets=seal
+    )
     ca_key = session.load_ca_key(DEMO_PASSPHRASE)
     homes = []
     for n in range(1, reviewers + 1):
@@ -288,6 +291,7 @@ def build_demo(
         recipients=[entry.age_recipient for entry in session.roster],
         signer_key=session.load_secretariat_key(DEMO_PASSPHRASE),
         signer_cert=session.secretariat_certificate,
+        seal_recipient=session.seal_recipient,
     )
     (out / "README.txt").write_text(
         _(

@@ -20,6 +20,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pyrage
+from pyrage import x25519
+
 from reviewer.i18n import _
 from reviewer.pack_errors import ManifestInvalidError
 from reviewer.rubric import RUBRIC_FORMAT, canonical_json
@@ -101,6 +104,9 @@ class Manifest:
     rubrics: tuple[ManifestRubric, ...]
     candidates: tuple[Candidate, ...]
     attachments: tuple[Attachment, ...]
+    # Set where the session seals sheets: the secretariat's age recipient, which a
+    # reviewer can trust because the manifest is signed by the secretariat.
+    seal_recipient: str | None = None
 
     @property
     def created_at(self) -> dt.datetime:
@@ -116,6 +122,12 @@ class Manifest:
         return next((r for r in self.rubrics if r.id == rubric_id), None)
 
     def to_dict(self) -> dict[str, Any]:
+        doc = self._to_dict()
+        if self.seal_recipient is not None:
+            doc["seal_recipient"] = self.seal_recipient
+        return doc
+
+    def _to_dict(self) -> dict[str, Any]:
         return {
             "format": self.format,
             "pack_id": self.pack_id,
@@ -182,13 +194,15 @@ class _Reader:
         if len(self.problems) >= MAX_PROBLEMS:
             raise _TooManyProblems
 
-    def obj(self, value: Any, path: str, required: set[str]) -> dict[str, Any] | None:
+    def obj(
+        self, value: Any, path: str, required: set[str], optional: frozenset[str] = frozenset()
+    ) -> dict[str, Any] | None:
         if not isinstance(value, dict):
             self.fail(path, _("expected an object, found {kind}").format(kind=_kind(value)))
             return None
         for key in sorted(required - value.keys()):
             self.fail(_join(path, key), _("required field is missing"))
-        for key in sorted(value.keys() - required):
+        for key in sorted(value.keys() - required - optional):
             self.fail(_join(path, key), _("unknown field"))
         return value
 
@@ -407,7 +421,7 @@ def _created_ok(text: str) -> bool:
 
 
 def _manifest(r: _Reader, raw: Any) -> Manifest | None:
-    doc = r.obj(raw, "", _TOP)
+    doc = r.obj(raw, "", _TOP, frozenset({"seal_recipient"}))
     if doc is None:
         return None
     fmt = doc.get("format")
@@ -428,6 +442,13 @@ def _manifest(r: _Reader, raw: Any) -> Manifest | None:
             session_name = r.string(session, "name", "session", max_len=200)
     created = r.string(doc, "created", "", pattern=_CREATED, check=_created_ok)
     secretariat = r.string(doc, "secretariat", "", max_len=200)
+    seal_recipient = None
+    if "seal_recipient" in doc:
+        seal_recipient = r.string(doc, "seal_recipient", "", max_len=100)
+        try:
+            x25519.Recipient.from_str(seal_recipient)
+        except (pyrage.RecipientError, ValueError):
+            r.fail("seal_recipient", _("not an age recipient"))
 
     rubrics = _rubrics(r, doc)
     attachments = _attachments(r, doc)
@@ -451,6 +472,7 @@ def _manifest(r: _Reader, raw: Any) -> Manifest | None:
         rubrics=tuple(rubrics),
         candidates=tuple(candidates),
         attachments=tuple(attachments),
+        seal_recipient=seal_recipient,
     )
 
 

@@ -253,13 +253,16 @@ def build_pack(
     signer_cert: x509.Certificate,
     rubrics: Sequence[Rubric] | None = None,
     secretariat: str | None = None,
+    seal_recipient: str | None = None,
     progress: ProgressCallback | None = None,
     now: dt.datetime | None = None,
 ) -> BuiltPack:
     """Write a signed, encrypted pack to ``out_path`` (atomically) and describe it.
 
     ``candidates`` come from ``read_candidates`` (already checked). ``rubrics`` default
-    to the bundled rubric of each category used. Raises ``PackBuildError``.
+    to the bundled rubric of each category used. ``seal_recipient``: the session seals
+    sheets to this age recipient (it travels in the signed manifest). Raises
+    ``PackBuildError``.
     """
     out_path = Path(out_path)
     report = progress or (lambda _p: None)
@@ -331,6 +334,7 @@ def build_pack(
             for c in candidates
         ),
         attachments=tuple(attachments.values()),
+        seal_recipient=seal_recipient,
     )
     plaintext = manifest.to_bytes()
     try:

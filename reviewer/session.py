@@ -14,7 +14,9 @@ API:
         .reviewer(name) -> RosterEntry | None
         .existing_entry(request) -> RosterEntry | None   # SessionError on a conflict
     create_session(folder, name, passphrase, *, programme=None, rubric_ids=None,
-                   now=None) -> Session
+                   seal_sheets=False, now=None) -> Session
+        .seal_recipient -> str | None        # sheets must be sealed to this age recipient
+        .load_sealing_identity(passphrase) -> pyrage x25519 Identity
     open_session(folder) -> Session
     enroll(session, request: EnrolmentRequest, passphrase: str | None, now=None)
         -> tuple[RosterEntry, bytes (the response file), EnrolOutcome]
@@ -27,6 +29,8 @@ Folder layout:
     DIR/ca/ca.key.age             its key, PKCS#8 PEM in an age file (scrypt, the passphrase)
     DIR/ca/secretariat.crt.pem    secretariat signing certificate (packs, reports)
     DIR/ca/secretariat.key.age    its key, encrypted the same way
+    DIR/ca/sealing.key.age        where the session seals sheets: the secretariat's age
+                                  X25519 identity, encrypted the same way
 """
 
 from __future__ import annotations
@@ -42,13 +46,17 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
+import pyrage
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
+from pyrage import passphrase as age_passphrase
+from pyrage import x25519
 
 from reviewer import ca, enrolment
 from reviewer.atomic_file import write_atomically
 from reviewer.enrolment import EnrolmentRequest
 from reviewer.i18n import _
+from reviewer.passphrase import WrongPassphrase
 from reviewer.rubric_file import RubricError, bundled_rubrics
 
 SESSION_FORMAT = "reviewer-session"
@@ -61,6 +69,7 @@ CA_CERT = "ca.crt.pem"
 CA_KEY = "ca.key.age"
 SECRETARIAT_CERT = "secretariat.crt.pem"
 SECRETARIAT_KEY = "secretariat.key.age"
+SEALING_KEY = "sealing.key.age"
 MAX_TEXT_CHARS = 200
 MAX_SESSION_FILE_BYTES = 256 * 1024
 MAX_ROSTER_FILE_BYTES = 16 * 1024 * 1024
@@ -112,6 +121,27 @@ class Session:
     ca_certificate: x509.Certificate
     secretariat_certificate: x509.Certificate
     roster: tuple[RosterEntry, ...]
+    # Where sheets must travel sealed (age-encrypted to the secretariat only), the
+    # recipient; it reaches reviewers inside the signed manifest of each pack.
+    seal_recipient: str | None = None
+
+    def load_sealing_identity(self, passphrase: str) -> x25519.Identity:
+        if self.seal_recipient is None:
+            raise SessionError(_("this session does not seal its sheets"))
+        path = self.folder / CA_DIR / SEALING_KEY
+        try:
+            text = age_passphrase.decrypt(_read(path, MAX_SESSION_FILE_BYTES), passphrase)
+        except pyrage.DecryptError as exc:
+            if str(exc) == "Decryption failed":
+                raise WrongPassphrase(_("wrong passphrase")) from None
+            raise SessionError(_("{file} is damaged").format(file=path)) from None
+        try:
+            identity = x25519.Identity.from_str(text.decode("ascii").strip())
+        except (UnicodeDecodeError, pyrage.IdentityError):
+            raise SessionError(_("{file} is damaged").format(file=path)) from None
+        if str(identity.to_public()) != self.seal_recipient:
+            raise SessionError(_("{file} does not match session.json").format(file=path))
+        return identity
 
     def _key(self, filename: str, passphrase: str) -> ec.EllipticCurvePrivateKey:
         path = self.folder / CA_DIR / filename
@@ -238,9 +268,11 @@ def create_session(
     *,
     programme: str | None = None,
     rubric_ids: list[str] | None = None,
+    seal_sheets: bool = False,
     now: dt.datetime | None = None,
 ) -> Session:
-    """Create the session folder in one step: it appears complete or not at all."""
+    """Create the session folder in one step: it appears complete or not at all.
+    ``seal_sheets``: reviewers' sheets travel age-encrypted to the secretariat only."""
     folder = Path(folder)
     name = _clean_text(name, _("session name"))
     if programme is not None:
@@ -273,6 +305,9 @@ def create_session(
         "created": _iso(now),
         "ca_sha256": ca.certificate_fingerprint(ca_cert),
     }
+    sealing = x25519.Identity.generate() if seal_sheets else None
+    if sealing is not None:
+        session_doc["seal_recipient"] = str(sealing.to_public())
     staging = folder.parent / f".{folder.name}.{uuid.uuid4().hex}.tmp"
     try:
         (staging / CA_DIR).mkdir(parents=True, mode=0o700)
@@ -286,6 +321,12 @@ def create_session(
             ca.encrypt_private_key(sec_key, passphrase),
             private=True,
         )
+        if sealing is not None:
+            write_atomically(
+                staging / CA_DIR / SEALING_KEY,
+                age_passphrase.encrypt(str(sealing).encode("ascii"), passphrase),
+                private=True,
+            )
         write_atomically(staging / ROSTER_FILE, _roster_bytes(session_id, ()))
         write_atomically(staging / SESSION_FILE, _json(session_doc))
         if folder.exists():
@@ -383,7 +424,10 @@ def open_session(folder: Path) -> Session:
         if programme is not None and not isinstance(programme, str):
             raise ValueError("programme")
         created = dt.datetime.fromisoformat(doc["created"])
-    except (KeyError, TypeError, ValueError, ca.CertificateError):
+        seal_recipient = doc.get("seal_recipient")
+        if seal_recipient is not None:
+            x25519.Recipient.from_str(seal_recipient)
+    except (pyrage.RecipientError, KeyError, TypeError, ValueError, ca.CertificateError):
         raise SessionError(
             _("{folder} is damaged: session.json and the CA do not agree").format(folder=folder)
         ) from None
@@ -405,6 +449,7 @@ def open_session(folder: Path) -> Session:
         ca_certificate=ca_cert,
         secretariat_certificate=sec_cert,
         roster=roster,
+        seal_recipient=seal_recipient,
     )
 
 

@@ -1,7 +1,10 @@
 """Signing and exporting a reviewer's sheets: one candidate, or every finished one.
 
 File names sort by candidate, then reviewer, then version, and survive FAT32 USB sticks:
-``<candidate id>_<reviewer>_v<NN>.pdf`` (e.g. ``C001_张明华_v01.pdf``). A sheet is written
+``<candidate id>_<reviewer>_v<NN>.pdf`` (e.g. ``C001_张明华_v01.pdf``). Where the
+session seals sheets (the secretariat's age recipient is in the signed manifest), the
+signed PDF is written age-encrypted to the secretariat only, as ``….pdf.age``: signed
+first, then sealed, so a decrypted sheet validates anywhere. A sheet is written
 under a temporary name and renamed when complete, then its version is locked in the
 workspace; a later change makes version N+1, whose sheet names the one it supersedes.
 """
@@ -14,6 +17,9 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+import pyrage
+from pyrage import x25519
 
 from reviewer.atomic_file import write_atomically
 from reviewer.i18n import _
@@ -38,9 +44,9 @@ class ExportedSheet:
     sha256: str
 
 
-def sheet_file_name(candidate_id: str, reviewer: str, version: int) -> str:
+def sheet_file_name(candidate_id: str, reviewer: str, version: int, sealed: bool = False) -> str:
     safe = _UNSAFE.sub("_", unicodedata.normalize("NFC", reviewer)).strip(" .") or "reviewer"
-    return f"{candidate_id}_{safe}_v{version:02d}.pdf"
+    return f"{candidate_id}_{safe}_v{version:02d}.pdf" + (".age" if sealed else "")
 
 
 def export_sheet(
@@ -58,6 +64,7 @@ def export_sheet(
         version = workspace.sheet_version(pack_id, candidate_id)
         signed = workspace.signed_sheets(pack_id, candidate_id)
         manifest_candidate = station.candidate(pack_id, candidate_id)
+        seal_recipient = station.manifest(pack_id).seal_recipient
         signer = station.sheet_signer(pack.session_id)
     except (WorkspaceError, WorkstationError) as exc:
         raise ExportError(str(exc)) from None
@@ -87,11 +94,14 @@ def export_sheet(
         pdf = embed_and_sign(render_sheet(data, rubric), data, signer)
     except SheetError as exc:
         raise ExportError(str(exc)) from None
-    name = sheet_file_name(candidate_id, signer.name, version)
+    name = sheet_file_name(candidate_id, signer.name, version, sealed=seal_recipient is not None)
     path = Path(out_dir) / name
+    written = pdf
+    if seal_recipient is not None:
+        written = pyrage.encrypt(pdf, [x25519.Recipient.from_str(seal_recipient)])
     try:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
-        write_atomically(path, pdf)
+        write_atomically(path, written)
     except OSError as exc:
         raise ExportError(
             _("cannot write {file}: {error}").format(file=path, error=exc.strerror or exc)

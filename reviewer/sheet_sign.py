@@ -38,8 +38,8 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Paragraph
 
 from reviewer.i18n import _
-from reviewer.sheet_data import SHEET_FILE_NAME, SheetData, SheetError
 from reviewer.pdf_fonts import SheetFonts, sheet_fonts
+from reviewer.sheet_data import SHEET_FILE_NAME, SheetData, SheetError
 from reviewer.sheet_render import BEIJING, SIGNATURE_BOX
 
 SIGNATURE_FIELD = "ReviewerSignature"

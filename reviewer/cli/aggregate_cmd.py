@@ -20,13 +20,12 @@ from reviewer.aggregate_import import (
     AggregateError,
     ImportProgress,
     import_sheets,
+    session_pack_ids,
 )
 from reviewer.aggregate_report import ReportError, write_reports
 from reviewer.candidates import CandidatesError
 from reviewer.cli.errors import CommandError
 from reviewer.i18n import _
-from reviewer.pack import read_header
-from reviewer.pack_errors import PackError
 from reviewer.passphrase import PassphraseError, WrongPassphrase, obtain_passphrase
 from reviewer.session import SessionError, open_session
 from reviewer.sheet_sign import SheetSigner, SheetSigningError
@@ -161,21 +160,10 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
 
     pack_ids = None
     if args.pack:
-        pack_ids = []
-        for path in args.pack:
-            try:
-                header = read_header(path)
-            except (PackError, OSError) as exc:
-                raise CommandError(
-                    _("{file}: not a readable pack: {error}").format(file=path, error=exc)
-                ) from None
-            if header.session_id != session.id:
-                raise CommandError(
-                    _("{file} was built for another session ({id})").format(
-                        file=path, id=header.session_id
-                    )
-                )
-            pack_ids.append(header.pack_id)
+        try:
+            pack_ids = session_pack_ids(session, args.pack)
+        except AggregateError as exc:
+            raise CommandError(str(exc)) from None
 
     listed = None
     if args.candidates:
@@ -192,6 +180,8 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
         )
         key = session.load_secretariat_key(passphrase)
         signer = SheetSigner(key, session.secretariat_certificate, session.ca_certificate)
+        # Sealed sheets (*.pdf.age) open with the secretariat's sealing identity.
+        sealing = session.load_sealing_identity(passphrase) if session.seal_recipient else None
     except (PassphraseError, SessionError, SheetSigningError, WrongPassphrase) as exc:
         raise CommandError(str(exc)) from None
 
@@ -207,6 +197,7 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
             workers=args.workers,
             use_cache=not args.no_cache,
             progress=_Progress(),
+            sealing=sealing,
         )
     except AggregateError as exc:
         raise CommandError(str(exc)) from None

@@ -26,6 +26,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help=_("also let every reviewer score and sign sheets, into DIR/sheets/<n>/"),
     )
+    demo.add_argument(
+        "--seal",
+        action="store_true",
+        help=_("a session whose sheets travel sealed to the secretariat (*.pdf.age)"),
+    )
     demo.set_defaults(func=cmd_demo)
 
 
@@ -40,6 +45,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             reviewers=args.reviewers,
             candidates=args.candidates,
             progress=say,
+            seal=args.seal,
         )
         if args.sheets:
             sheets = write_demo_sheets(result, say=say)

@@ -121,6 +121,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             signer_key=key,
             signer_cert=session.secretariat_certificate,
             rubrics=[r for r in rubrics if r.id in used],
+            seal_recipient=session.seal_recipient,
             progress=_progress,
         )
     except PackError as exc:

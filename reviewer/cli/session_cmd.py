@@ -49,6 +49,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     init.add_argument("--name", required=True, help=_("the session's name"))
     init.add_argument("--programme", help=_("the talent programme the session serves"))
     init.add_argument(
+        "--seal",
+        action="store_true",
+        help=_("require sheets to travel age-encrypted to the secretariat (*.pdf.age)"),
+    )
+    init.add_argument(
         "--rubric",
         action="append",
         dest="rubrics",
@@ -107,6 +112,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             passphrase,
             programme=args.programme,
             rubric_ids=args.rubrics,
+            seal_sheets=args.seal,
         )
     print(
         _("Created session {name} ({id}) in {folder}").format(
@@ -116,6 +122,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     print(_("Rubrics: {ids}").format(ids=", ".join(r.id for r in session.rubrics)))
     fingerprint = ca.certificate_fingerprint(session.ca_certificate)
     print(_("Session CA SHA-256: {fp}").format(fp=fingerprint))
+    if session.seal_recipient:
+        print(
+            _("Sheets are sealed to the secretariat: {recipient}").format(
+                recipient=session.seal_recipient
+            )
+        )
     return 0
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+import pyrage
+
 from reviewer.cli.errors import CommandError
 from reviewer.cli.identity_cmd import add_identity_options
 from reviewer.i18n import _
 from reviewer.identity import resolve_home
-from reviewer.passphrase import PassphraseError, obtain_passphrase
+from reviewer.passphrase import PassphraseError, WrongPassphrase, obtain_passphrase
 from reviewer.session import SessionError, open_session
 from reviewer.sheet_data import MAX_SHEET_JSON_BYTES
 from reviewer.sheet_export import ExportError, export_all, export_sheet
@@ -41,6 +43,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     anchor = verify.add_mutually_exclusive_group(required=True)
     anchor.add_argument("--session", type=Path, metavar=_("DIR"))
     anchor.add_argument("--ca", type=Path, metavar=_("CA.pem"))
+    verify.add_argument(
+        "--passphrase-file",
+        type=Path,
+        metavar=_("FILE"),
+        help=_("the session passphrase, to open sealed sheets (*.pdf.age) with --session"),
+    )
     verify.set_defaults(func=cmd_verify)
 
 
@@ -80,10 +88,18 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_verify(args: argparse.Namespace) -> int:
     session_id = None
+    sealing = None
     if args.session:
         try:
             session = open_session(args.session)
-        except SessionError as exc:
+            if session.seal_recipient and any(p.name.endswith(".pdf.age") for p in args.sheets):
+                sealing = session.load_sealing_identity(
+                    obtain_passphrase(
+                        file=args.passphrase_file,
+                        prompt=_("Session passphrase (to open sealed sheets): "),
+                    )
+                )
+        except (SessionError, PassphraseError, WrongPassphrase) as exc:
             raise CommandError(str(exc)) from None
         anchor, session_id = session.ca_certificate, session.id
     else:
@@ -98,7 +114,23 @@ def cmd_verify(args: argparse.Namespace) -> int:
         try:
             if path.stat().st_size > MAX_SHEET_BYTES:
                 raise CommandError(_("{file}: too large to be a review sheet").format(file=path))
-            result = verify_sheet(path.read_bytes(), anchor, session_id=session_id)
+            data = path.read_bytes()
+            if path.name.endswith(".pdf.age"):
+                if sealing is None:
+                    raise CommandError(
+                        _(
+                            "{file}: a sealed sheet; verify it with --session of a sealing session"
+                        ).format(file=path)
+                    )
+                try:
+                    data = pyrage.decrypt(data, [sealing])
+                except pyrage.DecryptError:
+                    print(
+                        _("{file}: INVALID: the secretariat's key cannot open it").format(file=path)
+                    )
+                    all_valid = False
+                    continue
+            result = verify_sheet(data, anchor, session_id=session_id)
         except SheetTrustError as exc:
             raise CommandError(str(exc)) from None
         except OSError as exc:
