@@ -17,6 +17,7 @@ from reviewer.cli import (
     aggregate_cmd,
     demo_cmd,
     identity_cmd,
+    log_cmd,
     pack_cmd,
     rubric_cmd,
     session_cmd,
@@ -32,6 +33,7 @@ COMMAND_GROUPS = (
     pack_cmd,
     sheet_cmd,
     aggregate_cmd,
+    log_cmd,
     demo_cmd,
 )
 
