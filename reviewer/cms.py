@@ -19,6 +19,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from asn1crypto import cms as asn1_cms
+
+# asn1crypto builds each OID's reverse map on first use and never again; asn1crypto.tsp
+# adds CMS attribute types (signing_certificate_v2) that pyHanko needs when it signs a
+# sheet later in the same process. Import it before anything here touches a CMS object.
+from asn1crypto import tsp as _asn1_tsp  # noqa: F401
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
