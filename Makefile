@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 PO := $(wildcard resources/locale/*/LC_MESSAGES/reviewer.po)
 MO := $(PO:.po=.mo)
 
-.PHONY: demo test lint catalog extract bench clean screenshots
+.PHONY: demo test lint catalog extract bench clean bundle test-oldqt screenshots
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -58,3 +58,35 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info resources/locale/*/LC_MESSAGES/*.mo
+
+# The offline bundle (docs/install.md): dist/reviewer-workstation/ and its .tar.gz.
+BUNDLE_STAMP := $(VENV)/.bundle-installed
+$(BUNDLE_STAMP): pyproject.toml $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[bundle]'
+	touch $(BUNDLE_STAMP)
+
+bundle: $(BUNDLE_STAMP) catalog
+	bash packaging/build.sh $(BIN)/python
+
+# The UI tests and the self-test on PySide6 6.9.3 (the glibc-2.28 build), in .venv-qt69.
+QT69 := .venv-qt69
+$(QT69)/.installed: pyproject.toml packaging/constraints-glibc228.txt packaging/oldqt_requirements.py | $(BIN)/python
+	$(PY) -m venv $(QT69)
+	$(QT69)/bin/python -m pip install --quiet --upgrade pip
+	$(BIN)/python packaging/oldqt_requirements.py test > $(QT69)/requirements.txt
+	$(QT69)/bin/python -m pip install --quiet -r $(QT69)/requirements.txt \
+		-c packaging/constraints-glibc228.txt
+	$(QT69)/bin/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+test-oldqt: catalog
+	@if ! $(BIN)/python -m pip download --quiet --no-deps -d $(VENV)/.qt69-probe \
+		-c packaging/constraints-glibc228.txt shiboken6==6.9.3 >/dev/null 2>&1; then \
+		echo "test-oldqt SKIPPED: no PySide6 6.9.3 wheel for this Python/platform" \
+		"($$(uname -m)); see docs/install.md"; \
+	else \
+		$(MAKE) $(QT69)/.installed && \
+		$(QT69)/bin/python -c 'import PySide6, PySide6.QtPdfWidgets; print("PySide6", PySide6.__version__)' && \
+		QT_QPA_PLATFORM=offscreen $(QT69)/bin/python -m pytest -q -p no:cacheprovider \
+			tests/test_ui_*.py tests/test_self_test.py; \
+	fi

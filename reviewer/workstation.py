@@ -22,6 +22,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from reviewer.audit import EventKind
 from reviewer.i18n import _
@@ -32,9 +33,10 @@ from reviewer.pack_errors import PackError
 from reviewer.passphrase import WrongPassphrase
 from reviewer.rubric_file import RubricError, rubric_from_canonical
 from reviewer.scoring import Conflict
-from reviewer.sheet_data import SheetError
-from reviewer.sheet_sign import SheetSigner
 from reviewer.workspace import CandidateInfo, ImportResult, PackInfo, Workspace, WorkspaceError
+
+if TYPE_CHECKING:
+    from reviewer.sheet_sign import SheetSigner
 
 WORKSPACE_DIR = "workspace"
 
@@ -154,6 +156,10 @@ class Workstation:
 
     def sheet_signer(self, session_id: str) -> SheetSigner:
         """The reviewer's signer for one session's sheets (key converted once per unlock)."""
+        # Imported here: pyHanko costs ~0.4 s at start-up and is needed only to sign.
+        from reviewer.sheet_data import SheetError
+        from reviewer.sheet_sign import SheetSigner
+
         with self._lock:
             me = self._me()
             if session_id not in self._signers:

@@ -2,7 +2,8 @@
 
 Without an identity in the reviewer's home the first-run wizard comes first; then the
 review window opens locked. ``--pack`` opens a pack right after unlocking (``make demo``
-uses it); ``--rubrics`` shows only the rubric browser.
+uses it); ``--rubrics`` shows only the rubric browser; ``--secretariat DIR`` opens the
+secretariat's window on the session folder DIR.
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--home", type=Path, default=None, help="the reviewer's home folder")
     parser.add_argument("--pack", type=Path, default=None, help="open this pack after unlocking")
     parser.add_argument("--rubrics", action="store_true", help="only browse the rubrics")
+    parser.add_argument(
+        "--secretariat", type=Path, default=None, metavar="DIR", help="secretariat mode"
+    )
     parser.add_argument("--self-test", action="store_true", help=_("check this installation"))
     return parser.parse_args(argv)
 
@@ -89,6 +93,18 @@ def create_review_window(
     return window
 
 
+def create_secretariat_window(
+    app: QApplication, session_dir: Path | None = None, lang: str | None = None
+) -> QMainWindow:
+    """The secretariat's window (``--secretariat DIR``): import, rank, report."""
+    from ui.secretariat_window import SecretariatWindow
+
+    translations = prepare(app, lang)
+    window = SecretariatWindow(translations.apply, session_dir)
+    window.translations = translations
+    return window
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(list(sys.argv[1:] if argv is None else argv))
     if args.self_test:  # field readiness: see ui/self_test.py
@@ -98,6 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     if args.rubrics:
         window = create_window(app, args.lang)
+    elif args.secretariat is not None:
+        window = create_secretariat_window(app, args.secretariat, args.lang)
     else:
         window = create_review_window(app, resolve_home(args.home), args.pack, args.lang)
         if window is None:

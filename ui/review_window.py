@@ -32,7 +32,6 @@ from reviewer.i18n import LANGUAGES, _, language
 from reviewer.identity import IdentityError
 from reviewer.rubric_file import bundled_rubrics
 from reviewer.secret_store import SecretStore
-from reviewer.sheet_export import export_all, export_sheet
 from reviewer.workspace import WorkspaceError
 from reviewer.workstation import OpenResult, Workstation, WorkstationError
 from ui import worker
@@ -367,6 +366,8 @@ class ReviewWindow(QMainWindow):
             self.status.setText(_("Choose a candidate first."))
             return
         self.pages[candidate_id].flush()
+        from reviewer.sheet_export import export_sheet  # pyHanko: loaded when first needed
+
         folder = self._sheet_folder()
         if folder is None:
             return
@@ -382,6 +383,8 @@ class ReviewWindow(QMainWindow):
             return
         for page in self.pages.values():
             page.flush()
+        from reviewer.sheet_export import export_all  # pyHanko: loaded when first needed
+
         folder = self._sheet_folder()
         if folder is None:
             return

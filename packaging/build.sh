@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Build the Linux offline bundle: dist/reviewer-workstation/ and
+# dist/reviewer-workstation-<version>-linux-<arch>.tar.gz, then check its file list.
+#
+#   packaging/build.sh [PYTHON]      (default: .venv/bin/python; `make bundle` calls this)
+#
+# The catalogue must be compiled first (`make catalog`): the bundle ships only the .mo.
+# Needs the `bundle` extra (pip install -e '.[bundle]'). Work files go to build/bundle.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${1:-.venv/bin/python}
+NAME=reviewer-workstation
+VERSION=$("$PY" -c 'import tomllib; print(tomllib.load(open("pyproject.toml","rb"))["project"]["version"])')
+ARCH=$(uname -m)
+DIST=${BUNDLE_DIST:-dist}
+WORK=${BUNDLE_WORK:-build/bundle}
+
+"$PY" -m PyInstaller --noconfirm --clean --log-level WARN \
+  --distpath "$DIST" --workpath "$WORK" packaging/reviewer.spec
+
+"$PY" packaging/bundle_config.py check "$DIST/$NAME"
+
+TARBALL="$DIST/$NAME-$VERSION-linux-$ARCH.tar.gz"
+tar -C "$DIST" -czf "$TARBALL" "$NAME"
+echo "bundle: $DIST/$NAME ($(du -sh "$DIST/$NAME" | cut -f1) on disk)"
+echo "archive: $TARBALL ($(du -sh "$TARBALL" | cut -f1))"

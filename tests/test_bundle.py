@@ -1,0 +1,75 @@
+"""The Linux offline bundle builds, carries no Qt module the app does not use, and its
+``--self-test`` passes offscreen in a bare environment with no system fonts."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.test_self_test import empty_fontconfig
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def bundle(tmp_path_factory) -> Path:
+    if importlib.util.find_spec("PyInstaller") is None:
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", "install", "--quiet", "-e", f"{ROOT}[bundle]"],
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode != 0 or importlib.util.find_spec("PyInstaller") is None:
+            pytest.skip(f"PyInstaller cannot be installed here: {done.stderr.strip()[-300:]}")
+    out = tmp_path_factory.mktemp("bundle")
+    env = dict(os.environ, BUNDLE_DIST=str(out / "dist"), BUNDLE_WORK=str(out / "build"))
+    done = subprocess.run(
+        ["bash", str(ROOT / "packaging" / "build.sh"), sys.executable],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "excluded-module check: ok" in done.stdout
+    assert list((out / "dist").glob("reviewer-workstation-*.tar.gz"))
+    return out / "dist" / "reviewer-workstation"
+
+
+def test_the_bundle_self_test_passes_offscreen_without_system_fonts(bundle, tmp_path):
+    env = {
+        "PATH": "/usr/bin:/bin",  # no venv, no Python on the path: only the bundle
+        "HOME": str(tmp_path),
+        "QT_QPA_PLATFORM": "offscreen",
+        "FONTCONFIG_FILE": str(empty_fontconfig(tmp_path)),
+        "REVIEWER_LANG": "en",
+    }
+    done = subprocess.run(
+        [str(bundle / "reviewer-app"), "--self-test"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    steps = [line for line in done.stdout.splitlines() if line.startswith(("ok ", "FAILED "))]
+    assert len(steps) == 8 and all(s.startswith("ok ") for s in steps), done.stdout
+
+
+def test_the_bundled_cli_runs(bundle):
+    done = subprocess.run(
+        [str(bundle / "reviewer"), "--lang", "en", "rubric", "list"],
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "news" in done.stdout and "international" in done.stdout
