@@ -1,22 +1,22 @@
 """Throwaway keys and certificates, and sample sheets, for the sheet tests.
 
-Built with ``cryptography`` alone so that these tests stand apart from the session CA
-and enrolment modules: a root CA and a reviewer's P-256 certificate with a Chinese CN.
+A session CA and a reviewer's P-256 certificate with a Chinese CN, made by
+``reviewer.ca`` as ``session init`` and ``session enroll`` make them.
 """
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
 
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
+from reviewer import ca
 from reviewer.rubric import CheckKind, CheckResult, Rubric
 from reviewer.rubric_file import bundled_rubrics
 from reviewer.scoring import Conflict, Review
@@ -46,85 +46,20 @@ def cert_sha256(cert: x509.Certificate) -> str:
     return hashlib.sha256(cert.public_bytes(serialization.Encoding.DER)).hexdigest()
 
 
-def _name(cn: str) -> x509.Name:
-    return x509.Name(
-        [
-            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "2026年度评审会"),
-            x509.NameAttribute(NameOID.COMMON_NAME, cn),
-        ]
-    )
+# Certificates come from the product's own CA module, so the sheets are tested with
+# exactly the profile the session CA issues.
+SESSION_ID = "6f1f3b1e-2d4c-4c4e-9a51-0c0ffee00001"
 
 
-def make_ca(cn: str = "评审会测试根证书") -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.now(UTC)
-    name = _name(cn)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(days=1))
-        .not_valid_after(now + timedelta(days=365))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=False,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return key, cert
+def make_ca(cn: str = "评审会测试") -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
+    return ca.create_ca(SESSION_ID, cn)
 
 
 def issue_reviewer(
     ca_key: ec.EllipticCurvePrivateKey, ca_cert: x509.Certificate, cn: str = REVIEWER_NAME
 ) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(_name(cn))
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(hours=1))
-        .not_valid_after(now + timedelta(days=180))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=True,  # nonRepudiation
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=False,
-                crl_sign=False,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(
-            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()),
-            critical=False,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    return key, cert
+    key = ca.new_signing_key()
+    return key, ca.issue_certificate(ca_key, ca_cert, key.public_key(), cn, session_id=SESSION_ID)
 
 
 @cache

@@ -127,7 +127,7 @@ class RubricView(QScrollArea):
         layout.addWidget(plain_label(facts))
         layout.addWidget(plain_label(_quote_text(c.source.section, c.source.quote), quote=True))
         table = QTableWidget(len(c.bands), 3)
-        table.setHorizontalHeaderLabels([_("Level"), _("Scores"), _("Descriptor")])
+        table.setHorizontalHeaderLabels([_("Level"), _("Score band"), _("Descriptor")])
         table.verticalHeader().setVisible(False)
         table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         table.setWordWrap(True)
