@@ -29,6 +29,14 @@ class LockScreen(QWidget):
         self.remember = QCheckBox(_("Remember on this computer (system keyring)"))
         self.remember.setVisible(can_remember)
         layout.addWidget(self.remember, 0, Qt.AlignmentFlag.AlignHCenter)
+        # Common on Kylin/UOS and in bureaus: say why there is no "remember" box.
+        self.no_keyring = plain_label(
+            _("This computer has no system keyring, so the passphrase cannot be remembered.")
+        )
+        self.no_keyring.setObjectName("noKeyring")
+        self.no_keyring.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.no_keyring.setVisible(not can_remember)
+        layout.addWidget(self.no_keyring, 0, Qt.AlignmentFlag.AlignHCenter)
         self.button = QPushButton(_("Unlock"))
         self.button.setObjectName("unlock")
         self.button.setDefault(True)
