@@ -10,7 +10,7 @@ API:
     issue_certificate(ca_key, ca_cert, public_key, name, *, session_id,
                       age_recipient=None, now=None) -> Certificate
     secretariat_name(session_name) -> str
-    encrypt_private_key(key, passphrase) -> bytes          # PKCS#8 PEM in an age (scrypt) file
+    encrypt_private_key(key, passphrase) -> bytes          # PKCS#8 PEM, sealed (secret_file)
     load_private_key(sealed, passphrase) -> EllipticCurvePrivateKey  # WrongPassphrase
     load_certificate(pem) -> Certificate                   # CertificateError
     certificate_pem(cert) -> str
@@ -44,22 +44,21 @@ import datetime as dt
 import hashlib
 import unicodedata
 
-import pyrage
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from pyrage import passphrase as age_passphrase
 
+from reviewer import secret_file
 from reviewer.i18n import _
-from reviewer.passphrase import WrongPassphrase
 
 CA_VALIDITY = dt.timedelta(days=5 * 365)
 CLOCK_SKEW = dt.timedelta(days=1)
 MAX_NAME_BYTES = 64
 ORGANISATION = "Reviewer Workstation"
 AGE_URI_PREFIX = "age:"
+KEY_ROLE = "session signing key"
 _SESSION_OU_PREFIX = "session "
 
 # Invisible or direction-changing characters let two different names look the same.
@@ -232,24 +231,22 @@ def issue_certificate(
 
 
 def encrypt_private_key(key: ec.EllipticCurvePrivateKey, passphrase: str) -> bytes:
-    """The key as PKCS#8 PEM inside an age file encrypted with the passphrase.
+    """The key as PKCS#8 PEM sealed under the passphrase (``secret_file``: Argon2id).
 
     cryptography's own PKCS#8 encryption uses PBKDF2 with 2,048 rounds, cheap to guess
-    against offline; age's scrypt is memory-hard, and `age -d` still opens the file."""
+    against offline; Argon2id is memory-hard, at a fixed cost."""
     pem = key.private_bytes(
         serialization.Encoding.PEM,
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    return age_passphrase.encrypt(pem, passphrase)
+    return secret_file.seal(pem, passphrase, KEY_ROLE)
 
 
 def load_private_key(sealed: bytes, passphrase: str) -> ec.EllipticCurvePrivateKey:
     try:
-        pem = age_passphrase.decrypt(sealed, passphrase)
-    except pyrage.DecryptError as exc:
-        if str(exc) == "Decryption failed":
-            raise WrongPassphrase(_("wrong passphrase")) from None
+        pem = secret_file.open_sealed(sealed, passphrase, KEY_ROLE)
+    except secret_file.DamagedSecret:
         raise CertificateError(_("the private key file is damaged")) from None
     try:
         key = serialization.load_pem_private_key(pem, None)

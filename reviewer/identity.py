@@ -22,11 +22,11 @@ API:
 
 Home layout (``--home``, else ``$REVIEWER_HOME``, else the platform's user data folder):
     HOME/identity/identity.json           public: name, age recipient, signing public key
-    HOME/identity/identity.key.age        both private keys, age passphrase-encrypted
+    HOME/identity/identity.key            both private keys, sealed under the passphrase
     HOME/identity/enrolments/<session-id>.json   one per session (public)
-Only public data is readable without the passphrase. The private keys are age-encrypted
-under the passphrase with age's scrypt recipient (memory-hard; work factor fixed by age,
-about a second per unlock), so a collected laptop reveals nothing without it.
+Only public data is readable without the passphrase. The private keys are sealed with
+``secret_file`` (Argon2id, 64 MiB, then AES-GCM), so a collected laptop reveals nothing
+without it.
 """
 
 from __future__ import annotations
@@ -44,14 +44,12 @@ import platformdirs
 import pyrage
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
-from pyrage import passphrase as age_passphrase
 from pyrage import x25519
 
-from reviewer import ca, enrolment
+from reviewer import ca, enrolment, secret_file
 from reviewer.atomic_file import write_atomically
 from reviewer.enrolment import Enrolment, EnrolmentError, EnrolmentResponse
 from reviewer.i18n import _
-from reviewer.passphrase import WrongPassphrase
 
 APP_NAME = "reviewer-workstation"
 HOME_ENV_VAR = "REVIEWER_HOME"
@@ -60,7 +58,8 @@ SECRET_FORMAT = "reviewer-identity-secret"
 FORMAT_VERSION = 1
 IDENTITY_DIR = "identity"
 PUBLIC_FILE = "identity.json"
-SECRET_FILE = "identity.key.age"
+SECRET_FILE = "identity.key"
+SECRET_ROLE = "reviewer identity"
 ENROLMENT_DIR = "enrolments"
 MAX_IDENTITY_FILE_BYTES = 16 * 1024
 
@@ -178,15 +177,9 @@ class Identity:
         path = self.folder / SECRET_FILE
         sealed = _read(path)
         try:
-            plain = age_passphrase.decrypt(sealed, passphrase)
-        except pyrage.DecryptError as exc:
-            # age reports a failed scrypt unwrap as "Decryption failed"; anything else
-            # means the file itself is damaged.
-            if str(exc) == "Decryption failed":
-                raise WrongPassphrase(_("wrong passphrase")) from None
-            raise IdentityError(
-                _("the identity key file {file} is damaged").format(file=path)
-            ) from None
+            plain = secret_file.open_sealed(sealed, passphrase, SECRET_ROLE)
+        except secret_file.DamagedSecret as exc:
+            raise IdentityError(f"{path}: {exc}") from None
         age_identity, signing_key = _parse_secret(plain, path)
         if (
             str(age_identity.to_public()) != self.age_recipient
@@ -345,7 +338,7 @@ def create_identity(
         signing_public_key=signing_key.public_key(),
         created=_utc(now),
     )
-    sealed = age_passphrase.encrypt(_secret_bytes(age_identity, signing_key), passphrase)
+    sealed = secret_file.seal(_secret_bytes(age_identity, signing_key), passphrase, SECRET_ROLE)
     public = _json(
         {
             "format": IDENTITY_FORMAT,

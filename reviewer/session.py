@@ -26,11 +26,11 @@ Folder layout:
     DIR/session.json              id, name, programme, rubrics (id + fingerprint), created
     DIR/roster.json               enrolled reviewers, with their certificates
     DIR/ca/ca.crt.pem             session CA certificate (the reviewers' trust anchor)
-    DIR/ca/ca.key.age             its key, PKCS#8 PEM in an age file (scrypt, the passphrase)
+    DIR/ca/ca.key                 its key, PKCS#8 PEM sealed under the passphrase (Argon2id)
     DIR/ca/secretariat.crt.pem    secretariat signing certificate (packs, reports)
-    DIR/ca/secretariat.key.age    its key, encrypted the same way
-    DIR/ca/sealing.key.age        where the session seals sheets: the secretariat's age
-                                  X25519 identity, encrypted the same way
+    DIR/ca/secretariat.key        its key, sealed the same way
+    DIR/ca/sealing.key            where the session seals sheets: the secretariat's age
+                                  X25519 identity, sealed the same way
 """
 
 from __future__ import annotations
@@ -49,14 +49,12 @@ from typing import Any
 import pyrage
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
-from pyrage import passphrase as age_passphrase
 from pyrage import x25519
 
-from reviewer import ca, enrolment
+from reviewer import ca, enrolment, secret_file
 from reviewer.atomic_file import write_atomically
 from reviewer.enrolment import EnrolmentRequest
 from reviewer.i18n import _
-from reviewer.passphrase import WrongPassphrase
 from reviewer.rubric_file import RubricError, bundled_rubrics
 
 SESSION_FORMAT = "reviewer-session"
@@ -66,10 +64,11 @@ SESSION_FILE = "session.json"
 ROSTER_FILE = "roster.json"
 CA_DIR = "ca"
 CA_CERT = "ca.crt.pem"
-CA_KEY = "ca.key.age"
+CA_KEY = "ca.key"
 SECRETARIAT_CERT = "secretariat.crt.pem"
-SECRETARIAT_KEY = "secretariat.key.age"
-SEALING_KEY = "sealing.key.age"
+SECRETARIAT_KEY = "secretariat.key"
+SEALING_KEY = "sealing.key"
+SEALING_ROLE = "secretariat sealing identity"
 MAX_TEXT_CHARS = 200
 MAX_SESSION_FILE_BYTES = 256 * 1024
 MAX_ROSTER_FILE_BYTES = 16 * 1024 * 1024
@@ -130,11 +129,11 @@ class Session:
             raise SessionError(_("this session does not seal its sheets"))
         path = self.folder / CA_DIR / SEALING_KEY
         try:
-            text = age_passphrase.decrypt(_read(path, MAX_SESSION_FILE_BYTES), passphrase)
-        except pyrage.DecryptError as exc:
-            if str(exc) == "Decryption failed":
-                raise WrongPassphrase(_("wrong passphrase")) from None
-            raise SessionError(_("{file} is damaged").format(file=path)) from None
+            text = secret_file.open_sealed(
+                _read(path, MAX_SESSION_FILE_BYTES), passphrase, SEALING_ROLE
+            )
+        except secret_file.DamagedSecret as exc:
+            raise SessionError(f"{path}: {exc}") from None
         try:
             identity = x25519.Identity.from_str(text.decode("ascii").strip())
         except (UnicodeDecodeError, pyrage.IdentityError):
@@ -324,7 +323,7 @@ def create_session(
         if sealing is not None:
             write_atomically(
                 staging / CA_DIR / SEALING_KEY,
-                age_passphrase.encrypt(str(sealing).encode("ascii"), passphrase),
+                secret_file.seal(str(sealing).encode("ascii"), passphrase, SEALING_ROLE),
                 private=True,
             )
         write_atomically(staging / ROSTER_FILE, _roster_bytes(session_id, ()))
@@ -463,7 +462,7 @@ def enroll(
 ) -> tuple[RosterEntry, bytes, EnrolOutcome]:
     """Issue the reviewer's certificate and add them to the roster; enrolling the same
     request again returns the certificate already issued (no passphrase needed).
-    ``ca_key``, already unlocked, spares a batch the key's scrypt cost per reviewer."""
+    ``ca_key``, already unlocked, spares a batch the key derivation per reviewer."""
     session = open_session(session.folder)  # the roster may have changed since it was read
     existing = session.existing_entry(request)
     if existing is not None:

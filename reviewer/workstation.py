@@ -1,7 +1,7 @@
 """One reviewer's laptop: their identity, their workspace and the packs they opened.
 
 This is the core service the reviewer GUI calls. One passphrase unlocks both the
-identity (age scrypt) and the workspace (Argon2id); ``lock()`` drops every decrypted
+identity and the workspace (Argon2id each); ``lock()`` drops every decrypted
 object the core holds. Materials are decrypted only after the reviewer has declared
 no conflict of interest for that candidate ("conflict before content"), and each view
 is recorded in the audit log.

@@ -6,6 +6,7 @@ identity and unlocks it only a few times.
 
 from __future__ import annotations
 
+import json
 import stat
 import sys
 from pathlib import Path
@@ -77,10 +78,11 @@ def created(tmp_path_factory):
 def test_new_writes_public_files_and_encrypted_keys(created):
     home, request, _ = created
     folder = home / "identity"
-    sealed = (folder / "identity.key.age").read_bytes()
-    assert sealed.startswith(b"age-encryption.org/v1\n-> scrypt ")
+    sealed = (folder / "identity.key").read_bytes()
+    doc = json.loads(sealed)
+    assert doc["format"] == "reviewer-sealed-secret" and doc["kdf"]["kdf"] == "argon2id"
     if sys.platform != "win32":
-        assert stat.S_IMODE((folder / "identity.key.age").stat().st_mode) == 0o600
+        assert stat.S_IMODE((folder / "identity.key").stat().st_mode) == 0o600
     for path in home.rglob("*"):
         if path.is_file():
             data = path.read_bytes()
@@ -94,7 +96,7 @@ def test_new_writes_public_files_and_encrypted_keys(created):
 
 def test_new_refuses_to_replace_an_identity(created, tmp_path, capsys):
     home, _, passfile = created
-    before = (home / "identity" / "identity.key.age").read_bytes()
+    before = (home / "identity" / "identity.key").read_bytes()
     code, _, err = run(
         capsys,
         "identity",
@@ -109,7 +111,7 @@ def test_new_refuses_to_replace_an_identity(created, tmp_path, capsys):
         str(passfile),
     )
     assert code == 1 and "already exists" in err
-    assert (home / "identity" / "identity.key.age").read_bytes() == before
+    assert (home / "identity" / "identity.key").read_bytes() == before
 
 
 @pytest.mark.parametrize(

@@ -92,9 +92,9 @@ def test_init_writes_session_ca_and_empty_roster(session_dir, capsys):
     }
     session = open_session(session_dir)
     assert session.id == doc["id"] and session.roster == ()
-    for key_file in ("ca.key.age", "secretariat.key.age"):
+    for key_file in ("ca.key", "secretariat.key"):
         sealed = (session_dir / "ca" / key_file).read_bytes()
-        assert sealed.startswith(b"age-encryption.org/v1\n-> scrypt ")
+        assert json.loads(sealed)["kdf"]["kdf"] == "argon2id"
         assert b"PRIVATE KEY" not in sealed
         if sys.platform != "win32":
             assert stat.S_IMODE((session_dir / "ca" / key_file).stat().st_mode) == 0o600
