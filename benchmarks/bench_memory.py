@@ -52,7 +52,7 @@ def run_flow(candidates: int) -> float:
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as tmp:
         # The session is built in another process: the secretariat's key operations
-        # (age scrypt) would otherwise count towards the reviewer's peak.
+        # (key derivations, pack building) would otherwise count towards the reviewer's peak.
         folder = Path(tmp) / "demo"
         subprocess.run(
             [

@@ -41,7 +41,7 @@ def english():
 
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory):
-    """One practice session for the whole run (scrypt makes each identity cost seconds).
+    """One practice session for the whole run (building one costs several seconds).
     Tests that write to a reviewer's home take a copy with ``reviewer_home``."""
     from reviewer.demo import build_demo
 

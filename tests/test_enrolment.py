@@ -90,7 +90,7 @@ def session_dir(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory) -> Path:
-    # The one identity of this module: age's scrypt makes each creation cost a second.
+    # The one identity of this module: each creation costs a key derivation.
     folder = tmp_path_factory.mktemp("reviewer")
     create_identity(folder, NAME, "reviewer passphrase")
     return folder

@@ -1,6 +1,6 @@
 """The reviewer's identity: creation, encryption at rest, unlocking, enrolments.
 
-age's scrypt costs about a second per encryption or unlock, so this module creates one
+Each key derivation (Argon2id) costs a fraction of a second, so this module creates one
 identity and unlocks it only a few times.
 """
 

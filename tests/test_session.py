@@ -45,7 +45,7 @@ def passfile(tmp_path) -> Path:
 
 @pytest.fixture(scope="module")
 def pristine_session(tmp_path_factory) -> Path:
-    # Created once through the CLI: age's scrypt costs seconds per key, so each test
+    # Created once through the CLI: each key derivation costs a fraction of a second, so each test
     # gets a copy of this folder instead of a new session.
     folder = tmp_path_factory.mktemp("pristine") / "session"
     passfile = folder.parent / "pass.txt"

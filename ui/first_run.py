@@ -1,6 +1,6 @@
 """First run: create the reviewer's identity and write the enrolment request.
 
-The keys are made in the worker (age's scrypt takes a few seconds) while a local event
+The keys are made in the worker (the key derivation takes a moment) while a local event
 loop keeps the window painting. The request goes to a file the reviewer carries to the
 secretariat (USB stick); the response comes back through "Import enrolment response".
 """

@@ -1,7 +1,7 @@
 """The reviewer's main window: lock screen, candidate list, candidate pages.
 
 Everything confidential is built after unlocking and torn down on lock; the core is
-asked to forget what it decrypted. Slow work (unlocking: scrypt; opening a pack:
+asked to forget what it decrypted. Slow work (unlocking: Argon2id; opening a pack:
 verifying and decrypting; exporting: rendering and signing) goes through the worker.
 """
 

@@ -5,7 +5,7 @@ and export the reports.
 It wires the core exactly as ``reviewer aggregate`` does (``cli/aggregate_cmd.py``):
 ``import_sheets`` → ``aggregate`` → ``write_reports`` with a ``SheetSigner`` made from the
 secretariat key. Every slow step (verifying, aggregating, rendering the summary,
-unlocking the key: scrypt, signing) runs through ``ui.worker``. The tables are the
+unlocking the key: Argon2id, signing) runs through ``ui.worker``. The tables are the
 core's ``aggregate_tables``, so the screen shows what the reports contain.
 """
 
