@@ -210,7 +210,7 @@ def _verify_bytes(pdf: bytes) -> dict[str, Any]:
     try:
         result = verify_sheet(pdf, _worker_anchor, session_id=_worker_session)
     except Exception:  # noqa: BLE001 (hostile input must not stop the whole import)
-        return {"codes": ["verify_error"], "reasons": [_(_MESSAGES["verify_error"])]}
+        return {"codes": ["verify_error"], "reasons": [refusal_message("verify_error")]}
     return {
         "codes": list(result.codes),
         "reasons": list(result.reasons),
@@ -592,7 +592,7 @@ def _verify_parallel(
                     except Exception:  # noqa: BLE001 (a crashed worker: the sheet's fault or not, say so)
                         verdict = {
                             "codes": ["verify_error"],
-                            "reasons": [_(_MESSAGES["verify_error"])],
+                            "reasons": [refusal_message("verify_error")],
                         }
                     finished(index, verdict)
                 if stop():
