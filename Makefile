@@ -46,7 +46,7 @@ demo: $(STAMP) catalog
 		rm -rf "$$d"; \
 		$(BIN)/reviewer demo --out "$$d" --reviewers 3 --candidates 12 --sheets || exit 1; \
 	fi; \
-	echo "Practice session in $$d — the passphrase is: demo"; \
+	echo "练习评审会 Practice session: $$d — 口令 passphrase: demo"; \
 	$(BIN)/reviewer-app --home "$$d/reviewers/1" --pack "$$d/pack.rvpack"
 
 screenshots: $(STAMP) catalog

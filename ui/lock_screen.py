@@ -34,6 +34,7 @@ class LockScreen(QWidget):
             _("This computer has no system keyring, so the passphrase cannot be remembered.")
         )
         self.no_keyring.setObjectName("noKeyring")
+        self.no_keyring.setWordWrap(False)  # centred in the layout, a wrapped label collapses
         self.no_keyring.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.no_keyring.setVisible(not can_remember)
         layout.addWidget(self.no_keyring, 0, Qt.AlignmentFlag.AlignHCenter)
