@@ -20,11 +20,9 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QProgressBar,
-    QPushButton,
     QSplitter,
     QStackedWidget,
     QVBoxLayout,
-    QWidget,
 )
 
 from reviewer.enrolment import MAX_RESPONSE_BYTES, EnrolmentError, parse_response, read_capped
@@ -40,6 +38,7 @@ from ui.candidate_page import CandidatePage
 from ui.idle_lock import DEFAULT_IDLE_MINUTES, IdleLock
 from ui.lock_screen import LockScreen
 from ui.rubric_browser import RubricBrowser, plain_label
+from ui.welcome_page import WelcomePage
 
 
 class ReviewWindow(QMainWindow):
@@ -66,16 +65,7 @@ class ReviewWindow(QMainWindow):
         self.lock_screen.unlock_requested.connect(self.unlock)
         self.stack.addWidget(self.lock_screen)
 
-        self.welcome = QWidget()
-        welcome_layout = QVBoxLayout(self.welcome)
-        welcome_layout.addStretch(1)
-        self.welcome_text = plain_label("")
-        self.welcome_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        welcome_layout.addWidget(self.welcome_text)
-        self.open_button = QPushButton()
-        self.open_button.clicked.connect(self.choose_pack)
-        welcome_layout.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignHCenter)
-        welcome_layout.addStretch(2)
+        self.welcome = WelcomePage(self.choose_pack)
         self.stack.addWidget(self.welcome)
 
         self.work: QSplitter | None = None
@@ -101,12 +91,12 @@ class ReviewWindow(QMainWindow):
 
     def retranslate(self) -> None:
         self.setWindowTitle(_("Reviewer Workstation · {name}").format(name=self.station.name))
-        self.open_button.setText(_("Open a dossier pack…"))
-        self.welcome_text.setText(
+        self.welcome.set_texts(
             _(
                 "Open the dossier pack (*.rvpack) from the secretariat, or drop it on this "
                 "window. Not enrolled yet? Import the enrolment response from the File menu."
-            )
+            ),
+            _("Open a dossier pack…"),
         )
         bar = self.menuBar()
         bar.clear()

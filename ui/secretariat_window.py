@@ -75,6 +75,7 @@ from ui.aggregate_views import (
     TableView,
 )
 from ui.rubric_browser import plain_label
+from ui.welcome_page import WelcomePage
 
 # Errors the core raises with a message for people; anything else is a bug, shown too.
 _EXPECTED = (
@@ -135,16 +136,7 @@ class SecretariatWindow(QMainWindow):
     # --- building ---------------------------------------------------------------------
 
     def _build_welcome(self) -> None:
-        self.welcome = QWidget()
-        layout = QVBoxLayout(self.welcome)
-        layout.addStretch(1)
-        self.welcome_text = plain_label("")
-        self.welcome_text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(self.welcome_text)
-        self.welcome_button = QPushButton()
-        self.welcome_button.clicked.connect(self.choose_session)
-        layout.addWidget(self.welcome_button, 0, Qt.AlignmentFlag.AlignHCenter)
-        layout.addStretch(2)
+        self.welcome = WelcomePage(self.choose_session)
         self.stack.addWidget(self.welcome)
 
     def _build_work(self) -> None:
@@ -269,13 +261,13 @@ class SecretariatWindow(QMainWindow):
         self.setWindowTitle(
             _("Secretariat · {name}").format(name=name) if name else _("Secretariat")
         )
-        self.welcome_text.setText(
+        self.welcome.set_texts(
             _(
                 "Open the session folder (the one with session.json), or drop it on this "
                 "window. Then import the folder of signed sheets, or drop it here too."
-            )
+            ),
+            _("Open a session folder…"),
         )
-        self.welcome_button.setText(_("Open a session folder…"))
         self.import_button.setText(_("Import a folder of sheets…"))
         self.packs_button.setText(_("Packs…"))
         self.packs_button.setToolTip(
