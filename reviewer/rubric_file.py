@@ -11,6 +11,7 @@ import re
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -550,12 +551,19 @@ def load_rubric_file(path: Path) -> Rubric:
 
 def bundled_rubrics() -> list[Rubric]:
     """The plan's six category rubrics shipped in resources/rubrics, in file-name order."""
-    rubrics = [load_rubric_file(p) for p in sorted(rubrics_dir().glob("*.toml"))]
+    return list(_rubrics_in(rubrics_dir()))
+
+
+@lru_cache(maxsize=4)
+def _rubrics_in(folder: Path) -> tuple[Rubric, ...]:
+    # Rubrics are immutable, so the folder is read and validated once per process
+    # rather than on every lookup (find_rubric is called per candidate category).
+    rubrics = tuple(load_rubric_file(p) for p in sorted(folder.glob("*.toml")))
     ids = [r.id for r in rubrics]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
     if duplicates:
         raise RubricError(
-            str(rubrics_dir()),
+            str(folder),
             [Problem("", _("duplicate rubric ids: {ids}").format(ids=", ".join(duplicates)))],
         )
     return rubrics

@@ -16,7 +16,9 @@ from typing import Any
 
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from reviewer.i18n import _
 
@@ -141,9 +143,6 @@ class Vault:
 
     def mac_key(self, purpose: str) -> bytes:
         """A sub-key for one purpose (e.g. the audit chain), derived with HKDF."""
-        from cryptography.hazmat.primitives import hashes
-        from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
         if self._key is None:
             raise VaultError(_("the workspace is locked"))
         return HKDF(hashes.SHA256(), 32, salt=None, info=purpose.encode()).derive(bytes(self._key))

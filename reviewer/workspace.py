@@ -11,7 +11,7 @@ API (all methods raise ``WorkspaceError`` subclasses with a translated message):
     ws.unlock(passphrase); ws.lock(); ws.close()
     ws.import_pack(PackInfo) -> ImportResult   # new pack, resumed pack, or newer pack
     ws.pack(pack_id) -> PackInfo; ws.packs() -> list[PackSummary]
-    ws.candidates(pack_id) -> list[CandidateEntry]
+    ws.candidates(pack_id) -> list[CandidateEntry]; ws.candidate_entry(pack_id, cid)
     ws.review(pack_id, candidate_id) -> Review
     ws.save_review(pack_id, review) -> Evaluation   # validated by the scoring core
     ws.record(EventKind, **data); ws.events(); ws.verify_log()
@@ -19,6 +19,7 @@ API (all methods raise ``WorkspaceError`` subclasses with a translated message):
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -184,8 +185,6 @@ class Workspace:
         return self._vault is not None
 
     def initialise(self, passphrase: str) -> None:
-        import json
-
         with self._lock:
             if self.initialised:
                 raise WorkspaceError(_("the workspace already exists"))
@@ -204,8 +203,6 @@ class Workspace:
             self.record(EventKind.WORKSPACE_CREATED)
 
     def unlock(self, passphrase: str) -> None:
-        import json
-
         with self._lock:
             wrapped, kdf = self._meta("wrapped_key"), self._meta("kdf")
             if wrapped is None or kdf is None:
@@ -474,31 +471,37 @@ class Workspace:
     def candidates(self, pack_id: str) -> list[CandidateEntry]:
         with self._lock:
             pack = self.pack(pack_id)
-            entries = []
-            for c in pack.candidates:
-                row = self._review_row(pack.session_id, c.candidate_id)
-                rubric = pack.rubric(c.rubric_id)
-                if row is None or rubric is None:
-                    entries.append(
-                        CandidateEntry(
-                            c.candidate_id, c.name, c.rubric_id, Status.NOT_STARTED, 1, None, None
-                        )
-                    )
-                    continue
-                doc, version, status = row
-                ev = evaluate(rubric, review_from_dict(doc["review"]))
-                entries.append(
-                    CandidateEntry(
-                        c.candidate_id,
-                        c.name,
-                        c.rubric_id,
-                        Status(status),
-                        version,
-                        doc.get("flag"),
-                        ev.total_display,
-                    )
+            return [self._entry(pack, c) for c in pack.candidates]
+
+    def candidate_entry(self, pack_id: str, candidate_id: str) -> CandidateEntry:
+        """One candidate's list entry (after an edit, without re-reading every review)."""
+        with self._lock:
+            pack = self.pack(pack_id)
+            candidate = pack.candidate(candidate_id)
+            if candidate is None:
+                raise WorkspaceError(
+                    _("no candidate {id} in pack {pack}").format(id=candidate_id, pack=pack_id)
                 )
-            return entries
+            return self._entry(pack, candidate)
+
+    def _entry(self, pack: PackInfo, c: CandidateInfo) -> CandidateEntry:
+        row = self._review_row(pack.session_id, c.candidate_id)
+        rubric = pack.rubric(c.rubric_id)
+        if row is None or rubric is None:
+            return CandidateEntry(
+                c.candidate_id, c.name, c.rubric_id, Status.NOT_STARTED, 1, None, None
+            )
+        doc, version, status = row
+        ev = evaluate(rubric, review_from_dict(doc["review"]))
+        return CandidateEntry(
+            c.candidate_id,
+            c.name,
+            c.rubric_id,
+            Status(status),
+            version,
+            doc.get("flag"),
+            ev.total_display,
+        )
 
     def signed_sheets(self, pack_id: str, candidate_id: str) -> list[SignedSheet]:
         """The sheets signed for this candidate so far, oldest first."""

@@ -33,6 +33,7 @@ from reviewer.secret_store import SecretStore
 from reviewer.workspace import WorkspaceError
 from reviewer.workstation import OpenResult, Workstation, WorkstationError
 from ui import worker
+from ui.actions import add_action
 from ui.candidate_list import CandidateList
 from ui.candidate_page import CandidatePage
 from ui.idle_lock import DEFAULT_IDLE_MINUTES, IdleLock
@@ -101,18 +102,18 @@ class ReviewWindow(QMainWindow):
         bar = self.menuBar()
         bar.clear()
         file_menu = bar.addMenu(_("&File"))
-        self.open_action = self._action(
-            file_menu, _("&Open dossier pack…"), self.choose_pack, "Ctrl+O"
+        self.open_action = add_action(
+            self, file_menu, _("&Open dossier pack…"), self.choose_pack, "Ctrl+O"
         )
-        self.export_action = self._action(
-            file_menu, _("&Sign and export this sheet…"), self.export_current, "Ctrl+E"
+        self.export_action = add_action(
+            self, file_menu, _("&Sign and export this sheet…"), self.export_current, "Ctrl+E"
         )
-        self.export_all_action = self._action(
-            file_menu, _("Sign and export &all completed sheets…"), self.export_everything
+        self.export_all_action = add_action(
+            self, file_menu, _("Sign and export &all completed sheets…"), self.export_everything
         )
-        self._action(file_menu, _("&Import enrolment response…"), self.import_response)
+        add_action(self, file_menu, _("&Import enrolment response…"), self.import_response)
         file_menu.addSeparator()
-        self._action(file_menu, _("&Quit"), self.close, QKeySequence.StandardKey.Quit)
+        add_action(self, file_menu, _("&Quit"), self.close, QKeySequence.StandardKey.Quit)
 
         edit = bar.addMenu(_("&Edit"))
         undo = self.undo_group.createUndoAction(self, _("Undo"))
@@ -124,7 +125,7 @@ class ReviewWindow(QMainWindow):
         self.undo_action, self.redo_action = undo, redo
 
         view = bar.addMenu(_("&View"))
-        self._action(view, _("&Rubrics of the plan"), self.show_rubrics)
+        add_action(self, view, _("&Rubrics of the plan"), self.show_rubrics)
 
         settings = bar.addMenu(_("&Settings"))
         lang_menu = settings.addMenu(_("&Language"))
@@ -135,7 +136,7 @@ class ReviewWindow(QMainWindow):
             action.triggered.connect(lambda _c=False, c=code: self.change_language(c))
             group.addAction(action)
             lang_menu.addAction(action)
-        self._action(settings, _("Lock after &idle time…"), self.choose_idle_time)
+        add_action(self, settings, _("Lock after &idle time…"), self.choose_idle_time)
 
         self.lock_action = QAction(_("&Lock now"), self)
         self.lock_action.setObjectName("lockNow")
@@ -143,14 +144,6 @@ class ReviewWindow(QMainWindow):
         self.lock_action.triggered.connect(self.lock)
         bar.addAction(self.lock_action)
         self._update_actions()
-
-    def _action(self, menu, text, slot, shortcut=None) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(shortcut)
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        return action
 
     def _update_actions(self) -> None:
         unlocked = self.station.unlocked
@@ -334,9 +327,9 @@ class ReviewWindow(QMainWindow):
         self.candidate_list.select(candidate_id)
 
     def _candidate_changed(self, candidate_id: str) -> None:
-        for entry in self.station.workspace.candidates(self.pack_id):
-            if entry.candidate_id == candidate_id and self.candidate_list is not None:
-                self.candidate_list.update_entry(entry)
+        if self.candidate_list is not None:
+            entry = self.station.workspace.candidate_entry(self.pack_id, candidate_id)
+            self.candidate_list.update_entry(entry)
 
     # --- sheets -----------------------------------------------------------------------
 

@@ -67,6 +67,7 @@ from reviewer.passphrase import WrongPassphrase
 from reviewer.session import SESSION_FILE, Session, SessionError, open_session
 from reviewer.sheet_sign import SheetSigner, SheetSigningError
 from ui import worker
+from ui.actions import add_action
 from ui.aggregate_views import (
     FLAG_COLOUR,
     VETO_COLOUR,
@@ -317,21 +318,21 @@ class SecretariatWindow(QMainWindow):
         bar = self.menuBar()
         bar.clear()
         file_menu = bar.addMenu(_("&File"))
-        self.open_action = self._action(
-            file_menu, _("&Open a session folder…"), self.choose_session, "Ctrl+O"
+        self.open_action = add_action(
+            self, file_menu, _("&Open a session folder…"), self.choose_session, "Ctrl+O"
         )
-        self.import_action = self._action(
-            file_menu, _("&Import a folder of sheets…"), self.choose_sheets, "Ctrl+I"
+        self.import_action = add_action(
+            self, file_menu, _("&Import a folder of sheets…"), self.choose_sheets, "Ctrl+I"
         )
-        self.packs_action = self._action(file_menu, _("&Packs…"), self.choose_packs)
-        self.list_action = self._action(
-            file_menu, _("&Candidate list…"), self.choose_candidate_list
+        self.packs_action = add_action(self, file_menu, _("&Packs…"), self.choose_packs)
+        self.list_action = add_action(
+            self, file_menu, _("&Candidate list…"), self.choose_candidate_list
         )
-        self.export_action = self._action(
-            file_menu, _("&Export the reports…"), self.export_reports, "Ctrl+E"
+        self.export_action = add_action(
+            self, file_menu, _("&Export the reports…"), self.export_reports, "Ctrl+E"
         )
         file_menu.addSeparator()
-        self._action(file_menu, _("&Quit"), self.close, QKeySequence.StandardKey.Quit)
+        add_action(self, file_menu, _("&Quit"), self.close, QKeySequence.StandardKey.Quit)
         if self._switch_language is not None:
             settings = bar.addMenu(_("&Settings"))
             lang_menu = settings.addMenu(_("&Language"))
@@ -343,14 +344,6 @@ class SecretariatWindow(QMainWindow):
                 group.addAction(action)
                 lang_menu.addAction(action)
         self._update_actions()
-
-    def _action(self, menu, text, slot, shortcut=None) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(shortcut)
-        action.triggered.connect(slot)
-        menu.addAction(action)
-        return action
 
     def _update_actions(self) -> None:
         if not hasattr(self, "open_action"):
