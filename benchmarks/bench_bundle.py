@@ -6,7 +6,7 @@ Size: the bundle folder on disk and its .tar.gz (target: under 170 MiB on disk).
 Start-up: from process launch to the first paint of the first window, for the bundled
 app, the app from the virtualenv, and a bare PySide6 QMainWindow (the floor), in the same
 run and offscreen. The app reports its first paint through
-``REVIEWER_QUIT_AFTER_FIRST_PAINT=1`` (see ui/self_test.py) and quits. The app opens
+``REVIEWER_QUIT_AFTER_FIRST_PAINT=1`` (see ui/startup_probe.py) and quits. The app opens
 the review window of an enrolled demo home (locked), as a reviewer would see it.
 
 "Cold" is the first launch after dropping the page cache (needs root and a writable

@@ -185,7 +185,7 @@ REQUIRED = [
     "*/resources/fonts/wqy-microhei.ttc",
     "*/resources/fonts/wqy-microhei.license-apache-2.0",
     "*/resources/fonts/wqy-microhei.copyright",
-    "*/resources/fonts/babelstonehan-rare.ttf",
+    "*/resources/fonts/babelstonehan-rare.ttf.xz",
     "*/resources/fonts/babelstonehan.copyright",
     "*/resources/plan/plan.txt",
     "*/resources/schemas/review-sheet-1.schema.json",

@@ -2,12 +2,9 @@
 signing sheets, kept on the reviewer's own laptop and encrypted at rest.
 
 API:
-    HOME_ENV_VAR = "REVIEWER_HOME"
     class IdentityError(Exception)           -- message is user-facing
     class NoIdentity(IdentityError)
     class AcceptOutcome(Enum): INSTALLED, REPLACED, UNCHANGED
-    resolve_home(home: Path | None = None, environ=None) -> Path
-    identity_exists(home) -> bool
     create_identity(home, name, passphrase, now=None) -> UnlockedIdentity
     load_identity(home) -> Identity
     write_request(path, data: bytes) -> None
@@ -20,7 +17,7 @@ API:
               .name .age_recipient .key_fingerprint .enrolments
               .enrolment_request() -> bytes
 
-Home layout (``--home``, else ``$REVIEWER_HOME``, else the platform's user data folder):
+Home layout (where the home is: ``reviewer.home.resolve_home``):
     HOME/identity/identity.json           public: name, age recipient, signing public key
     HOME/identity/identity.key            both private keys, sealed under the passphrase
     HOME/identity/enrolments/<session-id>.json   one per session (public)
@@ -33,14 +30,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
-import platformdirs
 import pyrage
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -49,15 +43,13 @@ from pyrage import x25519
 from reviewer import ca, enrolment, secret_file
 from reviewer.atomic_file import write_atomically
 from reviewer.enrolment import Enrolment, EnrolmentError, EnrolmentResponse
+from reviewer.home import PUBLIC_FILE, identity_exists
+from reviewer.home import identity_folder as _folder
 from reviewer.i18n import _
 
-APP_NAME = "reviewer-workstation"
-HOME_ENV_VAR = "REVIEWER_HOME"
 IDENTITY_FORMAT = "reviewer-identity"
 SECRET_FORMAT = "reviewer-identity-secret"
 FORMAT_VERSION = 1
-IDENTITY_DIR = "identity"
-PUBLIC_FILE = "identity.json"
 SECRET_FILE = "identity.key"
 SECRET_ROLE = "reviewer identity"
 ENROLMENT_DIR = "enrolments"
@@ -76,23 +68,6 @@ class AcceptOutcome(Enum):
     INSTALLED = "installed"
     REPLACED = "replaced"
     UNCHANGED = "unchanged"
-
-
-def resolve_home(home: Path | None = None, environ: Mapping[str, str] | None = None) -> Path:
-    if home is not None:
-        return Path(home)
-    env = os.environ if environ is None else environ
-    if env.get(HOME_ENV_VAR):
-        return Path(env[HOME_ENV_VAR])
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
-
-
-def _folder(home: Path) -> Path:
-    return Path(home) / IDENTITY_DIR
-
-
-def identity_exists(home: Path) -> bool:
-    return (_folder(home) / PUBLIC_FILE).exists()
 
 
 def write_request(path: Path, data: bytes) -> None:

@@ -9,6 +9,7 @@ renders as an empty box; a character no font has is shown as its code point.
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from xml.sax.saxutils import escape
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
 
-from reviewer.resources import CJK_FONT_FILE, RARE_FONT_FILE, fonts_dir
+from reviewer.resources import CJK_FONT_FILE, RARE_FONT_FILE, font_bytes, fonts_dir
 
 PRIMARY_FONT = "WQYMicroHei"
 # TrueType fonts covering what WenQuanYi Micro Hei lacks, used when present in the
@@ -30,14 +31,23 @@ _CONTROL = {c for c in range(0x20) if c not in (0x0A,)} | {0x7F}
 
 @dataclass(frozen=True)
 class SheetFonts:
-    """The registered primary font and fallbacks, and how to set text in them."""
+    """The registered primary font and the fallback font files, and how to set text."""
 
     primary: str
-    fallbacks: tuple[str, ...] = ()
+    fallback_files: tuple[Path, ...] = ()
+
+    @property
+    def fallbacks(self) -> tuple[str, ...]:
+        """The fallbacks' registered names. Registered on first use: the rare-character
+        font takes about half a second to unpack and parse, and most sheets never need
+        it."""
+        return _register_fallbacks(self.fallback_files)
 
     def _font_for(self, ch: str) -> str | None:
         code = ord(ch)
-        for name in (self.primary, *self.fallbacks):
+        if code in pdfmetrics.getFont(self.primary).face.charToGlyph:
+            return self.primary
+        for name in self.fallbacks:
             if code in pdfmetrics.getFont(name).face.charToGlyph:
                 return name
         return None
@@ -118,17 +128,18 @@ def _patch_reportlab() -> None:
 
 
 _lock = threading.Lock()
-_registered: dict[tuple[str, ...], SheetFonts] = {}
+_registered: dict[tuple[Path, ...], SheetFonts] = {}
+_fallback_names: dict[tuple[Path, ...], tuple[str, ...]] = {}
 
 
 def sheet_fonts(fallback_paths: Sequence[Path] | None = None) -> SheetFonts:
-    """Register the bundled font (once per process) and the fallbacks: the given paths,
+    """Register the bundled font (once per process); the fallbacks are the given paths,
     or else those of ``FALLBACK_FONT_FILES`` found in the fonts folder."""
     if fallback_paths is None:
         fallback_paths = [
             fonts_dir() / n for n in FALLBACK_FONT_FILES if (fonts_dir() / n).exists()
         ]
-    key = tuple(str(p) for p in fallback_paths)
+    key = tuple(Path(p) for p in fallback_paths)
     with _lock:
         _patch_reportlab()
         if key in _registered:
@@ -138,15 +149,23 @@ def sheet_fonts(fallback_paths: Sequence[Path] | None = None) -> SheetFonts:
             pdfmetrics.registerFont(
                 TTFont(PRIMARY_FONT, str(fonts_dir() / CJK_FONT_FILE), subfontIndex=0)
             )
-        names = []
-        for i, path in enumerate(fallback_paths):
-            name = f"SheetFallback{i}_{Path(path).stem}"
-            if name not in pdfmetrics.getRegisteredFontNames():
-                pdfmetrics.registerFont(TTFont(name, str(path), subfontIndex=0))
-            names.append(name)
-        fonts = SheetFonts(PRIMARY_FONT, tuple(names))
+        fonts = SheetFonts(PRIMARY_FONT, key)
         _registered[key] = fonts
         return fonts
+
+
+def _register_fallbacks(paths: tuple[Path, ...]) -> tuple[str, ...]:
+    with _lock:
+        if paths not in _fallback_names:
+            names = []
+            for i, path in enumerate(paths):
+                name = f"SheetFallback{i}_{path.name.split('.')[0]}"
+                if name not in pdfmetrics.getRegisteredFontNames():
+                    data = io.BytesIO(font_bytes(path))
+                    pdfmetrics.registerFont(TTFont(name, data, subfontIndex=0))
+                names.append(name)
+            _fallback_names[paths] = tuple(names)
+        return _fallback_names[paths]
 
 
 def draw_string(canvas, x: float, y: float, text: str, size: float) -> float:

@@ -6,6 +6,7 @@ unpacks them under ``sys._MEIPASS``; ``REVIEWER_RESOURCES`` overrides both (test
 
 from __future__ import annotations
 
+import lzma
 import os
 import sys
 from pathlib import Path
@@ -40,5 +41,22 @@ def plan_text_path() -> Path:
 
 CJK_FONT_FILE = "wqy-microhei.ttc"
 CJK_FONT_FAMILY = "WenQuanYi Micro Hei"
-RARE_FONT_FILE = "BabelStoneHan-rare.ttf"
+# xz-compressed: 4.8 MiB instead of 26.5 on the USB stick and in the bundle; unpacked in
+# memory (about 0.3 s) only when first needed, never to disk.
+RARE_FONT_FILE = "BabelStoneHan-rare.ttf.xz"
 RARE_FONT_FAMILY = "BabelStone Han"
+MAX_FONT_BYTES = 64 * 1024 * 1024
+
+
+def font_bytes(path: Path) -> bytes:
+    """The bytes of a font file, unpacked if stored as ``.xz``.
+
+    Raises OSError when the file cannot be read, ``lzma.LZMAError`` when it is damaged
+    (or would unpack to more than ``MAX_FONT_BYTES``)."""
+    if path.suffix != ".xz":
+        return path.read_bytes()
+    decompressor = lzma.LZMADecompressor(format=lzma.FORMAT_XZ)
+    data = decompressor.decompress(path.read_bytes(), max_length=MAX_FONT_BYTES)
+    if not decompressor.eof:
+        raise lzma.LZMAError(f"{path}: truncated, or larger than {MAX_FONT_BYTES} bytes")
+    return data

@@ -13,6 +13,7 @@ reviewer's real home. The GUI adds its own steps in ``ui.self_test``.
 
 from __future__ import annotations
 
+import io
 import shutil
 import tempfile
 import time
@@ -24,7 +25,7 @@ from typing import Any
 
 from reviewer import i18n
 from reviewer.i18n import _
-from reviewer.resources import CJK_FONT_FILE, RARE_FONT_FILE, fonts_dir, locale_dir
+from reviewer.resources import CJK_FONT_FILE, RARE_FONT_FILE, font_bytes, fonts_dir, locale_dir
 
 PrintLine = Callable[[str], None]
 
@@ -75,7 +76,7 @@ def check_fonts() -> str:
         raise StepFailed(_("the font licences are missing from {folder}").format(folder=folder))
     # Parse each font directly, so a truncated or damaged file is named here.
     common = TTFont("SelfTestCJK", str(folder / CJK_FONT_FILE), subfontIndex=0)
-    rare = TTFont("SelfTestRare", str(folder / RARE_FONT_FILE), subfontIndex=0)
+    rare = TTFont("SelfTestRare", io.BytesIO(font_bytes(folder / RARE_FONT_FILE)), subfontIndex=0)
     lacking = [ch for ch in COMMON_TEXT if ord(ch) not in common.face.charToGlyph]
     lacking += [ch for ch in RARE_TEXT if ord(ch) not in rare.face.charToGlyph]
     if lacking:

@@ -228,11 +228,13 @@ class Workspace:
         with self._lock:
             if self._vault is None:
                 return
-            self.record(EventKind.LOCKED)
-            checkpoint(self._db)
-            self._vault.drop()
-            self._vault = None
-            self._packs.clear()
+            try:
+                self.record(EventKind.LOCKED)
+                checkpoint(self._db)
+            finally:  # the key goes even when the lock cannot be recorded
+                self._vault.drop()
+                self._vault = None
+                self._packs.clear()
 
     def close(self) -> None:
         with self._lock:

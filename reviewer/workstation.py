@@ -10,6 +10,7 @@ API:
     ws = Workstation(home)                       # public data only
     ws.name, ws.unlocked
     ws.unlock(passphrase); ws.lock(); ws.close()
+    ws.accept_enrolment(path) -> session name    # the secretariat's enrolment response
     ws.open_pack(path) -> OpenResult             # verify, decrypt the manifest, import
     ws.workspace                                 # reviews, candidates, audit log
     ws.candidate(pack_id, candidate_id) -> manifest Candidate (profile and works)
@@ -25,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reviewer.audit import EventKind
+from reviewer.enrolment import MAX_RESPONSE_BYTES, EnrolmentError, parse_response, read_capped
 from reviewer.i18n import _
 from reviewer.identity import Identity, IdentityError, UnlockedIdentity, load_identity
 from reviewer.manifest import Attachment, Candidate, Manifest
@@ -136,18 +138,33 @@ class Workstation:
             self._unlocked = unlocked
 
     def lock(self) -> None:
+        """Forget every key and decrypted object; the keys go even if the workspace
+        cannot record the lock (a full disk), which is then reported."""
         with self._lock:
             for opened in self._packs.values():
                 opened.close()
             self._packs.clear()
             self._signers.clear()
-            self.workspace.lock()
             self._unlocked = None
+            try:
+                self.workspace.lock()
+            except WorkspaceError as exc:
+                raise WorkstationError(str(exc)) from None
 
     def close(self) -> None:
         with self._lock:
             self.lock()
             self.workspace.close()
+
+    def accept_enrolment(self, path: Path) -> str:
+        """Install the enrolment response the secretariat sent (a public file: the
+        reviewer's certificate and the session CA); returns the session's name."""
+        try:
+            response = parse_response(read_capped(Path(path), MAX_RESPONSE_BYTES))
+            self.identity.accept(response)
+        except (EnrolmentError, IdentityError) as exc:
+            raise WorkstationError(str(exc)) from None
+        return response.session_name
 
     def _me(self) -> UnlockedIdentity:
         if self._unlocked is None:

@@ -39,3 +39,32 @@ def test_importing_every_core_module_loads_no_qt():
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_first_window_paints_before_the_heavy_core_is_imported():
+    """The reviewer's window shows its lock screen with Qt and the catalogue only; the
+    crypto, database and PDF stack loads on the worker after the first paint (see
+    ui/review_window.py). An import added to the start-up path would undo that."""
+    heavy = (
+        "reviewer.workstation",
+        "reviewer.identity",
+        "reviewer.workspace",
+        "reviewer.pack",
+        "reviewer.rubric_file",
+        "sqlite_utils",
+        "cryptography",
+        "pyrage",
+        "keyring",
+        "pyhanko",
+        "reportlab",
+        "PySide6.QtPdf",
+    )
+    code = (
+        "import sys\n"
+        "import ui.app, ui.review_window\n"
+        f"print([m for m in {heavy!r} if m in sys.modules])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+    assert result.stdout.strip() == "[]", result.stdout

@@ -20,7 +20,8 @@ from reviewer import ca
 from reviewer.cli import main
 from reviewer.cli.identity_cmd import unlock_from_args
 from reviewer.enrolment import parse_request
-from reviewer.identity import APP_NAME, NoIdentity, load_identity, resolve_home
+from reviewer.home import APP_NAME, resolve_home
+from reviewer.identity import NoIdentity, load_identity
 from reviewer.secret_store import MemorySecretStore
 from reviewer.session import create_session
 

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from reviewer.identity import identity_exists, load_identity
+from reviewer.home import identity_exists
+from reviewer.identity import load_identity
 from reviewer.secret_store import MemorySecretStore
 from ui import worker
 from ui.first_run import FirstRunWizard

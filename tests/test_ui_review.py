@@ -212,7 +212,7 @@ def test_remembered_passphrase_unlocks_at_start_only(qtbot, reviewer_home, demo,
     unlock(window)
     window.close()
     again = open_window(qtbot, reviewer_home, demo.pack, store)
-    assert again.station.unlocked  # remembered: no prompt at start
+    qtbot.waitUntil(lambda: again.unlocked)  # remembered: no prompt at start
     again.lock_action.trigger()
     assert not again.station.unlocked  # but a lock always asks again
 

@@ -41,7 +41,7 @@ from reviewer.aggregate_stats import shown
 from reviewer.aggregate_tables import Cell, Table, check_name, criterion_name
 from reviewer.i18n import _
 from reviewer.rubric import CheckKind
-from ui.rubric_browser import plain_label
+from ui.labels import plain_label
 
 VETO_COLOUR = "#f2e0e0"  # as in the summary PDF
 FLAG_COLOUR = "#fff2cc"

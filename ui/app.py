@@ -4,6 +4,9 @@ Without an identity in the reviewer's home the first-run wizard comes first; the
 review window opens locked. ``--pack`` opens a pack right after unlocking (``make demo``
 uses it); ``--rubrics`` shows only the rubric browser; ``--secretariat DIR`` opens the
 secretariat's window on the session folder DIR.
+
+Start-up is kept to what the first window needs: the windows' modules are imported
+when chosen, and the reviewer's window loads the core itself after it has painted.
 """
 
 from __future__ import annotations
@@ -12,19 +15,22 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
 from reviewer import i18n
+from reviewer.home import identity_exists, resolve_home
 from reviewer.i18n import _
-from reviewer.identity import identity_exists, resolve_home
-from reviewer.rubric_file import RubricError, bundled_rubrics
-from reviewer.secret_store import SecretStore, default_store
-from reviewer.workstation import Workstation, WorkstationError
-from ui.fonts import register_bundled_font
-from ui.main_window import MainWindow
+from ui import startup_probe
+from ui.first_paint import after_first_paint
+from ui.fonts import load_rare_font_in_background, register_bundled_font
 from ui.translation import Translations
+
+if TYPE_CHECKING:
+    from reviewer.secret_store import SecretStore
+    from ui.main_window import MainWindow
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -53,8 +59,17 @@ def prepare(app: QApplication, lang: str | None = None) -> Translations:
     return translations
 
 
+def _finish(app: QApplication, window: QMainWindow, translations: Translations) -> None:
+    window.translations = translations  # owned by the window, which lives as long as the app
+    # Names with rare characters appear only later (after unlocking, after importing).
+    after_first_paint(window, lambda: load_rare_font_in_background(app))
+
+
 def create_window(app: QApplication, lang: str | None = None) -> MainWindow:
     """The rubric browser window (``--rubrics``)."""
+    from reviewer.rubric_file import RubricError, bundled_rubrics
+    from ui.main_window import MainWindow
+
     translations = prepare(app, lang)
     try:
         rubrics = bundled_rubrics()
@@ -62,7 +77,7 @@ def create_window(app: QApplication, lang: str | None = None) -> MainWindow:
         QMessageBox.critical(None, _("Rubrics could not be loaded"), exc.report())
         rubrics = []
     window = MainWindow(rubrics, translations.apply)
-    window.translations = translations  # owned by the window, which lives as long as the app
+    _finish(app, window, translations)
     return window
 
 
@@ -73,23 +88,21 @@ def create_review_window(
     lang: str | None = None,
     store: SecretStore | None = None,
 ) -> QMainWindow | None:
-    """The reviewer's window for ``home``, after the first-run wizard if needed."""
-    from ui.first_run import FirstRunWizard
+    """The reviewer's window for ``home``, after the first-run wizard if needed.
+    ``store``: where a remembered passphrase is kept (default: the OS keyring)."""
     from ui.review_window import ReviewWindow
 
     translations = prepare(app, lang)
-    store = store or default_store()
     if not identity_exists(home):
+        from reviewer.secret_store import default_store
+        from ui.first_run import FirstRunWizard
+
+        store = store or default_store()
         wizard = FirstRunWizard(home, store)
         if not wizard.exec() or wizard.identity_page.identity is None:
             return None
-    try:
-        station = Workstation(home)
-    except WorkstationError as exc:
-        QMessageBox.critical(None, _("Reviewer Workstation"), str(exc))
-        return None
-    window = ReviewWindow(station, store, translations.apply, pack)
-    window.translations = translations
+    window = ReviewWindow(home, translations.apply, pack, store)
+    _finish(app, window, translations)
     return window
 
 
@@ -101,7 +114,7 @@ def create_secretariat_window(
 
     translations = prepare(app, lang)
     window = SecretariatWindow(translations.apply, session_dir)
-    window.translations = translations
+    _finish(app, window, translations)
     return window
 
 
@@ -121,9 +134,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if window is None:
             return 1
     window.show()
-    from ui.self_test import quit_after_first_paint  # start-up benchmark only (env var)
-
-    quit_after_first_paint(window)
+    startup_probe.watch(window)
     return app.exec()
 
 

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer.i18n import _
-from ui.rubric_browser import plain_label
+from ui.labels import plain_label
 
 MAX_PDF_PAGES = 500
 MAX_IMAGE_SIDE = 12_000

@@ -30,8 +30,8 @@ from reviewer.scoring import Conflict
 from reviewer.workstation import Workstation, WorkstationError
 from ui import worker
 from ui.attachment_viewer import AttachmentViewer, watermark_text
+from ui.labels import plain_label
 from ui.review_editor import ReviewEditor
-from ui.rubric_browser import plain_label
 from ui.scoring_panel import ScoringPanel
 
 

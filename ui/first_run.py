@@ -27,7 +27,7 @@ from reviewer.identity import IdentityError, UnlockedIdentity, create_identity, 
 from reviewer.passphrase_strength import strength
 from reviewer.secret_store import SecretStore
 from ui import worker
-from ui.rubric_browser import plain_label
+from ui.labels import plain_label
 
 
 def run_and_wait(fn):

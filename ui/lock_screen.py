@@ -6,20 +6,22 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from reviewer.i18n import _
-from ui.rubric_browser import plain_label
+from ui.labels import plain_label
 
 
 class LockScreen(QWidget):
     unlock_requested = Signal(str, bool)  # passphrase, remember it
 
-    def __init__(self, name: str, can_remember: bool):
+    def __init__(self, name: str | None = None, can_remember: bool | None = None):
+        """``None``: not known yet (the window paints before the identity and the
+        keyring are loaded); ``set_identity`` fills them in."""
         super().__init__()
         self.setObjectName("lockScreen")
         layout = QVBoxLayout(self)
         layout.addStretch(1)
-        title = plain_label(_("Locked · {name}").format(name=name), bold=True)
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(title)
+        self.title = plain_label("", bold=True)
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.title)
         self.passphrase = QLineEdit()
         self.passphrase.setObjectName("passphrase")
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
@@ -27,7 +29,6 @@ class LockScreen(QWidget):
         self.passphrase.setMaximumWidth(360)
         layout.addWidget(self.passphrase, 0, Qt.AlignmentFlag.AlignHCenter)
         self.remember = QCheckBox(_("Remember on this computer (system keyring)"))
-        self.remember.setVisible(can_remember)
         layout.addWidget(self.remember, 0, Qt.AlignmentFlag.AlignHCenter)
         # Common on Kylin/UOS and in bureaus: say why there is no "remember" box.
         self.no_keyring = plain_label(
@@ -36,7 +37,6 @@ class LockScreen(QWidget):
         self.no_keyring.setObjectName("noKeyring")
         self.no_keyring.setWordWrap(False)  # centred in the layout, a wrapped label collapses
         self.no_keyring.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.no_keyring.setVisible(not can_remember)
         layout.addWidget(self.no_keyring, 0, Qt.AlignmentFlag.AlignHCenter)
         self.button = QPushButton(_("Unlock"))
         self.button.setObjectName("unlock")
@@ -50,6 +50,12 @@ class LockScreen(QWidget):
         layout.addStretch(2)
         self.button.clicked.connect(self._submit)
         self.passphrase.returnPressed.connect(self._submit)
+        self.set_identity(name, can_remember)
+
+    def set_identity(self, name: str | None, can_remember: bool | None) -> None:
+        self.title.setText(_("Locked · {name}").format(name=name) if name else _("Locked"))
+        self.remember.setVisible(can_remember is True)
+        self.no_keyring.setVisible(can_remember is False)
 
     def _submit(self) -> None:
         if self.passphrase.text():

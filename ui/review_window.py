@@ -1,15 +1,24 @@
-"""The reviewer's main window: lock screen, candidate list, candidate pages.
+"""The reviewer's main window: lock screen, then the work on the open pack.
 
-Everything confidential is built after unlocking and torn down on lock; the core is
-asked to forget what it decrypted. Slow work (unlocking: Argon2id; opening a pack:
-verifying and decrypting; exporting: rendering and signing) goes through the worker.
+The window paints first and loads second: at start it shows the lock screen with only
+Qt and the catalogue imported, and the workstation (the crypto and database stack, about
+0.4 s of imports) and the keyring are loaded on the worker once it has painted. A
+passphrase typed meanwhile is held until they are ready. Functions that run only after loading
+import names from those modules locally; the imports are then free.
+
+Everything confidential is built after unlocking (``ReviewWork``) and torn down on
+lock; the core is asked to forget what it decrypted. Slow work (loading; unlocking:
+Argon2id; opening a pack: verifying and decrypting; exporting: rendering and signing)
+goes through the worker.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication,
@@ -20,58 +29,65 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QProgressBar,
-    QSplitter,
     QStackedWidget,
     QVBoxLayout,
 )
 
-from reviewer.enrolment import MAX_RESPONSE_BYTES, EnrolmentError, parse_response, read_capped
 from reviewer.i18n import LANGUAGES, _, language
-from reviewer.identity import IdentityError
-from reviewer.rubric_file import bundled_rubrics
-from reviewer.secret_store import SecretStore
-from reviewer.workspace import WorkspaceError
-from reviewer.workstation import OpenResult, Workstation, WorkstationError
 from ui import worker
 from ui.actions import add_action
-from ui.candidate_list import CandidateList
-from ui.candidate_page import CandidatePage
+from ui.first_paint import after_first_paint
 from ui.idle_lock import DEFAULT_IDLE_MINUTES, IdleLock
 from ui.lock_screen import LockScreen
-from ui.rubric_browser import RubricBrowser, plain_label
 from ui.welcome_page import WelcomePage
+
+if TYPE_CHECKING:
+    from reviewer.secret_store import SecretStore
+    from reviewer.workstation import OpenResult, Workstation
+    from ui.review_work import ReviewWork
+
+
+def _load_station(home: Path, store: SecretStore | None) -> tuple[Workstation, SecretStore]:
+    """Runs on the worker: the heavy imports, the identity's public part, the workspace."""
+    from reviewer.secret_store import default_store
+    from reviewer.workstation import Workstation
+    from ui import review_work  # noqa: F401 (imported now, so unlocking does not wait)
+
+    return Workstation(home), store or default_store()
 
 
 class ReviewWindow(QMainWindow):
+    ready = Signal()  # the workstation is loaded: unlocking starts at once
+
     def __init__(
         self,
-        station: Workstation,
-        store: SecretStore,
-        switch_language,
+        home: Path,
+        switch_language: Callable[[str], str],
         pack_path: Path | None = None,
+        store: SecretStore | None = None,
     ):
         super().__init__()
         self.setObjectName("reviewWindow")
-        self.station, self.store, self._switch_language = station, store, switch_language
+        self.home, self._switch_language = home, switch_language
+        self.station: Workstation | None = None  # until loaded
+        self.store: SecretStore | None = store
+        self._waiting: list[Callable[[], None]] | None = None  # run once loaded
+        self._closed = False
         self.pack_path = pack_path
         self.pack_id: str | None = None
-        self.pages: dict[str, CandidatePage] = {}
+        self.work: ReviewWork | None = None
         self.undo_group = QUndoGroup(self)
         self.settings = QSettings()
         self.setAcceptDrops(True)
 
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
-        self.lock_screen = LockScreen(station.name, store.available)
+        self.lock_screen = LockScreen()
         self.lock_screen.unlock_requested.connect(self.unlock)
         self.stack.addWidget(self.lock_screen)
 
         self.welcome = WelcomePage(self.choose_pack)
         self.stack.addWidget(self.welcome)
-
-        self.work: QSplitter | None = None
-        self.candidate_list: CandidateList | None = None
-        self.page_stack: QStackedWidget | None = None
 
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
@@ -86,12 +102,64 @@ class ReviewWindow(QMainWindow):
         self.idle.timed_out.connect(self.lock)
         self.retranslate()
         self.resize(1366, 768)
-        self.show_locked(try_remembered=True)
+        self.show_locked()
+        after_first_paint(self, lambda: self._when_loaded(self._try_remembered))
+
+    # --- loading ----------------------------------------------------------------------
+
+    def _when_loaded(self, then: Callable[[], None]) -> None:
+        """Run ``then`` once the workstation is loaded; start loading if nobody has."""
+        if self.station is not None:
+            then()
+            return
+        if self._waiting is not None:
+            self._waiting.append(then)
+            return
+        self._waiting = [then]
+        worker.run_task(
+            lambda _ctx: _load_station(self.home, self.store), self._loaded, self._load_failed
+        )
+
+    def _loaded(self, result: tuple[Workstation, SecretStore]) -> None:
+        station, store = result
+        if self._closed:  # closed while loading
+            station.close()
+            return
+        self.station, self.store = station, store
+        self.lock_screen.set_identity(station.name, store.available)
+        self.retranslate()
+        waiting, self._waiting = self._waiting or [], []
+        for then in waiting:
+            then()
+        self.ready.emit()
+
+    def _load_failed(self, exc: Exception) -> None:
+        self._waiting = None
+        if not self._closed:
+            QMessageBox.critical(self, _("Reviewer Workstation"), str(exc))
+            self.close()
+        QCoreApplication.exit(1)
+
+    @property
+    def unlocked(self) -> bool:
+        return self.station is not None and self.station.unlocked
+
+    @property
+    def candidate_list(self):
+        return None if self.work is None else self.work.candidate_list
+
+    @property
+    def pages(self) -> dict:
+        return {} if self.work is None else self.work.pages
 
     # --- menus ------------------------------------------------------------------------
 
     def retranslate(self) -> None:
-        self.setWindowTitle(_("Reviewer Workstation · {name}").format(name=self.station.name))
+        self.setWindowTitle(
+            _("Reviewer Workstation · {name}").format(name=self.station.name)
+            if self.station
+            else _("Reviewer Workstation")
+        )
         self.welcome.set_texts(
             _(
                 "Open the dossier pack (*.rvpack) from the secretariat, or drop it on this "
@@ -111,7 +179,9 @@ class ReviewWindow(QMainWindow):
         self.export_all_action = add_action(
             self, file_menu, _("Sign and export &all completed sheets…"), self.export_everything
         )
-        add_action(self, file_menu, _("&Import enrolment response…"), self.import_response)
+        self.import_action = add_action(
+            self, file_menu, _("&Import enrolment response…"), self.import_response
+        )
         file_menu.addSeparator()
         add_action(self, file_menu, _("&Quit"), self.close, QKeySequence.StandardKey.Quit)
 
@@ -146,40 +216,44 @@ class ReviewWindow(QMainWindow):
         self._update_actions()
 
     def _update_actions(self) -> None:
-        unlocked = self.station.unlocked
         for action in (
             self.open_action,
             self.export_action,
             self.export_all_action,
             self.lock_action,
         ):
-            action.setEnabled(unlocked)
+            action.setEnabled(self.unlocked)
+        # Enrolling touches only public files, so it works while locked.
+        self.import_action.setEnabled(self.station is not None)
 
     def change_language(self, code: str) -> None:
         self._switch_language(code)
         self.settings.setValue("language", code)
         current = self.current_candidate()
         self.retranslate()
-        if self.station.unlocked and self.pack_id:
+        if self.unlocked and self.pack_id:
             self._build_work()
             if current:
                 self.show_candidate(current)
 
     # --- lock and unlock --------------------------------------------------------------
 
-    def show_locked(self, try_remembered: bool = False) -> None:
+    def _try_remembered(self) -> None:
+        """At start only: after a lock, the reviewer must type the passphrase again."""
+        remembered = self.store.get(self.station.identity.key_fingerprint)
+        if remembered and not self.unlocked:
+            self.unlock(remembered, False, quiet=True)
+
+    def show_locked(self) -> None:
         self.stack.setCurrentWidget(self.lock_screen)
         self.lock_screen.reset()
         self._update_actions()
-        # Only at start: after a lock, the reviewer must type the passphrase again.
-        remembered = (
-            self.store.get(self.station.identity.key_fingerprint) if try_remembered else None
-        )
-        if remembered:
-            self.unlock(remembered, False, quiet=True)
 
     def unlock(self, passphrase: str, remember: bool, quiet: bool = False) -> None:
         self.lock_screen.set_busy(True)
+        if self.station is None:  # typed before loading finished: unlock right after
+            self._when_loaded(lambda: self.unlock(passphrase, remember, quiet))
+            return
 
         def done(_result) -> None:
             if remember and not self.store.set(self.station.identity.key_fingerprint, passphrase):
@@ -205,32 +279,29 @@ class ReviewWindow(QMainWindow):
             else:
                 self.lock_screen.failed(str(exc))
 
-        worker.run_task(lambda _ctx: self.station.unlock(passphrase), done, failed)
+        station = self.station
+        worker.run_task(lambda _ctx: station.unlock(passphrase), done, failed)
 
     def lock(self) -> None:
-        if not self.station.unlocked:
+        if not self.unlocked:
             return
-        for page in self.pages.values():
-            page.flush()
+        from reviewer.workstation import WorkstationError  # loaded with the station
+
         self._tear_down()
+        self.status.setText("")
         try:
             self.station.lock()
-        except (WorkstationError, WorkspaceError) as exc:
+        except WorkstationError as exc:  # the keys are gone; the audit entry may not be
             self.status.setText(str(exc))
-        self.status.setText("")
         self.show_locked()
 
     def _tear_down(self) -> None:
-        for page in self.pages.values():
-            self.undo_group.removeStack(page.editor.stack)
-            page.deleteLater()
-        self.pages.clear()
         if self.work is not None:
+            self.work.flush()
+            self.work.tear_down()
             self.stack.removeWidget(self.work)
             self.work.deleteLater()
             self.work = None
-            self.candidate_list = None
-            self.page_stack = None
 
     # --- packs ------------------------------------------------------------------------
 
@@ -243,7 +314,7 @@ class ReviewWindow(QMainWindow):
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt name)
         urls = event.mimeData().urls()
-        if self.station.unlocked and urls and urls[0].toLocalFile().endswith(".rvpack"):
+        if self.unlocked and urls and urls[0].toLocalFile().endswith(".rvpack"):
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802 (Qt name)
@@ -260,8 +331,9 @@ class ReviewWindow(QMainWindow):
 
     def open_pack(self, path: Path) -> None:
         self._busy(_("Verifying and opening {file}…").format(file=path.name))
+        station = self.station
         worker.run_task(
-            lambda _ctx: self.station.open_pack(path),
+            lambda _ctx: station.open_pack(path),
             lambda result: self._pack_opened(path, result),
             self._pack_refused,
         )
@@ -274,62 +346,29 @@ class ReviewWindow(QMainWindow):
                 n=len(result.imported.flagged)
             )
         self._idle(text)
-        self._tear_down()
         self._build_work()
 
     def _pack_refused(self, exc: Exception) -> None:
         self._idle()
         QMessageBox.warning(self, _("The pack was refused"), str(exc))
-        if self.station.unlocked and self.work is None:
+        if self.unlocked and self.work is None:
             self.stack.setCurrentWidget(self.welcome)
 
     def _build_work(self) -> None:
+        from ui.review_work import ReviewWork  # imported while loading
+
         self._tear_down()
-        pack = self.station.workspace.pack(self.pack_id)
-        rubrics = {r.id: r for r in pack.rubrics}
-        self.work = QSplitter(Qt.Orientation.Horizontal)
-        self.candidate_list = CandidateList(rubrics)
-        self.candidate_list.setMinimumWidth(380)
-        self.candidate_list.set_entries(self.station.workspace.candidates(self.pack_id))
-        self.candidate_list.candidate_selected.connect(self.show_candidate)
-        self.page_stack = QStackedWidget()
-        hint = plain_label(_("Choose a candidate from the list."))
-        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.page_stack.addWidget(hint)
-        self.work.addWidget(self.candidate_list)
-        self.work.addWidget(self.page_stack)
-        self.work.setSizes([430, 936])
+        self.work = ReviewWork(self.station, self.pack_id, self.undo_group)
+        self.work.message.connect(self.status.setText)
         self.stack.addWidget(self.work)
         self.stack.setCurrentWidget(self.work)
 
     def current_candidate(self) -> str | None:
-        if self.page_stack is None:
-            return None
-        page = self.page_stack.currentWidget()
-        return page.candidate_id if isinstance(page, CandidatePage) else None
+        return None if self.work is None else self.work.current_candidate()
 
     def show_candidate(self, candidate_id: str) -> None:
-        if self.page_stack is None:
-            return
-        page = self.pages.get(candidate_id)
-        if page is None:
-            page = CandidatePage(self.station, self.pack_id, candidate_id)
-            page.changed.connect(self._candidate_changed)
-            page.message.connect(self.status.setText)
-            self.pages[candidate_id] = page
-            self.page_stack.addWidget(page)
-            self.undo_group.addStack(page.editor.stack)
-        previous = self.page_stack.currentWidget()
-        if isinstance(previous, CandidatePage):
-            previous.flush()
-        self.page_stack.setCurrentWidget(page)
-        self.undo_group.setActiveStack(page.editor.stack)
-        self.candidate_list.select(candidate_id)
-
-    def _candidate_changed(self, candidate_id: str) -> None:
-        if self.candidate_list is not None:
-            entry = self.station.workspace.candidate_entry(self.pack_id, candidate_id)
-            self.candidate_list.update_entry(entry)
+        if self.work is not None:
+            self.work.show_candidate(candidate_id)
 
     # --- sheets -----------------------------------------------------------------------
 
@@ -348,24 +387,24 @@ class ReviewWindow(QMainWindow):
         if candidate_id is None or self.pack_id is None:
             self.status.setText(_("Choose a candidate first."))
             return
-        self.pages[candidate_id].flush()
+        self.work.flush(candidate_id)
         from reviewer.sheet_export import export_sheet  # pyHanko: loaded when first needed
 
         folder = self._sheet_folder()
         if folder is None:
             return
         self._busy(_("Signing the sheet…"))
+        station, pack_id = self.station, self.pack_id
         worker.run_task(
-            lambda _ctx: export_sheet(self.station, self.pack_id, candidate_id, folder),
+            lambda _ctx: export_sheet(station, pack_id, candidate_id, folder),
             lambda sheet: self._exported([sheet], []),
             self._export_failed,
         )
 
     def export_everything(self) -> None:
-        if self.pack_id is None:
+        if self.pack_id is None or self.work is None:
             return
-        for page in self.pages.values():
-            page.flush()
+        self.work.flush()
         from reviewer.sheet_export import export_all  # pyHanko: loaded when first needed
 
         folder = self._sheet_folder()
@@ -375,14 +414,11 @@ class ReviewWindow(QMainWindow):
         self.progress.setValue(0)
         self.progress.setVisible(True)
         self.status.setText(_("Signing the sheets…"))
+        station, pack_id = self.station, self.pack_id
 
         def job(ctx):
             return export_all(
-                self.station,
-                self.pack_id,
-                folder,
-                progress=ctx.progress,
-                cancelled=lambda: ctx.cancelled,
+                station, pack_id, folder, progress=ctx.progress, cancelled=lambda: ctx.cancelled
             )
 
         def progressed(done: int, total: int) -> None:
@@ -395,8 +431,9 @@ class ReviewWindow(QMainWindow):
 
     def _exported(self, sheets, refused) -> None:
         self._idle(_("{n} sheet(s) signed and exported").format(n=len(sheets)))
-        for candidate_id in {s.candidate_id for s in sheets}:
-            self._candidate_changed(candidate_id)
+        if self.work is not None:  # locked meanwhile: nothing to refresh
+            for candidate_id in {s.candidate_id for s in sheets}:
+                self.work.refresh(candidate_id)
         if refused:
             QMessageBox.warning(
                 self,
@@ -411,24 +448,29 @@ class ReviewWindow(QMainWindow):
     # --- other ------------------------------------------------------------------------
 
     def import_response(self) -> None:
+        if self.station is None:
+            return
+        from reviewer.workstation import WorkstationError  # loaded with the station
+
         path, _filter = QFileDialog.getOpenFileName(
             self, _("Import enrolment response"), "", "JSON (*.json)"
         )
         if not path:
             return
         try:
-            response = parse_response(read_capped(Path(path), MAX_RESPONSE_BYTES))
-            _enrolment, _outcome = self.station.identity.accept(response)
-        except (EnrolmentError, IdentityError, OSError) as exc:
+            session_name = self.station.accept_enrolment(Path(path))
+        except WorkstationError as exc:
             QMessageBox.warning(self, _("The response was refused"), str(exc))
             return
         QMessageBox.information(
-            self,
-            _("Enrolled"),
-            _("You are enrolled in {session}.").format(session=response.session_name),
+            self, _("Enrolled"), _("You are enrolled in {session}.").format(session=session_name)
         )
 
     def show_rubrics(self) -> None:
+        # The browser and the rubric files are needed only here.
+        from reviewer.rubric_file import bundled_rubrics
+        from ui.rubric_browser import RubricBrowser
+
         dialog = QDialog(self)
         dialog.setWindowTitle(_("Rubrics of the plan"))
         layout = QVBoxLayout(dialog)
@@ -446,8 +488,8 @@ class ReviewWindow(QMainWindow):
             self.idle.set_timeout_ms(minutes * 60_000)
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
-        for page in self.pages.values():
-            page.flush()
+        self._closed = True
         self._tear_down()
-        self.station.close()
+        if self.station is not None:
+            self.station.close()
         event.accept()

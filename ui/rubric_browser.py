@@ -13,7 +13,6 @@ from PySide6.QtWidgets import (
     QFrame,
     QGroupBox,
     QHeaderView,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QScrollArea,
@@ -27,25 +26,7 @@ from PySide6.QtWidgets import (
 from reviewer.i18n import _, join_list
 from reviewer.plan import PLAN_TITLE
 from reviewer.rubric import CheckResult, Criterion, Rubric, canonical_decimal
-
-
-def plain_label(text: str, *, bold: bool = False, quote: bool = False) -> QLabel:
-    label = QLabel()
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setText(text)
-    label.setWordWrap(True)
-    label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-    if bold:
-        font = label.font()
-        font.setBold(True)
-        label.setFont(font)
-    if quote:
-        label.setObjectName("planQuote")
-        label.setStyleSheet(
-            "QLabel#planQuote { background: #f6f1e7; border-left: 4px solid #b8860b;"
-            " padding: 6px; color: #3a2f1b; }"
-        )
-    return label
+from ui.labels import plain_label
 
 
 def _quote_text(section: str, quote: str) -> str:

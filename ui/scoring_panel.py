@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from reviewer.i18n import _
 from reviewer.rubric import CheckKind, CheckResult, Criterion, Rubric, canonical_decimal
 from reviewer.scoring import CheckEntry, Evaluation, Outcome, Review
-from ui.rubric_browser import plain_label
+from ui.labels import plain_label
 
 TEXT_DEBOUNCE_MS = 300
 

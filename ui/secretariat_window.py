@@ -75,7 +75,7 @@ from ui.aggregate_views import (
     SummaryPreview,
     TableView,
 )
-from ui.rubric_browser import plain_label
+from ui.labels import plain_label
 from ui.welcome_page import WelcomePage
 
 # Errors the core raises with a message for people; anything else is a bug, shown too.

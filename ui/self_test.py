@@ -2,18 +2,15 @@
 
 Runs with or without a display: when there is none (a bureau's server, CI, a bundle
 checked over SSH), Qt's offscreen platform is chosen, so the test needs nothing but the
-bundle. Also here, for the start-up benchmark: ``REVIEWER_QUIT_AFTER_FIRST_PAINT=1``
-makes the app print ``first-paint <epoch seconds>`` when its window first paints, and quit.
+bundle.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import time
 from collections.abc import Callable
 
-from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QColor, QFont, QImage
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
@@ -21,8 +18,8 @@ from reviewer import i18n
 from reviewer.i18n import _
 from reviewer.resources import CJK_FONT_FAMILY, RARE_FONT_FAMILY
 from reviewer.self_test import COMMON_TEXT, RARE_TEXT, StepFailed, run_self_test
+from ui.fonts import register_rare_font
 
-QUIT_AFTER_FIRST_PAINT_ENV = "REVIEWER_QUIT_AFTER_FIRST_PAINT"
 # Code points no font has (the last private-use plane's last character): what Qt draws
 # for them is the "missing glyph", the tofu box the Chinese must never look like.
 MISSING_GLYPH = "\U0010fffd"
@@ -111,6 +108,7 @@ def run_gui_self_test(print_line: Callable[[str], None] = _out, lang: str | None
         created.show()
         app.processEvents()
         window.append(created)
+        register_rare_font(app)  # the app loads it in the background; here, wait for it
         families = app.font().families()
         if not families or families[0] != CJK_FONT_FAMILY:
             raise StepFailed(
@@ -146,21 +144,3 @@ def main(lang: str | None = None) -> int:
     ok = run_gui_self_test(_out, lang)
     _out(_("self-test passed") if ok else _("self-test FAILED"))
     return 0 if ok else 1
-
-
-class _FirstPaint(QObject):
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        if event.type() == QEvent.Type.Paint:
-            watched.removeEventFilter(self)
-            print(f"first-paint {time.time():.6f}", flush=True)
-            # Let this paint finish, then leave: the benchmark measures start-up only.
-            QTimer.singleShot(0, QApplication.quit)
-        return False
-
-
-def quit_after_first_paint(window: QWidget) -> None:
-    """When ``REVIEWER_QUIT_AFTER_FIRST_PAINT`` is set: report the first paint and quit."""
-    if os.environ.get(QUIT_AFTER_FIRST_PAINT_ENV) != "1":
-        return
-    watcher = _FirstPaint(window)
-    window.installEventFilter(watcher)

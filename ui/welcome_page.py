@@ -7,7 +7,7 @@ from collections.abc import Callable
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QPushButton, QVBoxLayout, QWidget
 
-from ui.rubric_browser import plain_label
+from ui.labels import plain_label
 
 
 class WelcomePage(QWidget):

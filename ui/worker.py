@@ -52,11 +52,14 @@ class _Runnable(QRunnable):
 
     def run(self) -> None:
         try:
-            result = self._fn(self._context)
-        except Exception as exc:  # delivered to on_error on the GUI thread
-            self._relay.failed.emit(exc)
-        else:
-            self._relay.finished.emit(result)
+            try:
+                result = self._fn(self._context)
+            except Exception as exc:  # delivered to on_error on the GUI thread
+                self._relay.failed.emit(exc)
+            else:
+                self._relay.finished.emit(result)
+        except RuntimeError:  # the relay is gone: the app is quitting, nobody to tell
+            pass
 
 
 _synchronous = False

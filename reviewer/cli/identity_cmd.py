@@ -17,6 +17,7 @@ from pathlib import Path
 from reviewer import ca
 from reviewer.cli.errors import CommandError
 from reviewer.enrolment import MAX_RESPONSE_BYTES, EnrolmentError, parse_response, read_capped
+from reviewer.home import identity_exists, resolve_home
 from reviewer.i18n import _
 from reviewer.identity import (
     AcceptOutcome,
@@ -24,9 +25,7 @@ from reviewer.identity import (
     IdentityError,
     UnlockedIdentity,
     create_identity,
-    identity_exists,
     load_identity,
-    resolve_home,
     write_request,
 )
 from reviewer.passphrase import ENV_VAR, PassphraseError, WrongPassphrase, obtain_passphrase

@@ -6,8 +6,8 @@ import argparse
 
 from reviewer.cli.errors import CommandError
 from reviewer.cli.identity_cmd import add_identity_options
+from reviewer.home import resolve_home
 from reviewer.i18n import _
-from reviewer.identity import resolve_home
 from reviewer.passphrase import PassphraseError, obtain_passphrase
 from reviewer.workspace import WorkspaceError
 from reviewer.workstation import Workstation, WorkstationError

@@ -9,8 +9,8 @@ import pyrage
 
 from reviewer.cli.errors import CommandError
 from reviewer.cli.identity_cmd import add_identity_options
+from reviewer.home import resolve_home
 from reviewer.i18n import _
-from reviewer.identity import resolve_home
 from reviewer.passphrase import PassphraseError, WrongPassphrase, obtain_passphrase
 from reviewer.session import SessionError, open_session
 from reviewer.sheet_data import MAX_SHEET_JSON_BYTES
