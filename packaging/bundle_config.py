@@ -49,6 +49,12 @@ EXCLUDED_MODULES = [
     "PIL.ImageCms",
     "PIL._imagingtk",
     "PIL.ImageTk",
+    # Build tools: cffi imports setuptools only to compile extensions (ffi.compile), which
+    # a bundle never does, and PyInstaller then adds pkg_resources' runtime hook: 3.6 MB.
+    "setuptools",
+    "pkg_resources",
+    "distutils",
+    "_distutils_hack",
     *(
         f"PySide6.{m}"
         for m in [
@@ -177,6 +183,8 @@ FORBIDDEN = [
     "*tkinter*",
     "*/_pytest/*",
     "*/hypothesis/*",
+    "*/setuptools/*",
+    "*/pkg_resources/*",
 ]
 
 # The resources the bundle must carry (checked after the build).

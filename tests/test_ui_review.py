@@ -260,3 +260,34 @@ def test_watermark_covers_the_viewer(qtbot):
     for mark in viewer.watermarks:
         assert mark.text == "张明华 · 2026-11-26"
         assert mark.size() == mark.parentWidget().size()
+
+
+def test_window_paints_locked_first_and_a_passphrase_typed_early_is_used(
+    qtbot, reviewer_home, demo, warnings
+):
+    """The real (threaded) worker: the lock screen is up before the core has loaded; a
+    passphrase entered meanwhile unlocks as soon as loading finishes."""
+    worker.set_synchronous(False)
+    window = open_window(qtbot, reviewer_home, None)
+    assert window.station is None  # nothing heavy yet: the window comes first
+    assert window.lock_screen.title.text() == "已锁定"
+    unlock(window)  # typed at once, before the first paint even
+    assert window.lock_screen.error.text() == "正在解锁…"
+    qtbot.waitUntil(lambda: window.unlocked, timeout=20_000)
+    assert window.lock_screen.title.text().endswith(window.station.name)
+    assert window.stack.currentWidget() is window.welcome
+    assert not warnings
+
+
+def test_a_damaged_workspace_found_while_loading_is_reported(qtbot, reviewer_home, warnings):
+    first = open_window(qtbot, reviewer_home, None)
+    unlock(first)
+    assert first.unlocked
+    first.close()
+    db = reviewer_home / "workspace" / "workspace.db"
+    db.write_bytes(b"not a database!!" + db.read_bytes()[16:])
+    window = open_window(qtbot, reviewer_home, None)
+    unlock(window)  # starts loading (synchronous here), which finds the damage
+    assert window.station is None and not window.isVisible()
+    assert warnings and warnings[-1].startswith("critical:") and "损坏" in warnings[-1]
+    assert db.read_bytes().startswith(b"not a database!!")  # reported, left alone

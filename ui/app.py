@@ -61,8 +61,14 @@ def prepare(app: QApplication, lang: str | None = None) -> Translations:
 
 def _finish(app: QApplication, window: QMainWindow, translations: Translations) -> None:
     window.translations = translations  # owned by the window, which lives as long as the app
-    # Names with rare characters appear only later (after unlocking, after importing).
-    after_first_paint(window, lambda: load_rare_font_in_background(app))
+    # Names with rare characters appear only later (after unlocking, after importing), so
+    # the font waits for the first paint, and in the reviewer's window for the core to
+    # load: on two cores, unpacking it alongside would slow loading by half.
+    ready = getattr(window, "ready", None)
+    if ready is not None:
+        ready.connect(lambda: load_rare_font_in_background(app))
+    else:
+        after_first_paint(window, lambda: load_rare_font_in_background(app))
 
 
 def create_window(app: QApplication, lang: str | None = None) -> MainWindow:

@@ -15,6 +15,7 @@ goes through the worker.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -47,13 +48,25 @@ if TYPE_CHECKING:
     from ui.review_work import ReviewWork
 
 
-def _load_station(home: Path, store: SecretStore | None) -> tuple[Workstation, SecretStore]:
-    """Runs on the worker: the heavy imports, the identity's public part, the workspace."""
+@dataclass(frozen=True)
+class _Loaded:
+    station: Workstation
+    store: SecretStore
+    can_remember: bool
+    remembered: str | None = field(repr=False)  # a passphrase kept in the OS keyring
+
+
+def _load(home: Path, store: SecretStore | None) -> _Loaded:
+    """Runs on the worker: the heavy imports, the identity's public part, the workspace,
+    and the keyring (finding its backend takes 0.2 s; reading it may wait on D-Bus)."""
     from reviewer.secret_store import default_store
     from reviewer.workstation import Workstation
     from ui import review_work  # noqa: F401 (imported now, so unlocking does not wait)
 
-    return Workstation(home), store or default_store()
+    station = Workstation(home)
+    store = store or default_store()
+    remembered = store.get(station.identity.key_fingerprint)
+    return _Loaded(station, store, store.available, remembered)
 
 
 class ReviewWindow(QMainWindow):
@@ -72,6 +85,7 @@ class ReviewWindow(QMainWindow):
         self.station: Workstation | None = None  # until loaded
         self.store: SecretStore | None = store
         self._waiting: list[Callable[[], None]] | None = None  # run once loaded
+        self._remembered: str | None = None
         self._closed = False
         self.pack_path = pack_path
         self.pack_id: str | None = None
@@ -116,17 +130,15 @@ class ReviewWindow(QMainWindow):
             self._waiting.append(then)
             return
         self._waiting = [then]
-        worker.run_task(
-            lambda _ctx: _load_station(self.home, self.store), self._loaded, self._load_failed
-        )
+        worker.run_task(lambda _ctx: _load(self.home, self.store), self._loaded, self._load_failed)
 
-    def _loaded(self, result: tuple[Workstation, SecretStore]) -> None:
-        station, store = result
+    def _loaded(self, loaded: _Loaded) -> None:
         if self._closed:  # closed while loading
-            station.close()
+            loaded.station.close()
             return
-        self.station, self.store = station, store
-        self.lock_screen.set_identity(station.name, store.available)
+        self.station, self.store = loaded.station, loaded.store
+        self._remembered = loaded.remembered
+        self.lock_screen.set_identity(loaded.station.name, loaded.can_remember)
         self.retranslate()
         waiting, self._waiting = self._waiting or [], []
         for then in waiting:
@@ -240,7 +252,7 @@ class ReviewWindow(QMainWindow):
 
     def _try_remembered(self) -> None:
         """At start only: after a lock, the reviewer must type the passphrase again."""
-        remembered = self.store.get(self.station.identity.key_fingerprint)
+        remembered, self._remembered = self._remembered, None
         if remembered and not self.unlocked:
             self.unlock(remembered, False, quiet=True)
 
