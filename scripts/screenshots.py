@@ -62,6 +62,7 @@ def main() -> int:
         window = create_review_window(app, demo.reviewers[0], demo.pack, lang, KeyringStore())
         window.resize(1366, 768)
         window.show()
+        wait_until(lambda: window.station is not None)  # the name shows once loaded
         shot(app, window, f"locked-{lang}.png")
         window.lock_screen.passphrase.setText(DEMO_PASSPHRASE)
         window.lock_screen.button.click()
