@@ -31,7 +31,8 @@ extract: $(STAMP)
 		-d resources/locale -D reviewer
 
 lint: $(STAMP)
-	$(BIN)/ruff check reviewer ui tests benchmarks
+	$(BIN)/ruff check reviewer ui tests benchmarks scripts packaging
+	$(BIN)/ruff format --check --quiet reviewer ui tests benchmarks scripts packaging
 	$(BIN)/lint-imports
 
 test: $(STAMP) catalog lint

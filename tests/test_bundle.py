@@ -73,3 +73,22 @@ def test_the_bundled_cli_runs(bundle):
     )
     assert done.returncode == 0, done.stderr
     assert "news" in done.stdout and "international" in done.stdout
+
+
+def test_the_bundled_icu_data_is_trimmed_and_sorts_as_the_full_data_does(bundle, tmp_path):
+    """packaging/icu_data.py ran: one real libicudata (the _internal symlink still points
+    at it) holding only the collation items, and with it Qt sorts Chinese and English
+    names, QFileSystemModel included, exactly as with the wheel's full data."""
+    from tests.test_icu_data import WHEEL_LIBRARY, icu, sort_with
+
+    if WHEEL_LIBRARY is None:
+        pytest.skip("no ICU in this PySide6 wheel")
+    found = sorted(bundle.rglob("libicudata.so*"))
+    real = [p for p in found if not p.is_symlink()]
+    assert len(real) == 1 and all(p.resolve() == real[0].resolve() for p in found), found
+    library = icu.read_library(real[0])
+    items = icu.parse(library.package_bytes(), library.version).items
+    assert "coll/zh.res" in items and len(items) < 30 and real[0].stat().st_size < 2 * 2**20
+    (tmp_path / "full").mkdir()
+    (tmp_path / "bundled").mkdir()
+    assert sort_with(real[0], tmp_path / "bundled") == sort_with(None, tmp_path / "full")
