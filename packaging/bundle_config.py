@@ -258,8 +258,8 @@ def main(argv: list[str]) -> int:
     problems = check_bundle(folder)
     for problem in problems:
         print(problem)
-    qt_libs = sorted(
-        p.name for p in folder.rglob("*") if p.name.lower().startswith(("libqt6", "qt6"))
+    qt_libs = sorted(  # once each: _internal/ links to the files under PySide6/Qt/lib
+        {p.name for p in folder.rglob("*") if p.name.lower().startswith(("libqt6", "qt6"))}
     )
     print(f"Qt libraries in the bundle ({len(qt_libs)}): {' '.join(qt_libs)}")
     print(
