@@ -289,5 +289,6 @@ def test_a_damaged_workspace_found_while_loading_is_reported(qtbot, reviewer_hom
     window = open_window(qtbot, reviewer_home, None)
     unlock(window)  # starts loading (synchronous here), which finds the damage
     assert window.station is None and not window.isVisible()
+    assert "损坏" in window.load_error  # reviewer-app then exits with status 1
     assert warnings and warnings[-1].startswith("critical:") and "损坏" in warnings[-1]
     assert db.read_bytes().startswith(b"not a database!!")  # reported, left alone

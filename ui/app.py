@@ -141,7 +141,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
     window.show()
     startup_probe.watch(window)
-    return app.exec()
+    status = app.exec()
+    # The reviewer's window may find, while loading, that the workspace is damaged.
+    return 1 if getattr(window, "load_error", None) else status
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QCoreApplication, QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication,
@@ -86,6 +86,7 @@ class ReviewWindow(QMainWindow):
         self.store: SecretStore | None = store
         self._waiting: list[Callable[[], None]] | None = None  # run once loaded
         self._remembered: str | None = None
+        self.load_error: str | None = None
         self._closed = False
         self.pack_path = pack_path
         self.pack_id: str | None = None
@@ -147,10 +148,10 @@ class ReviewWindow(QMainWindow):
 
     def _load_failed(self, exc: Exception) -> None:
         self._waiting = None
+        self.load_error = str(exc)  # ui.app exits with 1
         if not self._closed:
-            QMessageBox.critical(self, _("Reviewer Workstation"), str(exc))
+            QMessageBox.critical(self, _("Reviewer Workstation"), self.load_error)
             self.close()
-        QCoreApplication.exit(1)
 
     @property
     def unlocked(self) -> bool:
