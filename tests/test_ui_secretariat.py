@@ -119,7 +119,7 @@ def test_the_table_shows_every_candidate_with_the_core_numbers(window, world):
     result = window.result
     assert not result.blocked and len(result.imported.counted) == 30
     assert result.imported.packs_checked
-    view = window.candidates_view
+    view = window.results.candidates_view
     assert view.model_.rowCount() == len(expected.candidates) == 6
     table = candidates_table(expected)
     # Cell for cell what candidates.csv will hold.
@@ -136,13 +136,13 @@ def test_the_table_shows_every_candidate_with_the_core_numbers(window, world):
         assert texts(view, "Trimmed mean")[row] == str(shown(a.trimmed_mean) or "")
         assert texts(view, "Median")[row] == str(shown(a.median))
         assert texts(view, "Valid sheets")[row] == str(a.count)
-    assert window.export_button.isEnabled() and not window.banner.isVisible()
+    assert window.export_button.isEnabled() and not window.results.banner.isVisible()
     assert "30 sheets counted, 0 refused" in window.status.text()
     assert window.stack.currentWidget() is window.work
 
 
 def test_sorting_by_any_column_and_changing_the_method(window, qtbot):
-    view = window.candidates_view
+    view = window.results.candidates_view
     for header in ("Mean", "Median", "Standard deviation (sample)", "Candidate"):
         column = view.model_.column(header)
         view.sortByColumn(column, Qt.SortOrder.DescendingOrder)
@@ -164,7 +164,8 @@ def test_sorting_by_any_column_and_changing_the_method(window, qtbot):
     assert values == sorted(values) or values == sorted(values, reverse=True)
     # Another ranking method: aggregated again, same import.
     imported = window.imported
-    window.method.setCurrentIndex(window.method.findData(Method.MEDIAN.value))
+    method = window.options_bar.method
+    method.setCurrentIndex(method.findData(Method.MEDIAN.value))
     assert window.result.options.method is Method.MEDIAN
     assert window.imported is imported
 
@@ -172,8 +173,8 @@ def test_sorting_by_any_column_and_changing_the_method(window, qtbot):
 def test_candidate_detail_shows_each_reviewer(window):
     result = window.result
     a = max(result.candidates, key=lambda c: len(c.sheets))
-    window.show_candidate(a.candidate_id)
-    detail = window.detail
+    window.results.show_candidate(a.candidate_id)
+    detail = window.results.detail
     assert detail.candidate_id == a.candidate_id
     rows = detail.sheet_cells()
     assert [r[0] for r in rows] == [s.reviewer for s in a.sheets]
@@ -216,15 +217,15 @@ def test_refused_and_missing_lists_match_the_core(world, qtbot, tmp_path, messag
     assert w.result is not None, messages
 
     refused = refused_table(expected)
-    assert w.refused_view.model_.table == refused
-    assert texts(w.refused_view, "File") == ["2/tampered.pdf"]
-    (reason,) = texts(w.refused_view, "Reason")
+    assert w.results.refused_view.model_.table == refused
+    assert texts(w.results.refused_view, "File") == ["2/tampered.pdf"]
+    (reason,) = texts(w.results.refused_view, "Reason")
     assert reason == refused.rows[0][1] and reason
     missing = missing_table(expected)
-    assert w.missing_view.model_.table == missing
+    assert w.results.missing_view.model_.table == missing
     reviewer = open_session(world["demo"].session).roster[1].name
     assert (reviewer, original.name.split("_")[0]) in {(r[0], r[1]) for r in missing.rows}
-    assert texts(w.missing_view, "Reviewer") == [str(r[0]) for r in missing.rows]
+    assert texts(w.results.missing_view, "Reviewer") == [str(r[0]) for r in missing.rows]
     assert "1 refused" in w.status.text() and "1 missing" in w.status.text()
 
 
@@ -282,15 +283,15 @@ def test_a_blocked_result_says_why_and_cannot_be_exported(
     w = open_window(qtbot, demo.session)
     w.import_sheets(folder)
     assert w.result is not None and w.result.blocked, messages
-    assert w.banner.isVisible()
-    reason = w.banner.text()
+    assert w.results.banner.isVisible()
+    reason = w.results.banner.text()
     assert "blocked" in reason and data.reviewer_name in reason and data.candidate_id in reason
     assert "resigned.pdf" in reason
     assert not w.export_button.isEnabled() and not w.export_action.isEnabled()
-    assert w.tabs.currentWidget() is w.conflicts_view
-    assert not w.tabs.isTabEnabled(w.tabs.indexOf(w.split))
-    assert w.candidates_view.model_.rowCount() == 0
-    assert w.conflicts_view.model_.rowCount() == 1
+    assert w.results.tabs.currentWidget() is w.results.conflicts_view
+    assert not w.results.tabs.isTabEnabled(w.results.tabs.indexOf(w.results.split))
+    assert w.results.candidates_view.model_.rowCount() == 0
+    assert w.results.conflicts_view.model_.rowCount() == 1
     w.export_reports()  # the menu's shortcut does nothing either
     assert w.last_export is None
 
@@ -331,11 +332,17 @@ def test_import_with_the_real_worker(world, qtbot, tmp_path, messages):
     assert not messages
     assert w.result is not None and len(w.result.imported.counted) == 30
     assert w.result.imported.verified == 30  # no cache: every sheet verified here
-    assert w.candidates_view.model_.rowCount() == 6
+    assert w.results.candidates_view.model_.rowCount() == 6
     assert w.progress.maximum() in (30, 0)
-    # The charts: the summary PDF rendered in memory and shown with QtPdf.
-    w.tabs.setCurrentWidget(w.preview)
-    qtbot.waitUntil(lambda: w.preview.document.pageCount() > 0, timeout=60_000)
+    # The charts: the summary PDF rendered in memory and shown with QtPdf. Asked for
+    # while a second import runs, they wait for it, and the import keeps its progress
+    # bar and Cancel button meanwhile.
+    w.import_sheets(world["sheets"])
+    w.results.tabs.setCurrentWidget(w.results.preview)
+    assert w.busy and w.cancel_button.isVisible() and "…" in w.status.text()
+    qtbot.waitUntil(lambda: w.results.preview.document.pageCount() > 0, timeout=60_000)
+    qtbot.waitUntil(lambda: not w.busy, timeout=60_000)
+    assert w.results.preview.result is w.result
     assert not messages
 
 
@@ -376,13 +383,14 @@ def test_drop_a_session_folder_then_a_sheets_folder(world, qtbot, messages):
 
 
 def test_charts_preview_and_language_switch(window, qtbot):
-    window.tabs.setCurrentWidget(window.preview)
-    assert window.preview.document.pageCount() > 1
-    assert window.preview.result is window.result
-    window.show_candidate(window.result.candidates[0].candidate_id)
+    results = window.results
+    results.tabs.setCurrentWidget(results.preview)
+    assert results.preview.document.pageCount() > 1
+    assert results.preview.result is window.result
+    results.show_candidate(window.result.candidates[0].candidate_id)
     window.change_language("zh_CN")
-    assert window.candidates_view.current_key() == window.result.candidates[0].candidate_id
-    assert window.candidates_view.model_.table.headers[0] == "类别"
+    assert results.candidates_view.current_key() == window.result.candidates[0].candidate_id
+    assert results.candidates_view.model_.table.headers[0] == "类别"
 
 
 def test_sealed_sheets_open_with_the_session_passphrase(qtbot, tmp_path, messages, monkeypatch):

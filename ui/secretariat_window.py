@@ -5,23 +5,20 @@ and export the reports.
 It wires the core exactly as ``reviewer aggregate`` does (``cli/aggregate_cmd.py``):
 ``import_sheets`` → ``aggregate`` → ``write_reports`` with a ``SheetSigner`` made from the
 secretariat key. Every slow step (verifying, aggregating, rendering the summary,
-unlocking the key: Argon2id, signing) runs through ``ui.worker``. The tables are the
-core's ``aggregate_tables``, so the screen shows what the reports contain.
+unlocking the key: Argon2id, signing) runs through ``ui.worker``. The options bar is
+``ui.aggregate_options``, the result tabs ``ui.aggregate_results``; this module holds
+what happens when: the session, the sources, the worker, the status bar, the menus.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from decimal import Decimal
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
     QHBoxLayout,
     QInputDialog,
@@ -31,15 +28,12 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QPushButton,
-    QSpinBox,
-    QSplitter,
     QStackedWidget,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from reviewer.aggregate import AggregateOptions, AggregateResult, Method, aggregate
+from reviewer.aggregate import AggregateOptions, AggregateResult, aggregate
 from reviewer.aggregate_candidates import ListedCandidate, read_candidate_list
 from reviewer.aggregate_import import (
     DEFAULT_WORKERS,
@@ -51,16 +45,6 @@ from reviewer.aggregate_import import (
 )
 from reviewer.aggregate_pdf import render_summary
 from reviewer.aggregate_report import ReportError, WrittenReports, write_reports
-from reviewer.aggregate_tables import (
-    Table,
-    candidates_table,
-    conflicts_table,
-    info_rows,
-    methods_table,
-    missing_table,
-    other_sheets_table,
-    refused_table,
-)
 from reviewer.candidates import CandidatesError
 from reviewer.i18n import LANGUAGES, _, language
 from reviewer.passphrase import WrongPassphrase
@@ -68,13 +52,8 @@ from reviewer.session import SESSION_FILE, Session, SessionError, open_session
 from reviewer.sheet_sign import SheetSigner, SheetSigningError
 from ui import worker
 from ui.actions import add_action
-from ui.aggregate_views import (
-    FLAG_COLOUR,
-    VETO_COLOUR,
-    CandidateDetail,
-    SummaryPreview,
-    TableView,
-)
+from ui.aggregate_options import OptionsBar
+from ui.aggregate_results import ResultTabs
 from ui.labels import plain_label
 from ui.welcome_page import WelcomePage
 
@@ -109,15 +88,14 @@ class SecretariatWindow(QMainWindow):
         self.candidate_file: Path | None = None
         self.listed: list[ListedCandidate] | None = None
         self.imported: ImportResult | None = None
-        self.result: AggregateResult | None = None
         self.last_export: WrittenReports | None = None
         self._task: worker.TaskHandle | None = None
         self._cancel = threading.Event()
         self._sealing = None  # the secretariat's sealing identity, once unlocked
         self._busy_now = False
+        self._preview_pending = False  # asked for while busy: drawn when idle
         self._summary = ""  # what the last import found, for the status bar
         self._previous_sheets: Path | None = None
-        self._candidates = Table("", (), ())
         self.setAcceptDrops(True)
         # pyHanko logs every untrusted signature with a traceback; the refusal says it all.
         logging.getLogger("pyhanko").addHandler(logging.NullHandler())
@@ -166,80 +144,16 @@ class SecretariatWindow(QMainWindow):
         for button in (self.import_button, self.packs_button, self.list_button):
             buttons.addWidget(button)
         buttons.addSpacing(16)
-        self.method_label = QLabel()
-        self.method = QComboBox()
-        self.method.setObjectName("method")
-        self.quorum_label = QLabel()
-        self.quorum = QSpinBox()
-        self.quorum.setRange(1, 99)
-        self.quorum.setValue(AggregateOptions.quorum)
-        self.trim_label = QLabel()
-        self.trim_min = QSpinBox()
-        self.trim_min.setRange(1, 99)
-        self.trim_min.setValue(AggregateOptions.trim_min)
-        self.spread_label = QLabel()
-        self.disagreement = QDoubleSpinBox()
-        self.disagreement.setRange(0, 100)
-        self.disagreement.setDecimals(1)
-        self.disagreement.setValue(float(AggregateOptions.disagreement))
-        self.calibrate = QCheckBox()
-        for label, widget in (
-            (self.method_label, self.method),
-            (self.quorum_label, self.quorum),
-            (self.trim_label, self.trim_min),
-            (self.spread_label, self.disagreement),
-        ):
-            label.setBuddy(widget)
-            buttons.addWidget(label)
-            buttons.addWidget(widget)
-        buttons.addWidget(self.calibrate)
+        self.options_bar = OptionsBar()
+        self.options_bar.changed.connect(self.options_changed)
+        buttons.addWidget(self.options_bar)
         buttons.addStretch(1)
         buttons.addWidget(self.export_button)
         layout.addLayout(buttons)
-        self.method.currentIndexChanged.connect(self.options_changed)
-        self.quorum.valueChanged.connect(self.options_changed)
-        self.trim_min.valueChanged.connect(self.options_changed)
-        self.disagreement.valueChanged.connect(self.options_changed)
-        self.calibrate.toggled.connect(self.options_changed)
 
-        self.banner = plain_label("")
-        self.banner.setObjectName("blockedBanner")
-        self.banner.setStyleSheet(
-            "QLabel#blockedBanner { background: #fbe3e3; border: 1px solid #c62828;"
-            " color: #7f0000; padding: 6px; }"
-        )
-        self.banner.setVisible(False)
-        layout.addWidget(self.banner)
-
-        self.tabs = QTabWidget()
-        self.tabs.setObjectName("resultTabs")
-        self.candidates_view = TableView("candidatesTable")
-        self.candidates_view.selectionModel().currentRowChanged.connect(self._candidate_chosen)
-        self.detail = CandidateDetail()
-        self.split = QSplitter(Qt.Orientation.Horizontal)
-        self.split.addWidget(self.candidates_view)
-        self.split.addWidget(self.detail)
-        self.split.setSizes([760, 600])
-        self.refused_view = TableView("refusedTable")
-        self.missing_view = TableView("missingTable")
-        self.other_view = TableView("otherTable")
-        self.conflicts_view = TableView("conflictsTable")
-        self.methods_view = TableView("methodsTable")
-        self.info_view = TableView("infoTable")
-        self.preview = SummaryPreview()
-        for widget in (
-            self.split,
-            self.methods_view,
-            self.refused_view,
-            self.missing_view,
-            self.other_view,
-            self.conflicts_view,
-            self.preview,
-            self.info_view,
-        ):
-            self.tabs.addTab(widget, "")
-        self.tabs.currentChanged.connect(self._tab_changed)
-        layout.addWidget(self.tabs, 1)
+        self.results = ResultTabs()
+        self.results.preview_wanted.connect(self._render_preview)
+        layout.addWidget(self.results, 1)
         self.stack.addWidget(self.work)
 
     def _build_status(self) -> None:
@@ -277,40 +191,9 @@ class SecretariatWindow(QMainWindow):
         self.list_button.setText(_("Candidate list…"))
         self.list_button.setToolTip(_("the candidate list (CSV or XLSX) the packs were built from"))
         self.export_button.setText(_("Export the reports…"))
-        self.method_label.setText(_("Ranking:"))
-        self.quorum_label.setText(_("Quorum:"))
-        self.quorum.setToolTip(_("minimum valid sheets per candidate (default: 3)"))
-        self.trim_label.setText(_("Trim from:"))
-        self.trim_min.setToolTip(
-            _("trim the highest and lowest score from this many scores on (default: 5)")
-        )
-        self.spread_label.setText(_("Disagreement:"))
-        self.disagreement.setToolTip(
-            _("flag candidates whose scores span more than X points (default: 20)")
-        )
-        self.calibrate.setText(_("Calibrate"))
-        self.calibrate.setToolTip(_("also rank on calibrated (z-score) scores"))
+        self.options_bar.retranslate()
         self.cancel_button.setText(_("Cancel"))
-        current = self.method.currentData() or Method.TRIMMED.value
-        self.method.blockSignals(True)
-        self.method.clear()
-        for method in Method:
-            self.method.addItem(method.label(), method.value)
-        self.method.setCurrentIndex(max(0, self.method.findData(current)))
-        self.method.blockSignals(False)
-        for index, title in enumerate(
-            (
-                _("Candidates"),
-                _("Methods side by side"),
-                _("Refused sheets"),
-                _("Missing sheets"),
-                _("Superseded and duplicate sheets"),
-                _("Conflicts"),
-                _("Summary and charts"),
-                _("Information"),
-            )
-        ):
-            self.tabs.setTabText(index, title)
+        self.results.retranslate()
         self._update_sources()
         self._build_menus()
 
@@ -367,13 +250,10 @@ class SecretariatWindow(QMainWindow):
         if self._switch_language is not None:
             self._switch_language(code)
         self.settings.setValue("language", code)
-        current = self.candidates_view.current_key()
         self.retranslate()
         if self.result is not None:
             # Headers and labels are translated when the tables are built.
-            self.show_result(self.result)
-            if current:
-                self.candidates_view.select_key(current)
+            self.show_result(self.result, keep_selection=True)
 
     # --- the session and what is checked against it ------------------------------------
 
@@ -494,13 +374,7 @@ class SecretariatWindow(QMainWindow):
             self.import_sheets(Path(folder))
 
     def options(self) -> AggregateOptions:
-        return AggregateOptions(
-            method=Method(self.method.currentData() or Method.TRIMMED.value),
-            quorum=self.quorum.value(),
-            trim_min=self.trim_min.value(),
-            disagreement=Decimal(str(round(self.disagreement.value(), 1))),
-            calibrate=self.calibrate.isChecked(),
-        )
+        return self.options_bar.options()
 
     def import_sheets(self, folder: Path) -> None:
         if self.session is None or self._busy_now:
@@ -596,10 +470,7 @@ class SecretariatWindow(QMainWindow):
         )
 
     def _reaggregated(self, result: AggregateResult) -> None:
-        current = self.candidates_view.current_key()
-        self.show_result(result)
-        if current:
-            self.candidates_view.select_key(current)
+        self.show_result(result, keep_selection=True)
         self._idle(self._summary)
 
     def _failed(self, exc: Exception) -> None:
@@ -621,124 +492,27 @@ class SecretariatWindow(QMainWindow):
 
     # --- showing a result -------------------------------------------------------------
 
+    @property
+    def result(self) -> AggregateResult | None:
+        return self.results.result
+
     def _clear_result(self) -> None:
         self.imported = None
-        self.result = None
-        empty = Table("", (), ())
-        self._candidates = empty
-        for view in (
-            self.candidates_view,
-            self.refused_view,
-            self.missing_view,
-            self.other_view,
-            self.conflicts_view,
-            self.methods_view,
-            self.info_view,
-        ):
-            view.set_table(empty)
-        self.detail.clear()
-        self.preview.clear()
-        self.banner.setVisible(False)
+        self.results.clear()
         self._update_actions()
 
-    def show_result(self, result: AggregateResult) -> None:
-        """Every table of ``result``; a blocked result shows why, and no ranking."""
-        self.result = result
-        blocked = result.blocked
-        empty = Table("", (), ())
-        self._candidates = empty if blocked else candidates_table(result)
-        flags = {
-            row.candidate_id: row.method_dependent for c in result.categories for row in c.rows
-        }
-        colours = [
-            VETO_COLOUR if a.vetoed else FLAG_COLOUR if flags.get(a.candidate_id) else None
-            for a in result.candidates
-        ]
-        ids = [a.candidate_id for a in result.candidates]
-        self.candidates_view.set_table(self._candidates, colours, ids)
-        method_ids = [row.candidate_id for c in result.categories for row in c.rows]
-        self.methods_view.set_table(
-            empty if blocked else methods_table(result),
-            [FLAG_COLOUR if flags.get(cid) else None for cid in method_ids],
-            method_ids,
-        )
-        self.refused_view.set_table(refused_table(result))
-        self.missing_view.set_table(missing_table(result))
-        self.other_view.set_table(other_sheets_table(result))
-        self.conflicts_view.set_table(conflicts_table(result))
-        self.info_view.set_table(
-            Table(_("Information"), (_("Item"), _("Value")), info_rows(result))
-        )
-        self.preview.clear()
-        self.banner.setText(self.block_reason(result) if blocked else "")
-        self.banner.setVisible(blocked)
-        if blocked:
-            self.detail.clear(_("The result is blocked: no ranking is shown."))
-            self.tabs.setCurrentWidget(self.conflicts_view)
-        else:
-            self.detail.clear()
-            if self.tabs.currentWidget() is self.conflicts_view:
-                self.tabs.setCurrentWidget(self.split)
-        for widget in (self.split, self.methods_view, self.preview):
-            self.tabs.setTabEnabled(self.tabs.indexOf(widget), not blocked)
-        self.preview.note.setText(
-            ""
-            if result.imported.packs_checked
-            else _("The pack each sheet was made from was not checked (choose the packs).")
-        )
+    def show_result(self, result: AggregateResult, *, keep_selection: bool = False) -> None:
+        self.results.show_result(result, keep_selection=keep_selection)
         self._update_actions()
-        if self.tabs.currentWidget() is self.preview:
-            self._render_preview()
 
-    def block_reason(self, result: AggregateResult) -> str:
-        lines = [
-            _(
-                "The result is blocked until the conflicts are resolved (remove the wrong "
-                "sheets, then import again). Nothing can be exported."
-            )
-        ]
-        for c in result.imported.conflicts:
-            lines.append(
-                _(
-                    "conflict: {reviewer} signed two different sheets as version {v} "
-                    "for {candidate}: {files}"
-                ).format(
-                    reviewer=c.reviewer,
-                    v=c.version,
-                    candidate=c.candidate_id,
-                    files=", ".join(c.files),
-                )
-            )
-        for cid, ids in result.category_conflicts:
-            lines.append(
-                _("conflict: the sheets for {candidate} use different rubrics: {ids}").format(
-                    candidate=cid, ids=", ".join(ids)
-                )
-            )
-        return "\n".join(lines)
-
-    def _candidate_chosen(self, current, _previous) -> None:
-        key = current.data(Qt.ItemDataRole.UserRole) if current.isValid() else None
-        if key and self.result is not None:
-            self.detail.show_candidate(self.result, self._candidates, key)
-
-    def show_candidate(self, candidate_id: str) -> None:
-        self.tabs.setCurrentWidget(self.split)
-        self.candidates_view.select_key(candidate_id)
-
-    def _tab_changed(self, _index: int) -> None:
-        if self.tabs.currentWidget() is self.preview:
-            self._render_preview()
-
-    def _render_preview(self) -> None:
-        result = self.result
-        if result is None or result.blocked or self.preview.result is result:
+    def _render_preview(self, result: AggregateResult) -> None:
+        if self._busy_now:  # an import or aggregation is running: draw when it is done
+            self._preview_pending = True
             return
         self._busy(_("Drawing the summary and its charts…"))
 
         def shown_(pdf: bytes) -> None:
-            if self.result is result:
-                self.preview.set_pdf(result, pdf)
+            self.results.show_preview(result, pdf)
             self._idle(self._summary)
 
         worker.run_task(lambda _ctx: render_summary(result), shown_, self._failed)
@@ -789,19 +563,20 @@ class SecretariatWindow(QMainWindow):
         self.progress.setRange(0, 0)
         self.progress.setVisible(True)
         self.cancel_button.setVisible(cancellable)
-        for widget in (self.method, self.quorum, self.trim_min, self.disagreement, self.calibrate):
-            widget.setEnabled(False)
+        self.options_bar.set_editable(False)
         self._update_actions()
 
     def _idle(self, text: str | None = None) -> None:
         self._busy_now = False
         self.progress.setVisible(False)
         self.cancel_button.setVisible(False)
-        for widget in (self.method, self.quorum, self.trim_min, self.disagreement, self.calibrate):
-            widget.setEnabled(True)
+        self.options_bar.set_editable(True)
         if text is not None:
             self.status.setText(text)
         self._update_actions()
+        if self._preview_pending:
+            self._preview_pending = False
+            self.results.want_preview()
 
     @property
     def busy(self) -> bool:
