@@ -94,19 +94,35 @@ def _median_or_none(values: list[float | None]) -> float | None:
     return statistics.median(present) if present else None
 
 
-def measure(cmd: list[str], env: dict[str, str], runs: int, cold_runs: int) -> Figures:
-    colds = []
+def measure(
+    targets: dict[str, list[str]], env: dict[str, str], runs: int, cold_runs: int
+) -> dict[str, Figures]:
+    """Launches interleaved (floor, app, bundle, floor, …) so that every target sees the
+    same machine: this VM's speed drifts by a third from one minute to the next."""
+    for cmd in targets.values():
+        launch(cmd, env)  # compiles .pyc files, so "cold" measures the disk only
+    cold: dict[str, list] = {name: [] for name in targets}
+    warm: dict[str, list] = {name: [] for name in targets}
     cold_is_real = True
     for _ in range(cold_runs):  # one cold launch varies a lot with the disk: take a median
-        cold_is_real = drop_caches() and cold_is_real
-        colds.append(launch(cmd, env))
-    warm = [launch(cmd, env) for _ in range(runs)]
-    return Figures(
-        (statistics.median(p for p, _r in colds), _median_or_none([r for _p, r in colds])),
-        statistics.median(p for p, _r in warm),
-        _median_or_none([r for _p, r in warm]),
-        cold_is_real,
-    )
+        for name, cmd in targets.items():
+            cold_is_real = drop_caches() and cold_is_real
+            cold[name].append(launch(cmd, env))
+    for _ in range(runs):
+        for name, cmd in targets.items():
+            warm[name].append(launch(cmd, env))
+    return {
+        name: Figures(
+            (
+                statistics.median(p for p, _r in cold[name]),
+                _median_or_none([r for _p, r in cold[name]]),
+            ),
+            statistics.median(p for p, _r in warm[name]),
+            _median_or_none([r for _p, r in warm[name]]),
+            cold_is_real,
+        )
+        for name in targets
+    }
 
 
 def main() -> None:
@@ -138,10 +154,7 @@ def main() -> None:
             targets["bundled app"] = [str(args.bundle / "reviewer-app")]
         else:
             print(f"no bundle at {args.bundle}: run `make bundle` first; measuring the venv only")
-        results: dict[str, Figures] = {}
-        for name, cmd in targets.items():
-            launch(cmd, env)  # compiles .pyc files, so "cold" measures the disk only
-            results[name] = measure(cmd, env, args.runs, args.cold_runs)
+        results = measure(targets, env, args.runs, args.cold_runs)
         floor = results["floor (bare QMainWindow)"]
         for name, fig in results.items():
             kind = "cold median" if fig.cold_is_real else "first (page cache not dropped)"

@@ -20,20 +20,26 @@ _INPUT = {
 
 
 class IdleLock(QObject):
+    """Starts paused: the window resumes it on unlocking and pauses it on locking. While
+    locked there is nothing to guard, and no Python filter sees every event of the app
+    (at start-up that alone slowed the first paint)."""
+
     timed_out = Signal()
 
     def __init__(self, app: QGuiApplication, minutes: float = DEFAULT_IDLE_MINUTES):
         super().__init__(app)
+        self._app = app
+        self._active = False
         self._timer = QTimer(self, singleShot=True)
         self._timer.timeout.connect(self.timed_out.emit)
         self.set_timeout_ms(int(minutes * 60_000))
-        app.installEventFilter(self)
         # Where Qt reports it (suspend, screen lock on some platforms), lock at once.
         app.applicationStateChanged.connect(self._state_changed)
 
     def set_timeout_ms(self, ms: int) -> None:
         self._timer.setInterval(max(ms, 1))
-        self._timer.start()
+        if self._active:
+            self._timer.start()
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt name)
         if event.type() in _INPUT:
@@ -41,11 +47,17 @@ class IdleLock(QObject):
         return False
 
     def _state_changed(self, state: Qt.ApplicationState) -> None:
-        if state == Qt.ApplicationState.ApplicationSuspended:
+        if self._active and state == Qt.ApplicationState.ApplicationSuspended:
             self.timed_out.emit()
 
     def pause(self) -> None:
+        if self._active:
+            self._app.removeEventFilter(self)
+            self._active = False
         self._timer.stop()
 
     def resume(self) -> None:
+        if not self._active:
+            self._app.installEventFilter(self)
+            self._active = True
         self._timer.start()

@@ -258,6 +258,7 @@ class ReviewWindow(QMainWindow):
             self.unlock(remembered, False, quiet=True)
 
     def show_locked(self) -> None:
+        self.idle.pause()
         self.stack.setCurrentWidget(self.lock_screen)
         self.lock_screen.reset()
         self._update_actions()
