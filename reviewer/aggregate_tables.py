@@ -209,6 +209,26 @@ def conflicts_table(result: AggregateResult) -> Table:
     )
 
 
+def conflict_lines(result: AggregateResult) -> list[str]:
+    """Why a result is blocked, one sentence per conflict (the CLI and the GUI say it)."""
+    lines = [
+        _(
+            "conflict: {reviewer} signed two different sheets as version {v} "
+            "for {candidate}: {files}"
+        ).format(
+            reviewer=c.reviewer, v=c.version, candidate=c.candidate_id, files=", ".join(c.files)
+        )
+        for c in result.imported.conflicts
+    ]
+    lines += [
+        _("conflict: the sheets for {candidate} use different rubrics: {ids}").format(
+            candidate=cid, ids=", ".join(ids)
+        )
+        for cid, ids in result.category_conflicts
+    ]
+    return lines
+
+
 def missing_table(result: AggregateResult) -> Table:
     """missing.csv: (reviewer, candidate) pairs without a counted sheet or a recusal."""
     rows = tuple(

@@ -17,6 +17,7 @@ from reviewer.aggregate import AggregateResult
 from reviewer.aggregate_tables import (
     Table,
     candidates_table,
+    conflict_lines,
     conflicts_table,
     info_rows,
     methods_table,
@@ -176,24 +177,7 @@ class ResultTabs(QWidget):
                 "sheets, then import again). Nothing can be exported."
             )
         ]
-        for c in result.imported.conflicts:
-            lines.append(
-                _(
-                    "conflict: {reviewer} signed two different sheets as version {v} "
-                    "for {candidate}: {files}"
-                ).format(
-                    reviewer=c.reviewer,
-                    v=c.version,
-                    candidate=c.candidate_id,
-                    files=", ".join(c.files),
-                )
-            )
-        for cid, ids in result.category_conflicts:
-            lines.append(
-                _("conflict: the sheets for {candidate} use different rubrics: {ids}").format(
-                    candidate=cid, ids=", ".join(ids)
-                )
-            )
+        lines += conflict_lines(result)
         return "\n".join(lines)
 
     def _candidate_chosen(self, current, _previous) -> None:

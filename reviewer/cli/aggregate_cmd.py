@@ -23,6 +23,7 @@ from reviewer.aggregate_import import (
     session_pack_ids,
 )
 from reviewer.aggregate_report import ReportError, write_reports
+from reviewer.aggregate_tables import conflict_lines
 from reviewer.candidates import CandidatesError
 from reviewer.cli.errors import CommandError
 from reviewer.i18n import _
@@ -233,24 +234,8 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
     if not imported.packs_checked:
         _say(_("warning: no --pack given; the pack each sheet was made from was not checked"))
     if result.blocked:
-        for c in imported.conflicts:
-            _say(
-                _(
-                    "conflict: {reviewer} signed two different sheets as version {v} "
-                    "for {candidate}: {files}"
-                ).format(
-                    reviewer=c.reviewer,
-                    v=c.version,
-                    candidate=c.candidate_id,
-                    files=", ".join(c.files),
-                )
-            )
-        for cid, ids in result.category_conflicts:
-            _say(
-                _("conflict: the sheets for {candidate} use different rubrics: {ids}").format(
-                    candidate=cid, ids=", ".join(ids)
-                )
-            )
+        for line in conflict_lines(result):
+            _say(line)
         raise CommandError(
             _(
                 "the result is blocked until the conflicts are resolved (remove the wrong "
