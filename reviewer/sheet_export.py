@@ -26,7 +26,8 @@ from reviewer.i18n import _
 from reviewer.sheet_data import SheetError, Supersedes, make_sheet_data
 from reviewer.sheet_render import render_sheet
 from reviewer.sheet_sign import embed_and_sign
-from reviewer.workspace import Status, WorkspaceError
+from reviewer.workspace import WorkspaceError
+from reviewer.workspace_model import Status
 from reviewer.workstation import Workstation, WorkstationError
 
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')

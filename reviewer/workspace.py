@@ -15,28 +15,39 @@ API (all methods raise ``WorkspaceError`` subclasses with a translated message):
     ws.review(pack_id, candidate_id) -> Review
     ws.save_review(pack_id, review) -> Evaluation   # validated by the scoring core
     ws.record(EventKind, **data); ws.events(); ws.verify_log()
+
+The records it hands out are in ``workspace_model``; the audit events of a review edit
+are worked out in ``review_changes``.
 """
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from decimal import Decimal
-from enum import Enum
 from pathlib import Path
 from typing import Any
 
 from reviewer.audit import GENESIS, AuditEvent, ChainReport, EventKind, link, verify_chain
-from reviewer.i18n import N_, _, pick
+from reviewer.i18n import _
+from reviewer.review_changes import review_changes
 from reviewer.review_json import review_from_dict, review_to_dict
 from reviewer.rubric import Rubric
 from reviewer.rubric_file import RubricError, rubric_from_canonical
-from reviewer.scoring import Conflict, Evaluation, Review, evaluate
+from reviewer.scoring import Evaluation, Review, evaluate
 from reviewer.vault import KdfParams, Vault, VaultError, WrongPassphrase, unwrap_key, wrap_key
 from reviewer.workspace_db import DB_NAME, WorkspaceDbError, checkpoint, connect
+from reviewer.workspace_model import (
+    CandidateEntry,
+    CandidateInfo,
+    ImportResult,
+    PackInfo,
+    PackSummary,
+    SignedSheet,
+    Status,
+    signed_sheets_in,
+    status_of,
+)
 
 
 class WorkspaceError(Exception):
@@ -54,97 +65,8 @@ class ReviewRejected(WorkspaceError):
         super().__init__("; ".join(str(p) for p in evaluation.problems))
 
 
-class Status(Enum):
-    NOT_STARTED = "not_started"
-    IN_PROGRESS = "in_progress"
-    COMPLETE = "complete"
-    SIGNED = "signed"
-    RECUSED = "recused"
-
-    def label(self) -> str:
-        return pick(_STATUS_ZH[self], _(_STATUS_EN[self]))
-
-
-_STATUS_ZH = {
-    Status.NOT_STARTED: "未开始",
-    Status.IN_PROGRESS: "进行中",
-    Status.COMPLETE: "已完成",
-    Status.SIGNED: "已签署",
-    Status.RECUSED: "回避",
-}
-_STATUS_EN = {
-    Status.NOT_STARTED: N_("Not started"),
-    Status.IN_PROGRESS: N_("In progress"),
-    Status.COMPLETE: N_("Complete"),
-    Status.SIGNED: N_("Signed"),
-    Status.RECUSED: N_("Recused"),
-}
-
-
-@dataclass(frozen=True)
-class CandidateInfo:
-    """A candidate as the pack's manifest describes them (details are confidential)."""
-
-    candidate_id: str
-    rubric_id: str
-    name: str
-    details: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class PackInfo:
-    pack_id: str
-    session_id: str
-    session_name: str
-    manifest_sha256: str
-    rubrics: tuple[Rubric, ...]
-    candidates: tuple[CandidateInfo, ...]
-
-    def rubric(self, rubric_id: str) -> Rubric | None:
-        return next((r for r in self.rubrics if r.id == rubric_id), None)
-
-    def candidate(self, candidate_id: str) -> CandidateInfo | None:
-        return next((c for c in self.candidates if c.candidate_id == candidate_id), None)
-
-
-@dataclass(frozen=True)
-class PackSummary:
-    pack_id: str
-    session_id: str
-    imported_at: str
-
-
-@dataclass(frozen=True)
-class CandidateEntry:
-    candidate_id: str
-    name: str
-    rubric_id: str
-    status: Status
-    version: int
-    flagged: str | None  # why the reviewer must look at it again, if they must
-    total: Decimal | None
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    pack_id: str
-    resumed: bool
-    carried_over: tuple[str, ...] = ()
-    flagged: tuple[str, ...] = ()
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def status_of(evaluation: Evaluation, review: Review, signed: bool) -> Status:
-    if signed:
-        return Status.SIGNED
-    if review == Review(review.candidate_id, review.rubric_id):
-        return Status.NOT_STARTED
-    if evaluation.complete:
-        return Status.RECUSED if review.conflict is Conflict.RECUSED else Status.COMPLETE
-    return Status.IN_PROGRESS
 
 
 class Workspace:
@@ -510,7 +432,7 @@ class Workspace:
         with self._lock:
             pack = self.pack(pack_id)
             row = self._review_row(pack.session_id, candidate_id)
-            return [] if row is None else _signed_from(row[0])
+            return [] if row is None else signed_sheets_in(row[0])
 
     def sheet_version(self, pack_id: str, candidate_id: str) -> int:
         """The version a sheet signed now would carry."""
@@ -595,64 +517,6 @@ class Workspace:
                         self._v().seal_json(doc, where),
                     ],
                 )
-                for kind, data in _changes(old, review):
+                for kind, data in review_changes(old, review):
                     self._append_event(kind, candidate_id=review.candidate_id, **data)
             return ev
-
-
-@dataclass(frozen=True)
-class SignedSheet:
-    version: int
-    sha256: str
-    file: str
-
-
-def _signed_from(doc: dict[str, Any]) -> list[SignedSheet]:
-    return [SignedSheet(s["version"], s["sha256"], s["file"]) for s in doc.get("signed", [])]
-
-
-def _changes(old: Review, new: Review) -> list[tuple[EventKind, dict[str, Any]]]:
-    """What the reviewer did, as audit events (old and new values included)."""
-    out: list[tuple[EventKind, dict[str, Any]]] = []
-    if (old.conflict, old.recusal_reason) != (new.conflict, new.recusal_reason):
-        if new.conflict is Conflict.RECUSED:
-            out.append((EventKind.RECUSED, {"reason": new.recusal_reason}))
-        elif new.conflict is Conflict.NONE:
-            out.append((EventKind.NO_CONFLICT_DECLARED, {}))
-    for kind in sorted(set(old.checks) | set(new.checks), key=lambda k: k.value):
-        a, b = old.checks.get(kind), new.checks.get(kind)
-        if a != b:
-            out.append(
-                (
-                    EventKind.CHECK_RECORDED,
-                    {
-                        "check": kind.value,
-                        "old": a.result.value if a and a.result else None,
-                        "new": b.result.value if b and b.result else None,
-                        "note": b.note if b else "",
-                    },
-                )
-            )
-    for cid in sorted(set(old.scores) | set(new.scores)):
-        a, b = old.scores.get(cid), new.scores.get(cid)
-        if a != b:
-            out.append(
-                (
-                    EventKind.SCORE_CHANGED,
-                    {
-                        "criterion": cid,
-                        "old": None if a is None else str(a),
-                        "new": None if b is None else str(b),
-                    },
-                )
-            )
-    if old.opinion != new.opinion:
-        out.append((EventKind.OPINION_EDITED, {"chars": len(new.opinion)}))
-    if old.recommendation != new.recommendation:
-        out.append(
-            (
-                EventKind.RECOMMENDATION_CHANGED,
-                {"old": old.recommendation, "new": new.recommendation},
-            )
-        )
-    return out

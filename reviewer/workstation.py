@@ -35,7 +35,8 @@ from reviewer.pack_errors import PackError
 from reviewer.passphrase import WrongPassphrase
 from reviewer.rubric_file import RubricError, rubric_from_canonical
 from reviewer.scoring import Conflict
-from reviewer.workspace import CandidateInfo, ImportResult, PackInfo, Workspace, WorkspaceError
+from reviewer.workspace import Workspace, WorkspaceError
+from reviewer.workspace_model import CandidateInfo, ImportResult, PackInfo
 
 if TYPE_CHECKING:
     from reviewer.sheet_sign import SheetSigner

@@ -14,7 +14,7 @@ from reviewer.scoring import Conflict
 from reviewer.session import open_session
 from reviewer.sheet_export import ExportError, export_sheet, sheet_file_name
 from reviewer.sheet_verify import verify_sheet
-from reviewer.workspace import Status
+from reviewer.workspace_model import Status
 from reviewer.workstation import Workstation
 
 pytestmark = pytest.mark.usefixtures("english")

@@ -15,7 +15,7 @@ from reviewer.demo import DEMO_PASSPHRASE
 from reviewer.rubric import CheckKind, CheckResult
 from reviewer.scoring import Conflict
 from reviewer.secret_store import MemorySecretStore
-from reviewer.workspace import Status
+from reviewer.workspace_model import Status
 from ui import worker
 from ui.app import create_review_window
 from ui.attachment_viewer import AttachmentViewer

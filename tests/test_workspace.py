@@ -11,8 +11,9 @@ import pytest
 from reviewer.audit import EventKind
 from reviewer.rubric_file import bundled_rubrics
 from reviewer.scoring import Conflict
-from reviewer.workspace import ReviewRejected, Status, Workspace, WorkspaceError, WorkspaceLocked
+from reviewer.workspace import ReviewRejected, Workspace, WorkspaceError, WorkspaceLocked
 from reviewer.workspace_db import DB_NAME, MIGRATIONS, SCHEMA_VERSION, connect
+from reviewer.workspace_model import Status
 from tests.workspace_fixtures import PASSPHRASE, complete_review, make_pack
 
 pytestmark = pytest.mark.usefixtures("english")

@@ -9,7 +9,7 @@ import pytest
 from reviewer.audit import EventKind
 from reviewer.demo import DEMO_PASSPHRASE
 from reviewer.scoring import Conflict
-from reviewer.workspace import Status
+from reviewer.workspace_model import Status
 from reviewer.workstation import Workstation, WorkstationError
 
 pytestmark = pytest.mark.usefixtures("english")

@@ -7,7 +7,7 @@ from decimal import Decimal
 from reviewer.rubric import CheckKind, CheckResult
 from reviewer.rubric_file import bundled_rubrics
 from reviewer.scoring import Conflict, Review
-from reviewer.workspace import CandidateInfo, PackInfo
+from reviewer.workspace_model import CandidateInfo, PackInfo
 
 PASSPHRASE = "correct horse 马 battery"
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from reviewer.i18n import _
 from reviewer.rubric import Rubric
-from reviewer.workspace import CandidateEntry, Status
+from reviewer.workspace_model import CandidateEntry, Status
 
 _STATUS_COLOURS = {
     Status.NOT_STARTED: "#777777",
