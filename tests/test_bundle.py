@@ -63,6 +63,30 @@ def test_the_bundle_self_test_passes_offscreen_without_system_fonts(bundle, tmp_
     assert len(steps) == 8 and all(s.startswith("ok ") for s in steps), done.stdout
 
 
+def test_the_bundled_app_paints_then_loads_the_core_on_its_worker(bundle, tmp_path):
+    """The reviewer's window in the bundle: locked window first, then the workstation
+    (crypto, SQLite, keyring) imported and loaded on a worker thread, which a frozen
+    importer must allow. The start-up probe prints both moments, then quits."""
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "QT_QPA_PLATFORM": "offscreen"}
+    demo = tmp_path / "练习 会"
+    made = subprocess.run(
+        [str(bundle / "reviewer"), "demo", "--out", str(demo), "--reviewers", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert made.returncode == 0, made.stdout + made.stderr
+    env |= {"REVIEWER_QUIT_AFTER_FIRST_PAINT": "1", "REVIEWER_HOME": str(demo / "reviewers" / "1")}
+    done = subprocess.run(
+        [str(bundle / "reviewer-app")], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    marks = [line.split()[0] for line in done.stdout.splitlines()]
+    assert marks == ["first-paint", "ready"], done.stdout + done.stderr
+    assert "Traceback" not in done.stderr, done.stderr
+
+
 def test_the_bundled_cli_runs(bundle):
     done = subprocess.run(
         [str(bundle / "reviewer"), "--lang", "en", "rubric", "list"],
