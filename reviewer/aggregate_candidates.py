@@ -23,11 +23,11 @@ from reviewer.candidates import (
     H_ID,
     H_NAME,
     MAX_CANDIDATES,
-    MAX_INPUT_BYTES,
     CandidatesError,
     Problem,
     _header_key,
     _rows,
+    check_input_file,
 )
 from reviewer.i18n import _
 
@@ -48,18 +48,7 @@ def read_candidate_list(path: Path, categories: Iterable[str]) -> list[ListedCan
     source = str(path)
     allowed = set(categories)
     problems: list[Problem] = []
-    try:
-        if path.stat().st_size > MAX_INPUT_BYTES:
-            raise CandidatesError(source, [Problem(None, None, _("the file is too large"))])
-    except OSError as exc:
-        raise CandidatesError(
-            source,
-            [
-                Problem(
-                    None, None, _("cannot read the file: {error}").format(error=exc.strerror or exc)
-                )
-            ],
-        ) from None
+    check_input_file(path)
     columns: dict[str, int] | None = None
     found: list[ListedCandidate] = []
     seen: set[str] = set()

@@ -21,7 +21,7 @@ from fractions import Fraction
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
-from pyhanko.sign import fields, signers
+from pyhanko.sign import signers
 from pyhanko.sign.general import SigningError
 from reportlab.graphics.shapes import Circle, Drawing, Line, Rect, String
 from reportlab.lib import colors
@@ -432,13 +432,7 @@ def sign_summary(pdf: bytes, signer: SheetSigner) -> bytes:
     try:
         writer = IncrementalPdfFileWriter(io.BytesIO(pdf), strict=True)
         pdf_signer = signers.PdfSigner(
-            signers.PdfSignatureMetadata(
-                field_name=SIGNATURE_FIELD,
-                subfilter=fields.SigSeedSubFilter.PADES,
-                md_algorithm="sha256",
-                name=signer.name,
-                reason="评审结果汇总",
-            ),
+            signer.metadata(SIGNATURE_FIELD, reason="评审结果汇总"),
             signer=signer.pyhanko_signer,
         )
         out = io.BytesIO()

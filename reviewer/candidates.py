@@ -446,6 +446,18 @@ def default_categories() -> set[str]:
     return {r.id for r in bundled_rubrics()}
 
 
+def check_input_file(path: Path) -> None:
+    """Refuse, before reading it, a candidate list that cannot be read or is too large."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        reason = _("cannot read the file: {error}").format(error=exc.strerror or exc)
+        raise CandidatesError(str(path), [Problem(None, None, reason)]) from None
+    if size > MAX_INPUT_BYTES:
+        reason = _("the file is larger than {n} MiB").format(n=MAX_INPUT_BYTES // 2**20)
+        raise CandidatesError(str(path), [Problem(None, None, reason)])
+
+
 def read_candidates(
     path: Path, materials_dir: Path, categories: Iterable[str] | None = None
 ) -> list[CandidateRow]:
@@ -455,28 +467,7 @@ def read_candidates(
     """
     path, materials_dir = Path(path), Path(materials_dir)
     source = str(path)
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise CandidatesError(
-            source,
-            [
-                Problem(
-                    None, None, _("cannot read the file: {error}").format(error=exc.strerror or exc)
-                )
-            ],
-        ) from None
-    if size > MAX_INPUT_BYTES:
-        raise CandidatesError(
-            source,
-            [
-                Problem(
-                    None,
-                    None,
-                    _("the file is larger than {n} MiB").format(n=MAX_INPUT_BYTES // 2**20),
-                )
-            ],
-        )
+    check_input_file(path)
     if not materials_dir.is_dir():
         raise CandidatesError(
             source,

@@ -198,30 +198,39 @@ def _sign_sheet(ctx: _Context) -> str:
     return _("{size} KB, signed by {name}").format(size=len(pdf) // 1024, name=result.signer_name)
 
 
-def run_self_test(print_line: PrintLine = print) -> bool:
-    """Run every step, printing one line each; True when all passed."""
-    ctx = _Context()
-    ok = True
+class StepRunner:
+    """Runs self-test steps, printing ``ok label (detail; time)`` or ``FAILED label:
+    reason`` for each; ``ok`` stays True while every step passed. The GUI's self-test
+    runs its own steps through it too, so every line looks the same."""
 
-    def step(label: str, action: Callable[[], str]) -> None:
-        nonlocal ok
+    def __init__(self, print_line: PrintLine = print):
+        self.print_line = print_line
+        self.ok = True
+
+    def __call__(self, label: str, action: Callable[[], str]) -> None:
         started = time.monotonic()
         try:
             detail = action()
         except StepFailed as exc:
-            ok = False
-            print_line(f"FAILED {label}: {exc}")
+            self.ok = False
+            self.print_line(f"FAILED {label}: {exc}")
             return
         except Exception as exc:  # noqa: BLE001 (the self-test reports, never crashes)
-            ok = False
+            self.ok = False
             reason = str(exc) or type(exc).__name__
-            print_line(f"FAILED {label}: {type(exc).__name__}: {reason}")
+            self.print_line(f"FAILED {label}: {type(exc).__name__}: {reason}")
             # The last frame helps whoever the reviewer calls; the full trace would not.
             frame = traceback.extract_tb(exc.__traceback__)[-1]
-            print_line(f"    at {Path(frame.filename).name}:{frame.lineno}")
+            self.print_line(f"    at {Path(frame.filename).name}:{frame.lineno}")
             return
         seconds = time.monotonic() - started
-        print_line(f"ok {label} ({detail}; {seconds:.1f} s)")
+        self.print_line(f"ok {label} ({detail}; {seconds:.1f} s)")
+
+
+def run_self_test(print_line: PrintLine = print) -> bool:
+    """Run every step, printing one line each; True when all passed."""
+    ctx = _Context()
+    step = StepRunner(print_line)
 
     step(_("rubrics load"), check_rubrics)
     step(_("fonts present and readable"), check_fonts)
@@ -240,4 +249,4 @@ def run_self_test(print_line: PrintLine = print) -> bool:
             return str(ctx.folder)
 
         step(_("clean up"), clean_up)
-    return ok
+    return step.ok

@@ -119,6 +119,16 @@ class SheetSigner:
     def pyhanko_signer(self) -> signers.Signer:
         return self._signer
 
+    def metadata(self, field_name: str, reason: str) -> signers.PdfSignatureMetadata:
+        """The one signature profile of every PDF the product signs: PAdES, SHA-256."""
+        return signers.PdfSignatureMetadata(
+            field_name=field_name,
+            subfilter=fields.SigSeedSubFilter.PADES,
+            md_algorithm="sha256",
+            name=self.name,
+            reason=reason,
+        )
+
 
 class _PdfPageBytes(PdfContent):
     """The first page of an in-memory PDF as content (pyHanko's own reads a file)."""
@@ -194,13 +204,7 @@ def embed_and_sign(pdf: bytes, data: SheetData, signer: SheetSigner) -> bytes:
             border_width=1,
         )
         pdf_signer = signers.PdfSigner(
-            signers.PdfSignatureMetadata(
-                field_name=SIGNATURE_FIELD,
-                subfilter=fields.SigSeedSubFilter.PADES,
-                md_algorithm="sha256",
-                name=signer.name,
-                reason="评审表签署",
-            ),
+            signer.metadata(SIGNATURE_FIELD, reason="评审表签署"),
             signer=signer.pyhanko_signer,
             stamp_style=stamp,
             new_field_spec=fields.SigFieldSpec(

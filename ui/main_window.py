@@ -1,15 +1,16 @@
-"""The main window. For now it hosts the rubric browser; review screens come later."""
+"""The rubric browser window (``reviewer-app --rubrics``)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox
 
 from reviewer import __version__
-from reviewer.i18n import LANGUAGES, _, language
+from reviewer.i18n import _
 from reviewer.rubric import Rubric
+from ui.actions import add_action, add_language_menu
 from ui.rubric_browser import RubricBrowser
 
 
@@ -30,26 +31,11 @@ class MainWindow(QMainWindow):
         menu = self.menuBar()
         menu.clear()
         file_menu = menu.addMenu(_("&File"))
-        quit_action = QAction(_("&Quit"), self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(quit_action)
-
-        settings = menu.addMenu(_("&Settings"))
-        lang_menu = settings.addMenu(_("&Language"))
-        group = QActionGroup(self)
-        for code, name in LANGUAGES.items():
-            action = QAction(name, self, checkable=True)
-            action.setChecked(code == language())
-            action.setData(code)
-            action.triggered.connect(lambda _checked=False, c=code: self.change_language(c))
-            group.addAction(action)
-            lang_menu.addAction(action)
+        add_action(self, file_menu, _("&Quit"), self.close, QKeySequence.StandardKey.Quit)
+        add_language_menu(self, menu.addMenu(_("&Settings")), self.change_language)
 
         help_menu = menu.addMenu(_("&Help"))
-        about = QAction(_("&About"), self)
-        about.triggered.connect(self.show_about)
-        help_menu.addAction(about)
+        add_action(self, help_menu, _("&About"), self.show_about)
 
         self.status.setText(_("{n} rubrics · offline").format(n=len(self.browser.rubrics)))
         self.browser.retranslate()

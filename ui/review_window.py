@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QUndoGroup
+from PySide6.QtGui import QAction, QKeySequence, QUndoGroup
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -34,9 +34,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
 )
 
-from reviewer.i18n import LANGUAGES, _, language
+from reviewer.i18n import _
 from ui import worker
-from ui.actions import add_action
+from ui.actions import add_action, add_language_menu
 from ui.first_paint import after_first_paint
 from ui.idle_lock import DEFAULT_IDLE_MINUTES, IdleLock
 from ui.lock_screen import LockScreen
@@ -211,14 +211,7 @@ class ReviewWindow(QMainWindow):
         add_action(self, view, _("&Rubrics of the plan"), self.show_rubrics)
 
         settings = bar.addMenu(_("&Settings"))
-        lang_menu = settings.addMenu(_("&Language"))
-        group = QActionGroup(self)
-        for code, name in LANGUAGES.items():
-            action = QAction(name, self, checkable=True)
-            action.setChecked(code == language())
-            action.triggered.connect(lambda _c=False, c=code: self.change_language(c))
-            group.addAction(action)
-            lang_menu.addAction(action)
+        add_language_menu(self, settings, self.change_language)
         add_action(self, settings, _("Lock after &idle time…"), self.choose_idle_time)
 
         self.lock_action = QAction(_("&Lock now"), self)

@@ -17,7 +17,7 @@ import threading
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -46,12 +46,12 @@ from reviewer.aggregate_import import (
 from reviewer.aggregate_pdf import render_summary
 from reviewer.aggregate_report import ReportError, WrittenReports, write_reports
 from reviewer.candidates import CandidatesError
-from reviewer.i18n import LANGUAGES, _, language
+from reviewer.i18n import _
 from reviewer.passphrase import WrongPassphrase
 from reviewer.session import SESSION_FILE, Session, SessionError, open_session
 from reviewer.sheet_sign import SheetSigner, SheetSigningError
 from ui import worker
-from ui.actions import add_action
+from ui.actions import add_action, add_language_menu
 from ui.aggregate_options import OptionsBar
 from ui.aggregate_results import ResultTabs
 from ui.labels import plain_label
@@ -218,14 +218,7 @@ class SecretariatWindow(QMainWindow):
         add_action(self, file_menu, _("&Quit"), self.close, QKeySequence.StandardKey.Quit)
         if self._switch_language is not None:
             settings = bar.addMenu(_("&Settings"))
-            lang_menu = settings.addMenu(_("&Language"))
-            group = QActionGroup(self)
-            for code, name in LANGUAGES.items():
-                action = QAction(name, self, checkable=True)
-                action.setChecked(code == language())
-                action.triggered.connect(lambda _c=False, c=code: self.change_language(c))
-                group.addAction(action)
-                lang_menu.addAction(action)
+            add_language_menu(self, settings, self.change_language)
         self._update_actions()
 
     def _update_actions(self) -> None:

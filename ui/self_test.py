@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 from reviewer import i18n
 from reviewer.i18n import _
 from reviewer.resources import CJK_FONT_FAMILY, RARE_FONT_FAMILY
-from reviewer.self_test import COMMON_TEXT, RARE_TEXT, StepFailed, run_self_test
+from reviewer.self_test import COMMON_TEXT, RARE_TEXT, StepFailed, StepRunner, run_self_test
 from ui.fonts import register_rare_font
 
 # Code points no font has (the last private-use plane's last character): what Qt draws
@@ -83,22 +83,8 @@ def run_gui_self_test(print_line: Callable[[str], None] = _out, lang: str | None
     bundled fonts), then the core self-test. Needs a QApplication to exist."""
     from ui.app import create_window
 
-    ok = True
     window: list[QWidget] = []
-
-    def step(label: str, action: Callable[[], str]) -> None:
-        nonlocal ok
-        try:
-            detail = action()
-        except StepFailed as exc:
-            ok = False
-            print_line(f"FAILED {label}: {exc}")
-            return
-        except Exception as exc:  # noqa: BLE001 (the self-test reports, never crashes)
-            ok = False
-            print_line(f"FAILED {label}: {type(exc).__name__}: {exc}")
-            return
-        print_line(f"ok {label} ({detail})")
+    step = StepRunner(print_line)
 
     app = QApplication.instance()
     assert isinstance(app, QApplication)
@@ -129,7 +115,7 @@ def run_gui_self_test(print_line: Callable[[str], None] = _out, lang: str | None
     step(_("main window with the bundled fonts"), build_window)
     step(_("Chinese renders with the bundled fonts"), chinese_renders)
     language = i18n.language()
-    ok = run_self_test(print_line) and ok
+    ok = run_self_test(print_line) and step.ok
     i18n.set_language(language)
     for created in window:
         created.close()
