@@ -6,6 +6,9 @@ import os
 
 import pytest
 
+# Fixtures for the tests that drive real windows: messages, synchronous_worker.
+pytest_plugins = ("tests.ui_fixtures",)
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Test-only fakes (secret store, crypto backends) refuse to run unless this is set.
 os.environ["REVIEWER_TESTING"] = "1"

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from reviewer.demo import DEMO_PASSPHRASE
 from reviewer.rubric import CheckKind, CheckResult
@@ -20,23 +20,8 @@ from ui import worker
 from ui.app import create_review_window
 from ui.attachment_viewer import AttachmentViewer
 
-
-@pytest.fixture(autouse=True)
-def synchronous_worker():
-    worker.set_synchronous(True)
-    yield
-    worker.set_synchronous(False)
-
-
-@pytest.fixture
-def warnings(monkeypatch):
-    """Modal message boxes would block a test; record them instead."""
-    seen: list[str] = []
-    for kind in ("warning", "information", "critical"):
-        monkeypatch.setattr(
-            QMessageBox, kind, lambda *args, _k=kind: seen.append(f"{_k}: {args[2]}")
-        )
-    return seen
+# Tasks run inline unless a test switches to the threads (tests/ui_fixtures.py).
+pytestmark = pytest.mark.usefixtures("synchronous_worker")
 
 
 def open_window(qtbot, home, pack, store=None):
@@ -54,10 +39,10 @@ def unlock(window, passphrase=DEMO_PASSPHRASE):
 
 
 @pytest.fixture
-def window(qtbot, reviewer_home, demo, warnings):
+def window(qtbot, reviewer_home, demo, messages):
     w = open_window(qtbot, reviewer_home, demo.pack)
     unlock(w)
-    assert w.candidate_list is not None, warnings
+    assert w.candidate_list is not None, messages
     return w
 
 
@@ -178,15 +163,15 @@ def test_idle_timeout_locks(window, qtbot):
     assert not window.station.unlocked
 
 
-def test_refused_pack_shows_the_reason(window, tmp_path, warnings):
+def test_refused_pack_shows_the_reason(window, tmp_path, messages):
     bad = tmp_path / "bad.rvpack"
     bad.write_bytes(b"this is not a zip file at all")
     window.open_pack(bad)
-    assert warnings and warnings[-1].startswith("warning:")
+    assert messages and messages[-1].startswith("warning:")
     assert window.candidate_list is not None  # the open pack stays usable
 
 
-def test_restart_keeps_every_change(qtbot, reviewer_home, demo, warnings):
+def test_restart_keeps_every_change(qtbot, reviewer_home, demo, messages):
     first = open_window(qtbot, reviewer_home, demo.pack)
     unlock(first)
     page = page_for(first, "C005")
@@ -205,7 +190,7 @@ def test_restart_keeps_every_change(qtbot, reviewer_home, demo, warnings):
     assert next(iter(page.panel.score_boxes.values())).value() == 6.5
 
 
-def test_remembered_passphrase_unlocks_at_start_only(qtbot, reviewer_home, demo, warnings):
+def test_remembered_passphrase_unlocks_at_start_only(qtbot, reviewer_home, demo, messages):
     store = MemorySecretStore()
     window = open_window(qtbot, reviewer_home, demo.pack, store)
     window.lock_screen.remember.setChecked(True)
@@ -263,7 +248,7 @@ def test_watermark_covers_the_viewer(qtbot):
 
 
 def test_window_paints_locked_first_and_a_passphrase_typed_early_is_used(
-    qtbot, reviewer_home, demo, warnings
+    qtbot, reviewer_home, demo, messages
 ):
     """The real (threaded) worker: the lock screen is up before the core has loaded; a
     passphrase entered meanwhile unlocks as soon as loading finishes."""
@@ -276,10 +261,10 @@ def test_window_paints_locked_first_and_a_passphrase_typed_early_is_used(
     qtbot.waitUntil(lambda: window.unlocked, timeout=20_000)
     assert window.lock_screen.title.text().endswith(window.station.name)
     assert window.stack.currentWidget() is window.welcome
-    assert not warnings
+    assert not messages
 
 
-def test_a_damaged_workspace_found_while_loading_is_reported(qtbot, reviewer_home, warnings):
+def test_a_damaged_workspace_found_while_loading_is_reported(qtbot, reviewer_home, messages):
     first = open_window(qtbot, reviewer_home, None)
     unlock(first)
     assert first.unlocked
@@ -290,5 +275,5 @@ def test_a_damaged_workspace_found_while_loading_is_reported(qtbot, reviewer_hom
     unlock(window)  # starts loading (synchronous here), which finds the damage
     assert window.station is None and not window.isVisible()
     assert "损坏" in window.load_error  # reviewer-app then exits with status 1
-    assert warnings and warnings[-1].startswith("critical:") and "损坏" in warnings[-1]
+    assert messages and messages[-1].startswith("critical:") and "损坏" in messages[-1]
     assert db.read_bytes().startswith(b"not a database!!")  # reported, left alone

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QLabel, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QLabel
 
 from reviewer.aggregate import AggregateOptions, Method, aggregate
 from reviewer.aggregate_candidates import read_candidate_list
@@ -32,8 +32,11 @@ from ui import worker
 from ui.app import create_secretariat_window
 from ui.secretariat_window import SecretariatWindow
 
-pytestmark = pytest.mark.slow
 CACHE = "aggregate-cache.json"
+
+
+# Tasks run inline unless a test switches to the threads (tests/ui_fixtures.py).
+pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("synchronous_worker")]
 
 
 @pytest.fixture(scope="module")
@@ -42,24 +45,6 @@ def world(tmp_path_factory):
     demo = build_demo(root / "demo", reviewers=5, candidates=6)
     write_demo_sheets(demo)
     return {"demo": demo, "sheets": demo.folder / "sheets", "root": root}
-
-
-@pytest.fixture(autouse=True)
-def synchronous_worker():
-    worker.set_synchronous(True)
-    yield
-    worker.set_synchronous(False)
-
-
-@pytest.fixture
-def messages(monkeypatch):
-    """Modal message boxes would block a test; record them instead."""
-    seen: list[str] = []
-    for kind in ("warning", "information", "critical"):
-        monkeypatch.setattr(
-            QMessageBox, kind, lambda *args, _k=kind: seen.append(f"{_k}: {args[2]}")
-        )
-    return seen
 
 
 def open_window(qtbot, session_dir: Path, **kw) -> SecretariatWindow:
