@@ -26,13 +26,13 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from reviewer.aggregate import AggregateOptions, aggregate
-from reviewer.aggregate_import import CACHE_FILE, import_sheets
-from reviewer.aggregate_report import write_reports
-from reviewer.demo import DEMO_PASSPHRASE, build_demo
-from reviewer.demo_sheets import write_demo_sheets
-from reviewer.session import open_session
-from reviewer.sheet_sign import SheetSigner
+from reviewer.demo.practice import DEMO_PASSPHRASE, build_demo
+from reviewer.demo.sheets import write_demo_sheets
+from reviewer.people.session import open_session
+from reviewer.secretariat.aggregate import AggregateOptions, aggregate
+from reviewer.secretariat.intake import CACHE_FILE, import_sheets
+from reviewer.secretariat.report import write_reports
+from reviewer.sheet.sign import SheetSigner
 
 
 def _say(text: str) -> None:

@@ -132,7 +132,7 @@ def main() -> None:
     parser.add_argument("--cold-runs", type=int, default=3)
     args = parser.parse_args()
 
-    from reviewer.demo import build_demo
+    from reviewer.demo.practice import build_demo
 
     with tempfile.TemporaryDirectory() as tmp:
         demo = build_demo(Path(tmp) / "demo", reviewers=1, candidates=1)

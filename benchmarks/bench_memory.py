@@ -42,11 +42,11 @@ def floor() -> float:
 def run_flow(candidates: int) -> float:
     from PySide6.QtWidgets import QApplication, QFileDialog
 
-    from reviewer.demo import DEMO_PASSPHRASE
-    from reviewer.rubric import CheckKind
-    from reviewer.secret_store import MemorySecretStore
-    from ui import worker
+    from reviewer.crypto.secret_store import MemorySecretStore
+    from reviewer.demo.practice import DEMO_PASSPHRASE
+    from reviewer.rubric.model import CheckKind
     from ui.app import create_review_window
+    from ui.common import worker
 
     worker.set_synchronous(True)
     app = QApplication.instance() or QApplication([])

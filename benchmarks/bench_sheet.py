@@ -27,10 +27,10 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Table
 
-from reviewer.pdf_fonts import PRIMARY_FONT, sheet_fonts
-from reviewer.sheet_render import SIGNATURE_BOX, render_sheet
-from reviewer.sheet_sign import SheetSigner, embed_and_sign
-from reviewer.sheet_verify import verify_sheet
+from reviewer.base.pdf_fonts import PRIMARY_FONT, sheet_fonts
+from reviewer.sheet.render import SIGNATURE_BOX, render_sheet
+from reviewer.sheet.sign import SheetSigner, embed_and_sign
+from reviewer.sheet.verify import verify_sheet
 from tests.sheet_fixtures import pki, rubric, scored_review, sheet
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from reviewer.workspace import Workspace
+from reviewer.workspace.store import Workspace
 from tests.workspace_fixtures import PASSPHRASE, complete_review, make_pack
 
 

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reviewer import i18n
-from reviewer.i18n import _
-from reviewer.resources import CJK_FONT_FILE, RARE_FONT_FILE, font_bytes, fonts_dir, locale_dir
+from reviewer.base import i18n
+from reviewer.base.i18n import _
+from reviewer.base.resources import CJK_FONT_FILE, RARE_FONT_FILE, font_bytes, fonts_dir, locale_dir
 
 PrintLine = Callable[[str], None]
 
@@ -54,7 +54,7 @@ class _Context:
 
 
 def check_rubrics() -> str:
-    from reviewer.rubric_file import bundled_rubrics
+    from reviewer.rubric.file import bundled_rubrics
 
     rubrics = bundled_rubrics()
     if not rubrics:
@@ -65,7 +65,7 @@ def check_rubrics() -> str:
 def check_fonts() -> str:
     from reportlab.pdfbase.ttfonts import TTFont
 
-    from reviewer.pdf_fonts import sheet_fonts
+    from reviewer.base.pdf_fonts import sheet_fonts
 
     folder = fonts_dir()
     for file in (CJK_FONT_FILE, RARE_FONT_FILE):
@@ -105,7 +105,7 @@ def check_translations() -> str:
 def make_demo(ctx: _Context) -> str:
     """A throwaway session, one reviewer (identity created, enrolled) and a one-candidate
     pack, through the same pipeline the secretariat uses."""
-    from reviewer.demo import build_demo
+    from reviewer.demo.practice import build_demo
 
     assert ctx.folder is not None
     result = build_demo(ctx.folder / "demo", reviewers=1, candidates=1)
@@ -116,9 +116,9 @@ def make_demo(ctx: _Context) -> str:
 def open_and_sign(ctx: _Context) -> str:
     """Open the pack as the reviewer, view a material, score, then render, sign and verify
     the sheet with the reviewer's own enrolment certificate."""
-    from reviewer.demo import DEMO_PASSPHRASE
-    from reviewer.scoring import Conflict
-    from reviewer.workstation import Workstation
+    from reviewer.demo.practice import DEMO_PASSPHRASE
+    from reviewer.review.scoring import Conflict
+    from reviewer.station.workstation import Workstation
 
     if ctx.home is None or ctx.pack is None:
         raise StepFailed(_("skipped: no pack was built"))
@@ -142,11 +142,11 @@ def open_and_sign(ctx: _Context) -> str:
 
 
 def _sign_sheet(ctx: _Context) -> str:
-    from reviewer.rubric import CheckKind, CheckResult
-    from reviewer.sheet_data import make_sheet_data
-    from reviewer.sheet_render import render_sheet
-    from reviewer.sheet_sign import embed_and_sign
-    from reviewer.sheet_verify import verify_sheet
+    from reviewer.rubric.model import CheckKind, CheckResult
+    from reviewer.sheet.data import make_sheet_data
+    from reviewer.sheet.render import render_sheet
+    from reviewer.sheet.sign import embed_and_sign
+    from reviewer.sheet.verify import verify_sheet
 
     assert ctx.extra is not None and ctx.home is not None
     station, pack_id, candidate = ctx.extra["station"], ctx.extra["pack_id"], ctx.extra["candidate"]

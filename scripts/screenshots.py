@@ -16,8 +16,8 @@ from pathlib import Path
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
-from reviewer.demo import DEMO_PASSPHRASE, build_demo
-from reviewer.secret_store import KeyringStore
+from reviewer.crypto.secret_store import KeyringStore
+from reviewer.demo.practice import DEMO_PASSPHRASE, build_demo
 from ui.app import create_review_window, create_window
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"

@@ -23,7 +23,7 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path_factory, monkeypatch):
     """Every test gets its own reviewer home and starts in Chinese, the default."""
-    from reviewer.i18n import set_language
+    from reviewer.base.i18n import set_language
 
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("REVIEWER_HOME", str(home))
@@ -35,7 +35,7 @@ def _isolated(tmp_path_factory, monkeypatch):
 
 @pytest.fixture
 def english():
-    from reviewer.i18n import set_language
+    from reviewer.base.i18n import set_language
 
     set_language("en")
     yield
@@ -46,7 +46,7 @@ def english():
 def demo(tmp_path_factory):
     """One practice session for the whole run (building one costs several seconds).
     Tests that write to a reviewer's home take a copy with ``reviewer_home``."""
-    from reviewer.demo import build_demo
+    from reviewer.demo.practice import build_demo
 
     return build_demo(tmp_path_factory.mktemp("demo") / "demo", reviewers=2, candidates=6)
 

@@ -7,7 +7,7 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
-from reviewer.workspace import Workspace
+from reviewer.workspace.store import Workspace
 from tests.workspace_fixtures import PASSPHRASE, complete_review, make_pack
 
 

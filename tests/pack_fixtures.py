@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from reviewer.candidates import CandidateRow, MaterialFile, WorkRow, media_type_for
+from reviewer.pack.candidates import CandidateRow, MaterialFile, WorkRow, media_type_for
 
 NOW = dt.datetime.now(dt.UTC)
 
@@ -268,7 +268,7 @@ def forge_pack(
 
 def build_sample_pack(folder: Path, session: Session, *, session_id: str = "S-2026-01"):
     """A small real pack: three candidates, four attachments (one shared, one empty)."""
-    from reviewer.pack import build_pack
+    from reviewer.pack.reader import build_pack
 
     materials = folder / "materials"
     write_materials(materials, {"a.pdf": 70_000, "b.png": 1234, "c.txt": 0, "d.jpg": 5})

@@ -1,7 +1,7 @@
 """Throwaway keys and certificates, and sample sheets, for the sheet tests.
 
 A session CA and a reviewer's P-256 certificate with a Chinese CN, made by
-``reviewer.ca`` as ``session init`` and ``session enroll`` make them.
+``reviewer.people.ca`` as ``session init`` and ``session enroll`` make them.
 """
 
 from __future__ import annotations
@@ -16,11 +16,11 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from reviewer import ca
-from reviewer.rubric import CheckKind, CheckResult, Rubric
-from reviewer.rubric_file import bundled_rubrics
-from reviewer.scoring import Conflict, Review
-from reviewer.sheet_data import SheetData, Supersedes, make_sheet_data
+from reviewer.people import ca
+from reviewer.review.scoring import Conflict, Review
+from reviewer.rubric.file import bundled_rubrics
+from reviewer.rubric.model import CheckKind, CheckResult, Rubric
+from reviewer.sheet.data import SheetData, Supersedes, make_sheet_data
 
 REVIEWER_NAME = "买买提·艾力"
 CREATED = datetime(2026, 5, 1, 6, 30, 0, tzinfo=UTC)

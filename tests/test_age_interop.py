@@ -8,7 +8,7 @@ import subprocess
 
 import pytest
 
-from reviewer.pack import open_pack
+from reviewer.pack.reader import open_pack
 from tests.pack_fixtures import build_sample_pack, make_session, pem, repack
 
 pytestmark = [

@@ -26,20 +26,20 @@ import pytest
 from openpyxl import load_workbook
 from pyhanko.pdf_utils.reader import PdfFileReader
 
-from reviewer.aggregate import AggregateOptions, aggregate
-from reviewer.aggregate_import import SheetStatus, import_sheets
 from reviewer.cli import main
-from reviewer.demo import DEMO_PASSPHRASE, build_demo
-from reviewer.demo_sheets import write_demo_sheets
-from reviewer.rubric import CheckKind, CheckResult
-from reviewer.rubric_file import find_rubric
-from reviewer.scoring import Conflict
-from reviewer.session import open_session
-from reviewer.sheet_export import export_sheet
-from reviewer.sheet_render import render_sheet
-from reviewer.sheet_sign import embed_and_sign
-from reviewer.sheet_verify import verify_sheet
-from reviewer.workstation import Workstation
+from reviewer.demo.practice import DEMO_PASSPHRASE, build_demo
+from reviewer.demo.sheets import write_demo_sheets
+from reviewer.people.session import open_session
+from reviewer.review.scoring import Conflict
+from reviewer.rubric.file import find_rubric
+from reviewer.rubric.model import CheckKind, CheckResult
+from reviewer.secretariat.aggregate import AggregateOptions, aggregate
+from reviewer.secretariat.intake import SheetStatus, import_sheets
+from reviewer.sheet.render import render_sheet
+from reviewer.sheet.sign import embed_and_sign
+from reviewer.sheet.verify import verify_sheet
+from reviewer.station.export import export_sheet
+from reviewer.station.workstation import Workstation
 
 REVIEWERS = 7
 CANDIDATES = 18
@@ -495,7 +495,7 @@ def test_roster_pack_and_category_bindings(world, tmp_path):
 
 
 def test_import_can_be_cancelled(world, tmp_path):
-    from reviewer.aggregate_import import ImportCancelled
+    from reviewer.secretariat.intake import ImportCancelled
 
     calls = []
     with pytest.raises(ImportCancelled):

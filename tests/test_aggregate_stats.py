@@ -9,7 +9,7 @@ from fractions import Fraction
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from reviewer.aggregate_stats import (
+from reviewer.secretariat.stats import (
     average_ranks,
     competition_ranks,
     complete_block,

@@ -9,15 +9,15 @@ import os
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from reviewer import candidates as cand
-from reviewer.candidates import (
+from reviewer.pack import candidates as cand
+from reviewer.pack.candidates import (
     HEADERS,
     CandidatesError,
     media_type_for,
     read_candidates,
     write_template,
 )
-from reviewer.rubric_file import bundled_rubrics
+from reviewer.rubric.file import bundled_rubrics
 
 CATEGORY = bundled_rubrics()[0].id
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from reviewer.i18n import _, set_language
+from reviewer.base.i18n import _, set_language
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "resources" / "locale" / "zh_CN" / "LC_MESSAGES" / "reviewer.po"

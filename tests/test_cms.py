@@ -10,7 +10,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.serialization import pkcs7
 
-from reviewer import cms
+from reviewer.crypto import cms
 from tests.pack_fixtures import NOW, issue, make_ca, pem
 
 DATA = '{"name":"买买提·艾力"}\r\nline two\n'.encode()

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from reviewer.demo import DEMO_PASSPHRASE, build_demo
-from reviewer.scoring import Conflict
-from reviewer.workstation import Workstation
+from reviewer.demo.practice import DEMO_PASSPHRASE, build_demo
+from reviewer.review.scoring import Conflict
+from reviewer.station.workstation import Workstation
 
 ROOT = Path(__file__).resolve().parent.parent
 NO_KEYRING = "keyring.backends.fail.Keyring"

@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyrage import x25519
 
-from reviewer import ca
 from reviewer.cli import main
-from reviewer.enrolment import (
+from reviewer.people import ca
+from reviewer.people.enrolment import (
     MAX_REQUEST_BYTES,
     EnrolmentError,
     build_request,
@@ -25,8 +25,8 @@ from reviewer.enrolment import (
     parse_request,
     parse_response,
 )
-from reviewer.identity import create_identity, load_identity
-from reviewer.session import create_session, open_session
+from reviewer.people.identity import create_identity, load_identity
+from reviewer.people.session import create_session, open_session
 
 PASS = "secretariat"
 NAME = "买买提·艾力"

@@ -16,14 +16,14 @@ import keyring.core
 import pyrage
 import pytest
 
-from reviewer import ca
 from reviewer.cli import main
 from reviewer.cli.identity_cmd import unlock_from_args
-from reviewer.enrolment import parse_request
-from reviewer.home import APP_NAME, resolve_home
-from reviewer.identity import NoIdentity, load_identity
-from reviewer.secret_store import MemorySecretStore
-from reviewer.session import create_session
+from reviewer.crypto.secret_store import MemorySecretStore
+from reviewer.people import ca
+from reviewer.people.enrolment import parse_request
+from reviewer.people.home import APP_NAME, resolve_home
+from reviewer.people.identity import NoIdentity, load_identity
+from reviewer.people.session import create_session
 
 NAME = "买买提·艾力"
 PASS = "我的 passphrase"

@@ -13,13 +13,13 @@ SCRIPT = """
 import os
 os.environ["REVIEWER_TESTING"] = "1"
 from tests import pack_fixtures as pf
-from reviewer import cms
+from reviewer.crypto import cms
 s = pf.make_session()
 sig = cms.sign_detached(b"x", s.secretariat.key, s.secretariat.cert)
 cms.verify_detached(sig, b"x", s.ca.cert)
 import tests.sheet_fixtures as sf
-from reviewer.sheet_render import render_sheet
-from reviewer.sheet_sign import SheetSigner, embed_and_sign
+from reviewer.sheet.render import render_sheet
+from reviewer.sheet.sign import SheetSigner, embed_and_sign
 p = sf.pki()
 data = sf.sheet()
 embed_and_sign(render_sheet(data, sf.rubric()), data, SheetSigner(p.key, p.cert, p.ca_cert))

@@ -7,10 +7,10 @@ import sqlite3
 import pytest
 
 from reviewer.cli import main
-from reviewer.demo import DEMO_PASSPHRASE
-from reviewer.scoring import Conflict
-from reviewer.workspace_db import DB_NAME
-from reviewer.workstation import WORKSPACE_DIR, Workstation
+from reviewer.demo.practice import DEMO_PASSPHRASE
+from reviewer.review.scoring import Conflict
+from reviewer.station.workstation import WORKSPACE_DIR, Workstation
+from reviewer.workspace.db import DB_NAME
 
 pytestmark = pytest.mark.usefixtures("english")
 

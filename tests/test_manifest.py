@@ -8,16 +8,16 @@ import json
 
 import pytest
 
-from reviewer.manifest import (
+from reviewer.pack.errors import ManifestInvalidError
+from reviewer.pack.manifest import (
     MAX_DEPTH,
     MAX_MANIFEST_BYTES,
     Manifest,
     load_json,
     parse_manifest,
 )
-from reviewer.pack_errors import ManifestInvalidError
-from reviewer.rubric import canonical_json
-from reviewer.rubric_file import bundled_rubrics
+from reviewer.rubric.file import bundled_rubrics
+from reviewer.rubric.model import canonical_json
 
 A1, A2 = "a1" * 32, "b2" * 32
 

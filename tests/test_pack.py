@@ -8,20 +8,20 @@ import zipfile
 import pyrage
 import pytest
 
-from reviewer.candidates import read_candidates, write_template
-from reviewer.pack import (
+from reviewer.pack.candidates import read_candidates, write_template
+from reviewer.pack.errors import (
+    PackBuildError,
+    UnknownAttachmentError,
+    WrongSessionError,
+)
+from reviewer.pack.reader import (
     BuildProgress,
     build_pack,
     open_pack,
     parse_recipients,
     read_header,
 )
-from reviewer.pack_errors import (
-    PackBuildError,
-    UnknownAttachmentError,
-    WrongSessionError,
-)
-from reviewer.rubric_file import bundled_rubrics
+from reviewer.rubric.file import bundled_rubrics
 from tests.pack_fixtures import build_sample_pack, make_session
 
 

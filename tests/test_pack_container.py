@@ -8,7 +8,7 @@ import zlib
 
 import pytest
 
-from reviewer.pack_container import (
+from reviewer.pack.container import (
     MANIFEST,
     PACK_JSON,
     SIGNATURE,
@@ -19,7 +19,7 @@ from reviewer.pack_container import (
     attachment_sha256,
     check_member_name,
 )
-from reviewer.pack_errors import (
+from reviewer.pack.errors import (
     DuplicateMemberError,
     MissingMemberError,
     NotAPackError,

@@ -13,9 +13,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reviewer.pack import open_pack
-from reviewer.pack_container import Limits
-from reviewer.pack_errors import (
+from reviewer.pack.container import Limits
+from reviewer.pack.errors import (
     AttachmentDamagedError,
     DuplicateMemberError,
     ManifestInvalidError,
@@ -31,7 +30,8 @@ from reviewer.pack_errors import (
     UntrustedSignerError,
     WrongSessionError,
 )
-from reviewer.rubric import canonical_json
+from reviewer.pack.reader import open_pack
+from reviewer.rubric.model import canonical_json
 from tests.pack_fixtures import (
     build_sample_pack,
     forge_pack,

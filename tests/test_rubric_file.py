@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from reviewer.base.resources import rubrics_dir
 from reviewer.cli import main
-from reviewer.four_onlys import FORBIDDEN_MEASURES
-from reviewer.plan import load_plan
-from reviewer.resources import rubrics_dir
-from reviewer.rubric import canonical_json
-from reviewer.rubric_file import MAX_FILE_BYTES, RubricError, bundled_rubrics, parse_rubric
+from reviewer.rubric.file import MAX_FILE_BYTES, RubricError, bundled_rubrics, parse_rubric
+from reviewer.rubric.four_onlys import FORBIDDEN_MEASURES
+from reviewer.rubric.model import canonical_json
+from reviewer.rubric.plan import load_plan
 
 # Messages are asserted in English; the Chinese catalogue is checked in test_catalogue.
 pytestmark = pytest.mark.usefixtures("english")
@@ -268,7 +268,7 @@ def test_one_problem_is_reported_once():
 
 
 def test_rubric_survives_its_canonical_form():
-    from reviewer.rubric_file import rubric_from_canonical
+    from reviewer.rubric.file import rubric_from_canonical
 
     for r in bundled_rubrics():
         assert rubric_from_canonical(r.canonical()).fingerprint == r.fingerprint

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reviewer.rubric import CheckKind, CheckResult, Level
-from reviewer.rubric_file import bundled_rubrics, find_rubric
-from reviewer.scoring import Conflict, Outcome, Review, evaluate, round_display
+from reviewer.review.scoring import Conflict, Outcome, Review, evaluate, round_display
+from reviewer.rubric.file import bundled_rubrics, find_rubric
+from reviewer.rubric.model import CheckKind, CheckResult, Level
 
 RUBRICS = bundled_rubrics()
 NEWS = find_rubric("news")

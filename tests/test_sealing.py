@@ -9,11 +9,11 @@ import subprocess
 import pytest
 from pyrage import x25519
 
-from reviewer.aggregate_import import SheetStatus, import_sheets
-from reviewer.demo import DEMO_PASSPHRASE, build_demo
-from reviewer.demo_sheets import write_demo_sheets
-from reviewer.session import open_session
-from reviewer.sheet_verify import verify_sheet
+from reviewer.demo.practice import DEMO_PASSPHRASE, build_demo
+from reviewer.demo.sheets import write_demo_sheets
+from reviewer.people.session import open_session
+from reviewer.secretariat.intake import SheetStatus, import_sheets
+from reviewer.sheet.verify import verify_sheet
 
 pytestmark = pytest.mark.usefixtures("english")
 

@@ -7,8 +7,8 @@ import json
 import pytest
 from pyrage import passphrase as age_passphrase
 
-from reviewer.passphrase import WrongPassphrase
-from reviewer.secret_file import DamagedSecret, open_sealed, seal
+from reviewer.crypto.passphrase import WrongPassphrase
+from reviewer.crypto.secret_file import DamagedSecret, open_sealed, seal
 
 pytestmark = pytest.mark.usefixtures("english")
 

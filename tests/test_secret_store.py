@@ -11,9 +11,9 @@ import keyring.core
 import keyring.errors
 import pytest
 
-from reviewer import passphrase as pp
-from reviewer.passphrase import PassphraseError, obtain_passphrase, read_passphrase_file
-from reviewer.secret_store import KeyringStore, MemorySecretStore
+from reviewer.crypto import passphrase as pp
+from reviewer.crypto.passphrase import PassphraseError, obtain_passphrase, read_passphrase_file
+from reviewer.crypto.secret_store import KeyringStore, MemorySecretStore
 
 
 class DictKeyring(keyring.backend.KeyringBackend):

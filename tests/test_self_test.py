@@ -63,7 +63,7 @@ def test_without_any_system_font_the_bundled_fonts_render_chinese(tmp_path):
         from PySide6.QtGui import QFont
         from PySide6.QtWidgets import QApplication
         from reviewer.self_test import COMMON_TEXT, RARE_TEXT, StepFailed
-        from ui.fonts import register_bundled_font, register_rare_font
+        from ui.common.fonts import register_bundled_font, register_rare_font
         from ui.self_test import check_glyphs_render
 
         app = QApplication([])

@@ -17,12 +17,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs7
 from pyrage import x25519
 
-from reviewer import ca
 from reviewer.cli import main
-from reviewer.enrolment import build_request, parse_response
-from reviewer.passphrase import WrongPassphrase
-from reviewer.rubric_file import bundled_rubrics
-from reviewer.session import SessionError, open_session
+from reviewer.crypto.passphrase import WrongPassphrase
+from reviewer.people import ca
+from reviewer.people.enrolment import build_request, parse_response
+from reviewer.people.session import SessionError, open_session
+from reviewer.rubric.file import bundled_rubrics
 
 PASS = "评审会 secret"
 
@@ -312,8 +312,8 @@ def test_enroll_refuses_a_second_reviewer_with_the_same_name(
 
 def test_rare_characters_survive_in_certificates(session_dir, passfile, tmp_path):
     session = open_session(session_dir)
-    from reviewer.enrolment import parse_request
-    from reviewer.session import enroll
+    from reviewer.people.enrolment import parse_request
+    from reviewer.people.session import enroll
 
     for name in ("𠮷野家", "䶮", "阿卜杜热合曼·阿卜杜克热木"):
         path, _, _ = reviewer_request(tmp_path, name)
@@ -337,8 +337,8 @@ def test_reviewer_certificate_signs_a_pades_pdf(session_dir, tmp_path):
     from pyhanko_certvalidator import ValidationContext
     from reportlab.pdfgen import canvas
 
-    from reviewer.enrolment import parse_request
-    from reviewer.session import enroll
+    from reviewer.people.enrolment import parse_request
+    from reviewer.people.session import enroll
 
     session = open_session(session_dir)
     path, key, _ = reviewer_request(tmp_path, "买买提·艾力")

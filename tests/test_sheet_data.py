@@ -9,8 +9,8 @@ from decimal import Decimal
 import jsonschema
 import pytest
 
-from reviewer.rubric import CheckKind, Level
-from reviewer.sheet_data import (
+from reviewer.rubric.model import CheckKind, Level
+from reviewer.sheet.data import (
     SheetData,
     SheetDataError,
     SheetError,

@@ -8,14 +8,14 @@ from decimal import Decimal
 import pytest
 
 from reviewer.cli import main
-from reviewer.demo import DEMO_PASSPHRASE
-from reviewer.rubric import CheckKind, CheckResult
-from reviewer.scoring import Conflict
-from reviewer.session import open_session
-from reviewer.sheet_export import ExportError, export_sheet, sheet_file_name
-from reviewer.sheet_verify import verify_sheet
-from reviewer.workspace_model import Status
-from reviewer.workstation import Workstation
+from reviewer.demo.practice import DEMO_PASSPHRASE
+from reviewer.people.session import open_session
+from reviewer.review.scoring import Conflict
+from reviewer.rubric.model import CheckKind, CheckResult
+from reviewer.sheet.verify import verify_sheet
+from reviewer.station.export import ExportError, export_sheet, sheet_file_name
+from reviewer.station.workstation import Workstation
+from reviewer.workspace.model import Status
 
 pytestmark = pytest.mark.usefixtures("english")
 

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from reviewer.pdf_fonts import sheet_fonts
-from reviewer.rubric import CheckKind, CheckResult
-from reviewer.sheet_render import render_sheet
+from reviewer.base.pdf_fonts import sheet_fonts
+from reviewer.rubric.model import CheckKind, CheckResult
+from reviewer.sheet.render import render_sheet
 from tests.sheet_fixtures import recused_review, rubric, scored_review, sheet, vetoed_review
 
 pytestmark = pytest.mark.skipif(

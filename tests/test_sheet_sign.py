@@ -13,10 +13,10 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
-from reviewer.sheet_data import SheetData
-from reviewer.sheet_render import render_sheet
-from reviewer.sheet_sign import SheetSigner, SheetSigningError, embed_and_sign
-from reviewer.sheet_verify import load_trust_anchor, verify_sheet
+from reviewer.sheet.data import SheetData
+from reviewer.sheet.render import render_sheet
+from reviewer.sheet.sign import SheetSigner, SheetSigningError, embed_and_sign
+from reviewer.sheet.verify import load_trust_anchor, verify_sheet
 from tests.sheet_fixtures import pki, recused_review, rubric, sheet
 
 

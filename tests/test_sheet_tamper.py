@@ -11,10 +11,10 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.embed import EmbeddedFileObject, FileSpec, embed_file
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
-from reviewer.sheet_data import SheetData
-from reviewer.sheet_render import render_sheet
-from reviewer.sheet_sign import SheetSigner, embed_and_sign
-from reviewer.sheet_verify import SheetTrustError, verify_sheet
+from reviewer.sheet.data import SheetData
+from reviewer.sheet.render import render_sheet
+from reviewer.sheet.sign import SheetSigner, embed_and_sign
+from reviewer.sheet.verify import SheetTrustError, verify_sheet
 from tests.sheet_fixtures import issue_reviewer, make_ca, pki, rubric, sheet
 
 
@@ -191,7 +191,7 @@ def test_truncated_and_sliced_sheets(good):
 
 
 def test_huge_file_is_refused_unread(monkeypatch, good):
-    import reviewer.sheet_verify as sv
+    import reviewer.sheet.verify as sv
 
     monkeypatch.setattr(sv, "MAX_SHEET_BYTES", 1000)
     assert _codes(good[1]) == ("too_large",)

@@ -7,12 +7,12 @@ import json
 
 import pytest
 
-from reviewer.home import identity_exists
-from reviewer.identity import load_identity
-from reviewer.secret_store import MemorySecretStore
-from ui import worker
-from ui.first_run import FirstRunWizard
-from ui.lock_screen import LockScreen
+from reviewer.crypto.secret_store import MemorySecretStore
+from reviewer.people.home import identity_exists
+from reviewer.people.identity import load_identity
+from ui.common import worker
+from ui.reviewer.first_run import FirstRunWizard
+from ui.reviewer.lock_screen import LockScreen
 
 pytestmark = pytest.mark.usefixtures("english")
 

@@ -11,14 +11,14 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication
 
-from reviewer.demo import DEMO_PASSPHRASE
-from reviewer.rubric import CheckKind, CheckResult
-from reviewer.scoring import Conflict
-from reviewer.secret_store import MemorySecretStore
-from reviewer.workspace_model import Status
-from ui import worker
+from reviewer.crypto.secret_store import MemorySecretStore
+from reviewer.demo.practice import DEMO_PASSPHRASE
+from reviewer.review.scoring import Conflict
+from reviewer.rubric.model import CheckKind, CheckResult
+from reviewer.workspace.model import Status
 from ui.app import create_review_window
-from ui.attachment_viewer import AttachmentViewer
+from ui.common import worker
+from ui.reviewer.attachment_viewer import AttachmentViewer
 
 # Tasks run inline unless a test switches to the threads (tests/ui_fixtures.py).
 pytestmark = pytest.mark.usefixtures("synchronous_worker")

@@ -7,8 +7,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QApplication, QGroupBox, QLabel
 
-from reviewer.resources import CJK_FONT_FAMILY
-from reviewer.rubric_file import bundled_rubrics
+from reviewer.base.resources import CJK_FONT_FAMILY
+from reviewer.rubric.file import bundled_rubrics
 from ui.app import create_window
 
 

@@ -15,22 +15,22 @@ from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QFileDialog, QInputDialog, QLabel
 
-from reviewer.aggregate import AggregateOptions, Method, aggregate
-from reviewer.aggregate_candidates import read_candidate_list
-from reviewer.aggregate_import import import_sheets
-from reviewer.aggregate_stats import shown
-from reviewer.aggregate_tables import candidates_table, missing_table, refused_table
-from reviewer.demo import DEMO_PASSPHRASE, build_demo
-from reviewer.demo_sheets import write_demo_sheets
-from reviewer.rubric_file import find_rubric
-from reviewer.session import open_session
-from reviewer.sheet_render import render_sheet
-from reviewer.sheet_sign import embed_and_sign
-from reviewer.sheet_verify import verify_sheet
-from reviewer.workstation import Workstation
-from ui import worker
+from reviewer.demo.practice import DEMO_PASSPHRASE, build_demo
+from reviewer.demo.sheets import write_demo_sheets
+from reviewer.people.session import open_session
+from reviewer.rubric.file import find_rubric
+from reviewer.secretariat.aggregate import AggregateOptions, Method, aggregate
+from reviewer.secretariat.candidates import read_candidate_list
+from reviewer.secretariat.intake import import_sheets
+from reviewer.secretariat.stats import shown
+from reviewer.secretariat.tables import candidates_table, missing_table, refused_table
+from reviewer.sheet.render import render_sheet
+from reviewer.sheet.sign import embed_and_sign
+from reviewer.sheet.verify import verify_sheet
+from reviewer.station.workstation import Workstation
 from ui.app import create_secretariat_window
-from ui.secretariat_window import SecretariatWindow
+from ui.common import worker
+from ui.secretariat.window import SecretariatWindow
 
 CACHE = "aggregate-cache.json"
 

@@ -6,7 +6,7 @@ import threading
 
 from PySide6.QtCore import QThread
 
-from ui import worker
+from ui.common import worker
 
 
 def test_result_and_progress_are_delivered_on_the_gui_thread(qtbot):

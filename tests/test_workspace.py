@@ -8,12 +8,12 @@ from decimal import Decimal
 
 import pytest
 
-from reviewer.audit import EventKind
-from reviewer.rubric_file import bundled_rubrics
-from reviewer.scoring import Conflict
-from reviewer.workspace import ReviewRejected, Workspace, WorkspaceError, WorkspaceLocked
-from reviewer.workspace_db import DB_NAME, MIGRATIONS, SCHEMA_VERSION, connect
-from reviewer.workspace_model import Status
+from reviewer.review.scoring import Conflict
+from reviewer.rubric.file import bundled_rubrics
+from reviewer.workspace.audit import EventKind
+from reviewer.workspace.db import DB_NAME, MIGRATIONS, SCHEMA_VERSION, connect
+from reviewer.workspace.model import Status
+from reviewer.workspace.store import ReviewRejected, Workspace, WorkspaceError, WorkspaceLocked
 from tests.workspace_fixtures import PASSPHRASE, complete_review, make_pack
 
 pytestmark = pytest.mark.usefixtures("english")

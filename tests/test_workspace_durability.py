@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from reviewer.rubric import CheckKind, CheckResult
-from reviewer.scoring import Conflict
-from reviewer.workspace import Workspace
+from reviewer.review.scoring import Conflict
+from reviewer.rubric.model import CheckKind, CheckResult
+from reviewer.workspace.store import Workspace
 from tests.workspace_fixtures import PASSPHRASE, complete_review, make_pack
 
 ROOT = Path(__file__).resolve().parent.parent

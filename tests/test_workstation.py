@@ -6,11 +6,11 @@ import hashlib
 
 import pytest
 
-from reviewer.audit import EventKind
-from reviewer.demo import DEMO_PASSPHRASE
-from reviewer.scoring import Conflict
-from reviewer.workspace_model import Status
-from reviewer.workstation import Workstation, WorkstationError
+from reviewer.demo.practice import DEMO_PASSPHRASE
+from reviewer.review.scoring import Conflict
+from reviewer.station.workstation import Workstation, WorkstationError
+from reviewer.workspace.audit import EventKind
+from reviewer.workspace.model import Status
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -92,7 +92,7 @@ def test_reopening_resumes_and_lock_forgets(station, demo):
 def test_pack_of_a_session_you_are_not_enrolled_in(station, tmp_path, demo):
     import shutil
 
-    from reviewer.demo import build_demo
+    from reviewer.demo.practice import build_demo
 
     other = build_demo(tmp_path / "other", reviewers=1, candidates=1)
     shutil.rmtree(tmp_path / "other" / "materials")

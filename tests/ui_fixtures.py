@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from ui import worker
+from ui.common import worker
 
 
 @pytest.fixture

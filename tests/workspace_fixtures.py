@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from reviewer.rubric import CheckKind, CheckResult
-from reviewer.rubric_file import bundled_rubrics
-from reviewer.scoring import Conflict, Review
-from reviewer.workspace_model import CandidateInfo, PackInfo
+from reviewer.review.scoring import Conflict, Review
+from reviewer.rubric.file import bundled_rubrics
+from reviewer.rubric.model import CheckKind, CheckResult
+from reviewer.workspace.model import CandidateInfo, PackInfo
 
 PASSPHRASE = "correct horse 马 battery"
 

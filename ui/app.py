@@ -20,17 +20,17 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
-from reviewer import i18n
-from reviewer.home import identity_exists, resolve_home
-from reviewer.i18n import _
+from reviewer.base import i18n
+from reviewer.base.i18n import _
+from reviewer.people.home import identity_exists, resolve_home
 from ui import startup_probe
-from ui.first_paint import after_first_paint
-from ui.fonts import load_rare_font_in_background, register_bundled_font
-from ui.translation import Translations
+from ui.common.first_paint import after_first_paint
+from ui.common.fonts import load_rare_font_in_background, register_bundled_font
+from ui.common.translation import Translations
 
 if TYPE_CHECKING:
-    from reviewer.secret_store import SecretStore
-    from ui.main_window import MainWindow
+    from reviewer.crypto.secret_store import SecretStore
+    from ui.rubrics.window import MainWindow
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -73,8 +73,8 @@ def _finish(app: QApplication, window: QMainWindow, translations: Translations) 
 
 def create_window(app: QApplication, lang: str | None = None) -> MainWindow:
     """The rubric browser window (``--rubrics``)."""
-    from reviewer.rubric_file import RubricError, bundled_rubrics
-    from ui.main_window import MainWindow
+    from reviewer.rubric.file import RubricError, bundled_rubrics
+    from ui.rubrics.window import MainWindow
 
     translations = prepare(app, lang)
     try:
@@ -96,12 +96,12 @@ def create_review_window(
 ) -> QMainWindow | None:
     """The reviewer's window for ``home``, after the first-run wizard if needed.
     ``store``: where a remembered passphrase is kept (default: the OS keyring)."""
-    from ui.review_window import ReviewWindow
+    from ui.reviewer.window import ReviewWindow
 
     translations = prepare(app, lang)
     if not identity_exists(home):
-        from reviewer.secret_store import default_store
-        from ui.first_run import FirstRunWizard
+        from reviewer.crypto.secret_store import default_store
+        from ui.reviewer.first_run import FirstRunWizard
 
         store = store or default_store()
         wizard = FirstRunWizard(home, store)
@@ -116,7 +116,7 @@ def create_secretariat_window(
     app: QApplication, session_dir: Path | None = None, lang: str | None = None
 ) -> QMainWindow:
     """The secretariat's window (``--secretariat DIR``): import, rank, report."""
-    from ui.secretariat_window import SecretariatWindow
+    from ui.secretariat.window import SecretariatWindow
 
     translations = prepare(app, lang)
     window = SecretariatWindow(translations.apply, session_dir)

@@ -14,11 +14,11 @@ from collections.abc import Callable
 from PySide6.QtGui import QColor, QFont, QImage
 from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
-from reviewer import i18n
-from reviewer.i18n import _
-from reviewer.resources import CJK_FONT_FAMILY, RARE_FONT_FAMILY
+from reviewer.base import i18n
+from reviewer.base.i18n import _
+from reviewer.base.resources import CJK_FONT_FAMILY, RARE_FONT_FAMILY
 from reviewer.self_test import COMMON_TEXT, RARE_TEXT, StepFailed, StepRunner, run_self_test
-from ui.fonts import register_rare_font
+from ui.common.fonts import register_rare_font
 
 # Code points no font has (the last private-use plane's last character): what Qt draws
 # for them is the "missing glyph", the tofu box the Chinese must never look like.

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from reviewer import __version__
+from reviewer.base.i18n import _, set_language
 from reviewer.cli import (
     aggregate_cmd,
     demo_cmd,
@@ -24,7 +25,6 @@ from reviewer.cli import (
     sheet_cmd,
 )
 from reviewer.cli.errors import CommandError
-from reviewer.i18n import _, set_language
 
 COMMAND_GROUPS = (
     rubric_cmd,

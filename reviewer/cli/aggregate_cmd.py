@@ -14,22 +14,22 @@ import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from reviewer.aggregate import AggregateOptions, Method, aggregate
-from reviewer.aggregate_candidates import read_candidate_list
-from reviewer.aggregate_import import (
+from reviewer.base.i18n import _
+from reviewer.cli.errors import CommandError
+from reviewer.crypto.passphrase import PassphraseError, WrongPassphrase, obtain_passphrase
+from reviewer.pack.candidates import CandidatesError
+from reviewer.people.session import SessionError, open_session
+from reviewer.secretariat.aggregate import AggregateOptions, Method, aggregate
+from reviewer.secretariat.candidates import read_candidate_list
+from reviewer.secretariat.intake import (
     AggregateError,
     ImportProgress,
     import_sheets,
     session_pack_ids,
 )
-from reviewer.aggregate_report import ReportError, write_reports
-from reviewer.aggregate_tables import conflict_lines
-from reviewer.candidates import CandidatesError
-from reviewer.cli.errors import CommandError
-from reviewer.i18n import _
-from reviewer.passphrase import PassphraseError, WrongPassphrase, obtain_passphrase
-from reviewer.session import SessionError, open_session
-from reviewer.sheet_sign import SheetSigner, SheetSigningError
+from reviewer.secretariat.report import ReportError, write_reports
+from reviewer.secretariat.tables import conflict_lines
+from reviewer.sheet.sign import SheetSigner, SheetSigningError
 
 
 def _positive(text: str) -> int:

@@ -6,12 +6,12 @@ import argparse
 import sys
 from pathlib import Path
 
+from reviewer.base.i18n import _
 from reviewer.cli.errors import CommandError
-from reviewer.demo import DEMO_PASSPHRASE, DemoError, build_demo
-from reviewer.demo_sheets import write_demo_sheets
-from reviewer.i18n import _
-from reviewer.sheet_export import ExportError
-from reviewer.workstation import WorkstationError
+from reviewer.demo.practice import DEMO_PASSPHRASE, DemoError, build_demo
+from reviewer.demo.sheets import write_demo_sheets
+from reviewer.station.export import ExportError
+from reviewer.station.workstation import WorkstationError
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -14,12 +14,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from reviewer import ca
+from reviewer.base.i18n import _
 from reviewer.cli.errors import CommandError
-from reviewer.enrolment import MAX_RESPONSE_BYTES, EnrolmentError, parse_response, read_capped
-from reviewer.home import identity_exists, resolve_home
-from reviewer.i18n import _
-from reviewer.identity import (
+from reviewer.crypto.passphrase import ENV_VAR, PassphraseError, WrongPassphrase, obtain_passphrase
+from reviewer.crypto.secret_store import SecretStore, default_store
+from reviewer.people import ca
+from reviewer.people.enrolment import (
+    MAX_RESPONSE_BYTES,
+    EnrolmentError,
+    parse_response,
+    read_capped,
+)
+from reviewer.people.home import identity_exists, resolve_home
+from reviewer.people.identity import (
     AcceptOutcome,
     Identity,
     IdentityError,
@@ -28,8 +35,6 @@ from reviewer.identity import (
     load_identity,
     write_request,
 )
-from reviewer.passphrase import ENV_VAR, PassphraseError, WrongPassphrase, obtain_passphrase
-from reviewer.secret_store import SecretStore, default_store
 
 
 @contextmanager

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from reviewer.base.i18n import _
 from reviewer.cli.errors import CommandError
 from reviewer.cli.identity_cmd import add_identity_options
-from reviewer.home import resolve_home
-from reviewer.i18n import _
-from reviewer.passphrase import PassphraseError, obtain_passphrase
-from reviewer.workspace import WorkspaceError
-from reviewer.workstation import Workstation, WorkstationError
+from reviewer.crypto.passphrase import PassphraseError, obtain_passphrase
+from reviewer.people.home import resolve_home
+from reviewer.station.workstation import Workstation, WorkstationError
+from reviewer.workspace.store import WorkspaceError
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -6,10 +6,10 @@ import argparse
 import unicodedata
 from pathlib import Path
 
+from reviewer.base.i18n import _, join_list
 from reviewer.cli.errors import CommandError
-from reviewer.i18n import _, join_list
-from reviewer.rubric import Rubric, canonical_decimal
-from reviewer.rubric_file import RubricError, bundled_rubrics, find_rubric, load_rubric_file
+from reviewer.rubric.file import RubricError, bundled_rubrics, find_rubric, load_rubric_file
+from reviewer.rubric.model import Rubric, canonical_decimal
 
 
 def register(sub: argparse._SubParsersAction) -> None:

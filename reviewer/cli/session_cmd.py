@@ -13,13 +13,13 @@ from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from reviewer import ca
+from reviewer.base.i18n import _
 from reviewer.cli.errors import CommandError
 from reviewer.cli.identity_cmd import add_passphrase_option
-from reviewer.enrolment import MAX_REQUEST_BYTES, EnrolmentError, parse_request, read_capped
-from reviewer.i18n import _
-from reviewer.passphrase import PassphraseError, WrongPassphrase, obtain_passphrase
-from reviewer.session import (
+from reviewer.crypto.passphrase import PassphraseError, WrongPassphrase, obtain_passphrase
+from reviewer.people import ca
+from reviewer.people.enrolment import MAX_REQUEST_BYTES, EnrolmentError, parse_request, read_capped
+from reviewer.people.session import (
     EnrolOutcome,
     Session,
     SessionError,

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pyrage
 
+from reviewer.base.i18n import _
 from reviewer.cli.errors import CommandError
 from reviewer.cli.identity_cmd import add_identity_options
-from reviewer.home import resolve_home
-from reviewer.i18n import _
-from reviewer.passphrase import PassphraseError, WrongPassphrase, obtain_passphrase
-from reviewer.session import SessionError, open_session
-from reviewer.sheet_data import MAX_SHEET_JSON_BYTES
-from reviewer.sheet_export import ExportError, export_all, export_sheet
-from reviewer.sheet_verify import SheetTrustError, verify_sheet
-from reviewer.workstation import Workstation, WorkstationError
+from reviewer.crypto.passphrase import PassphraseError, WrongPassphrase, obtain_passphrase
+from reviewer.people.home import resolve_home
+from reviewer.people.session import SessionError, open_session
+from reviewer.sheet.data import MAX_SHEET_JSON_BYTES
+from reviewer.sheet.verify import SheetTrustError, verify_sheet
+from reviewer.station.export import ExportError, export_all, export_sheet
+from reviewer.station.workstation import Workstation, WorkstationError
 
 MAX_SHEET_BYTES = 64 * 1024 * 1024 + MAX_SHEET_JSON_BYTES
 

@@ -1,0 +1,6 @@
+"""Secrets and signatures below any format: AES-GCM sealing, passphrase-sealed key
+files, detached CMS, obtaining a passphrase and the OS secret store behind a small
+interface.
+"""
+
+__all__ = ["cms", "passphrase", "passphrase_strength", "secret_file", "secret_store", "vault"]

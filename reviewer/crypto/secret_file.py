@@ -1,0 +1,97 @@
+"""Small secrets (private keys) kept on disk under a passphrase, with a fixed cost.
+
+Argon2id (64 MiB, 3 passes; parameters stored in the file) derives the key, AES-256-GCM
+seals the secret, and the file's role (e.g. ``reviewer identity``) is the associated
+data, so a key file cannot be passed off as another. The memory cost is fixed on
+purpose: age's own scrypt recipient calibrates its work factor to the machine that
+encrypts (2^20 here, one GiB to decrypt), which a low-spec laptop may not have.
+
+Files written by earlier versions as age scrypt files are still read (through pyrage).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+
+import pyrage
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from pyrage import passphrase as age_passphrase
+
+from reviewer.base.i18n import _
+from reviewer.crypto.passphrase import WrongPassphrase
+from reviewer.crypto.vault import NONCE_BYTES, KdfParams, VaultError
+
+FORMAT = "reviewer-sealed-secret"
+FORMAT_VERSION = 1
+_AGE_MAGIC = b"age-encryption.org/v1\n"
+MAX_BYTES = 256 * 1024
+
+
+class DamagedSecret(Exception):
+    pass
+
+
+def seal(secret: bytes, passphrase: str, role: str, params: KdfParams | None = None) -> bytes:
+    params = params or KdfParams.new()
+    nonce = os.urandom(NONCE_BYTES)
+    ciphertext = AESGCM(params.derive(passphrase)).encrypt(nonce, secret, role.encode())
+    doc = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "role": role,
+        "kdf": params.to_dict(),
+        "nonce": base64.b64encode(nonce).decode("ascii"),
+        "ciphertext": base64.b64encode(ciphertext).decode("ascii"),
+    }
+    return (json.dumps(doc, indent=2) + "\n").encode("ascii")
+
+
+def open_sealed(data: bytes, passphrase: str, role: str) -> bytes:
+    """The secret; ``WrongPassphrase`` if the passphrase does not open it,
+    ``DamagedSecret`` if the file is not what it should be."""
+    if len(data) > MAX_BYTES:
+        raise DamagedSecret(_("the key file is too large"))
+    if data.startswith(_AGE_MAGIC):
+        try:
+            return age_passphrase.decrypt(data, passphrase)
+        except pyrage.DecryptError as exc:
+            if str(exc) == "Decryption failed":
+                raise WrongPassphrase(_("wrong passphrase")) from None
+            raise DamagedSecret(_("the key file is damaged")) from None
+    try:
+        doc = json.loads(data)
+        if doc["format"] != FORMAT:
+            raise ValueError("format")
+        if doc["format_version"] != FORMAT_VERSION:
+            raise DamagedSecret(
+                _("the key file was written by a newer version of the app (format {v})").format(
+                    v=doc["format_version"]
+                )
+            )
+        if doc["role"] != role:
+            raise DamagedSecret(
+                _("this is a key file for {found}, not for {expected}").format(
+                    found=doc["role"], expected=role
+                )
+            )
+        params = KdfParams.from_dict(doc["kdf"])
+        nonce = base64.b64decode(doc["nonce"], validate=True)
+        ciphertext = base64.b64decode(doc["ciphertext"], validate=True)
+    except DamagedSecret:
+        raise
+    except (ValueError, KeyError, TypeError, VaultError):
+        raise DamagedSecret(_("the key file is damaged")) from None
+    if not (
+        1 <= params.time_cost <= 10
+        and 8 * 1024 <= params.memory_kib <= 1024 * 1024
+        and 1 <= params.parallelism <= 16
+    ):
+        # Hostile parameters could make the derivation take hours or all the memory.
+        raise DamagedSecret(_("the key file asks for unreasonable key derivation costs"))
+    try:
+        return AESGCM(params.derive(passphrase)).decrypt(nonce, ciphertext, role.encode())
+    except InvalidTag:
+        raise WrongPassphrase(_("wrong passphrase")) from None

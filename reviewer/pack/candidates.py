@@ -1,0 +1,604 @@
+"""The secretariat's candidate list: a CSV or XLSX sheet with Chinese headers.
+
+Secretaries fill it in Excel or WPS, so the reader is forgiving about form (header order,
+full-width brackets, a BOM, blank rows, numbers typed as numbers) and strict about
+content: every problem in the file is collected, with its line and column, and reported
+at once, so one round of corrections is enough. Materials are files in one folder,
+referenced by relative path; nothing may point outside that folder.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+from reviewer.base.i18n import _
+
+MAX_WORKS = 5
+MAX_CANDIDATES = 5000
+MAX_OTHER_MATERIALS = 20
+# Three pack members are not attachments; the container allows 10,000.
+MAX_ATTACHMENTS = 9_000
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+MAX_XLSX_UNCOMPRESSED = 512 * 1024 * 1024
+MAX_MATERIAL_BYTES = 2 * 1024**3
+MAX_TEXT = 500
+MIN_YEAR = 1900
+
+_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+MEDIA_TYPES: dict[str, str] = {
+    ".pdf": "application/pdf",
+    ".ofd": "application/ofd",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".txt": "text/plain; charset=utf-8",
+    ".mp4": "video/mp4",
+    ".mov": "video/quicktime",
+    ".mp3": "audio/mpeg",
+    ".wav": "audio/wav",
+    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+}
+
+
+def media_type_for(path: Path | str) -> str | None:
+    return MEDIA_TYPES.get(PurePosixPath(str(path).replace("\\", "/")).suffix.lower())
+
+
+# -- the columns ----------------------------------------------------------------------
+
+H_ID, H_NAME, H_CATEGORY = "编号", "姓名", "类别"
+H_PROGRAMME, H_AFFILIATION, H_REGION = "人才计划/项目", "工作单位", "地区"
+H_REGION_FLAG = "中西部/边疆/民族地区（是/否）"
+H_NEW_ARTS = "新文艺群体（是/否）"
+H_OTHERS = "其他材料"
+WORK_FIELDS = ("标题", "类型", "年份", "文件")
+
+
+def work_header(n: int, field: str) -> str:
+    return f"代表作{n}{field}"
+
+
+HEADERS: tuple[str, ...] = (
+    H_ID,
+    H_NAME,
+    H_CATEGORY,
+    H_PROGRAMME,
+    H_AFFILIATION,
+    H_REGION,
+    H_REGION_FLAG,
+    H_NEW_ARTS,
+    *(work_header(n, f) for n in range(1, MAX_WORKS + 1) for f in WORK_FIELDS),
+    H_OTHERS,
+)
+REQUIRED_HEADERS = (H_ID, H_NAME, H_CATEGORY)
+
+# English column names are accepted too, for secretariats working in the English UI.
+_ENGLISH = {
+    "id": H_ID,
+    "name": H_NAME,
+    "category": H_CATEGORY,
+    "programme": H_PROGRAMME,
+    "affiliation": H_AFFILIATION,
+    "region": H_REGION,
+    "central_western_border_ethnic": H_REGION_FLAG,
+    "new_arts_group": H_NEW_ARTS,
+    "other_materials": H_OTHERS,
+    **{
+        f"work{n}_{en}": work_header(n, zh)
+        for n in range(1, MAX_WORKS + 1)
+        for en, zh in zip(("title", "kind", "year", "file"), WORK_FIELDS, strict=True)
+    },
+}
+
+
+def _header_key(text: str) -> str:
+    # NFKC folds full-width brackets and slashes; the (是/否) hint is optional.
+    key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
+    return key.removesuffix("(是/否)").lower()
+
+
+_HEADER_KEYS = {_header_key(h): h for h in HEADERS} | {
+    _header_key(k): v for k, v in _ENGLISH.items()
+}
+
+_YES = {"是", "y", "yes", "true", "1", "√", "✓"}
+_NO = {"否", "n", "no", "false", "0", ""}
+
+
+# -- the rows -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MaterialFile:
+    relative: str
+    path: Path
+    display_name: str
+    media_type: str
+    size: int
+
+
+@dataclass(frozen=True)
+class WorkRow:
+    title: str
+    kind: str
+    year: int
+    file: MaterialFile | None
+
+
+@dataclass(frozen=True)
+class CandidateRow:
+    line: int
+    id: str
+    name: str
+    category: str
+    programme: str
+    affiliation: str
+    region: str
+    central_western_border_ethnic: bool
+    new_arts_group: bool
+    works: tuple[WorkRow, ...]
+    other_materials: tuple[MaterialFile, ...]
+
+    def materials(self) -> Iterator[MaterialFile]:
+        for work in self.works:
+            if work.file is not None:
+                yield work.file
+        yield from self.other_materials
+
+
+@dataclass(frozen=True)
+class Problem:
+    line: int | None
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = []
+        if self.line is not None:
+            where.append(_("line {n}").format(n=self.line))
+        if self.column:
+            where.append(self.column)
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class CandidatesError(Exception):
+    """A candidate list that cannot be used; carries every problem found."""
+
+    def __init__(self, source: str, problems: Sequence[Problem]):
+        self.source = source
+        self.problems = list(problems)
+        super().__init__(self.report())
+
+    def report(self) -> str:
+        return "\n".join(f"{self.source}: {p}" for p in self.problems)
+
+
+# -- reading --------------------------------------------------------------------------
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return unicodedata.normalize("NFC", str(value)).strip()
+
+
+def _csv_rows(path: Path, problems: list[Problem]) -> Iterator[tuple[int, list[str]]]:
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        problems.append(
+            Problem(
+                None,
+                None,
+                _('the file is not UTF-8 text; in Excel or WPS save it as "CSV UTF-8"'),
+            )
+        )
+        return
+    reader = csv.reader(io.StringIO(text, newline=""))
+    start = 1
+    try:
+        for record in reader:
+            yield start, [_cell(v) for v in record]
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        problems.append(Problem(start, None, _("not valid CSV: {error}").format(error=exc)))
+
+
+def _xlsx_rows(path: Path, problems: list[Problem]) -> Iterator[tuple[int, list[str]]]:
+    bad = _("not a readable XLSX workbook")
+    try:
+        with zipfile.ZipFile(path) as archive:
+            # openpyxl inflates shared strings whole; refuse a workbook that would
+            # unpack to far more than any candidate list needs.
+            if sum(i.file_size for i in archive.infolist()) > MAX_XLSX_UNCOMPRESSED:
+                problems.append(Problem(None, None, _("the workbook is implausibly large")))
+                return
+    except (zipfile.BadZipFile, OSError, ValueError):
+        problems.append(Problem(None, None, bad))
+        return
+    try:
+        from openpyxl import load_workbook
+
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception:
+        # openpyxl raises many types on a broken workbook (KeyError, InvalidFileException...)
+        problems.append(Problem(None, None, bad))
+        return
+    try:
+        sheet = book.worksheets[0]
+        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+            yield number, [_cell(v) for v in row]
+    except Exception:
+        problems.append(Problem(None, None, bad))
+    finally:
+        book.close()
+
+
+def _rows(path: Path, problems: list[Problem]) -> Iterator[tuple[int, list[str]]]:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _csv_rows(path, problems)
+    if suffix == ".xlsx":
+        return _xlsx_rows(path, problems)
+    problems.append(
+        Problem(None, None, _("use a .csv or .xlsx file (found {suffix!r})").format(suffix=suffix))
+    )
+    return iter(())
+
+
+class _RowReader:
+    def __init__(self, materials: Path, categories: set[str], problems: list[Problem]):
+        self.materials = materials
+        self.root = materials.resolve()
+        self.categories = categories
+        self.problems = problems
+        self.line = 0
+        self._resolved: dict[str, MaterialFile | None] = {}
+
+    def fail(self, column: str | None, message: str) -> None:
+        self.problems.append(Problem(self.line, column, message))
+
+    def text(self, row: dict[str, str], column: str, required: bool = False) -> str:
+        # Alt+Enter in a spreadsheet cell is formatting, not content.
+        value = re.sub(r"\s*[\r\n\t]+\s*", " ", row.get(column, "")).strip()
+        if required and not value:
+            self.fail(column, _("must not be empty"))
+        elif len(value) > MAX_TEXT:
+            self.fail(column, _("longer than {n} characters").format(n=MAX_TEXT))
+        elif _CONTROL.search(value):
+            self.fail(column, _("contains control characters"))
+        return value
+
+    def flag(self, row: dict[str, str], column: str) -> bool:
+        value = row.get(column, "").strip().lower()
+        if value in _YES:
+            return True
+        if value not in _NO:
+            self.fail(column, _("{value!r}: write 是 or 否").format(value=value))
+        return False
+
+    def year(self, raw: str, column: str) -> int:
+        latest = dt.date.today().year + 1
+        if not raw:
+            self.fail(column, _("the year is missing"))
+            return 0
+        if not re.fullmatch(r"\d{4}", raw) or not MIN_YEAR <= int(raw) <= latest:
+            self.fail(
+                column,
+                _("{value!r} is not a year between {low} and {high}").format(
+                    value=raw, low=MIN_YEAR, high=latest
+                ),
+            )
+            return 0
+        return int(raw)
+
+    def file(self, raw: str, column: str) -> MaterialFile | None:
+        relative = raw.strip().replace("\\", "/")
+        if relative in self._resolved:
+            return self._resolved[relative]
+        result = self._file(relative, column)
+        self._resolved[relative] = result
+        return result
+
+    def _file(self, relative: str, column: str) -> MaterialFile | None:
+        pure = PurePosixPath(relative)
+        if pure.is_absolute() or re.match(r"^[A-Za-z]:", relative) or relative.startswith("//"):
+            self.fail(
+                column,
+                _("{path!r}: give the path relative to the materials folder").format(path=relative),
+            )
+            return None
+        path = self.materials.joinpath(*pure.parts)
+        try:
+            resolved = path.resolve()
+        except (OSError, RuntimeError):
+            resolved = None
+        if resolved is None or not resolved.is_relative_to(self.root):
+            self.fail(
+                column,
+                _("{path!r} points outside the materials folder").format(path=relative),
+            )
+            return None
+        if not resolved.exists():
+            self.fail(column, _("file not found: {path}").format(path=relative))
+            return None
+        if not resolved.is_file():
+            self.fail(column, _("{path!r} is not a file").format(path=relative))
+            return None
+        media_type = media_type_for(resolved)
+        if media_type is None:
+            self.fail(
+                column,
+                _("{path!r}: unsupported file type; use one of {types}").format(
+                    path=relative, types=" ".join(sorted(MEDIA_TYPES))
+                ),
+            )
+            return None
+        size = resolved.stat().st_size
+        if size > MAX_MATERIAL_BYTES:
+            self.fail(
+                column,
+                _("{path!r} is larger than 2 GiB").format(path=relative),
+            )
+            return None
+        return MaterialFile(relative, resolved, pure.name, media_type, size)
+
+    def candidate(self, row: dict[str, str]) -> CandidateRow:
+        cid = self.text(row, H_ID, required=True)
+        if cid and not _ID.fullmatch(cid):
+            self.fail(
+                H_ID,
+                _("{value!r}: use letters, digits, '.', '-' or '_' (at most 64)").format(value=cid),
+            )
+        name = self.text(row, H_NAME, required=True)
+        category = self.text(row, H_CATEGORY, required=True)
+        if category and category not in self.categories:
+            self.fail(
+                H_CATEGORY,
+                _("unknown category {value!r}; use one of {choices}").format(
+                    value=category, choices=", ".join(sorted(self.categories))
+                ),
+            )
+        works = []
+        for n in range(1, MAX_WORKS + 1):
+            cols = [work_header(n, f) for f in WORK_FIELDS]
+            title_col, kind_col, year_col, file_col = cols
+            if not any(row.get(c) for c in cols):
+                continue
+            title = self.text(row, title_col, required=True)
+            kind = self.text(row, kind_col, required=True)
+            year = self.year(row.get(year_col, ""), year_col)
+            raw_file = row.get(file_col, "")
+            file = self.file(raw_file, file_col) if raw_file else None
+            works.append(WorkRow(title, kind, year, file))
+        if not works:
+            self.fail(None, _("name at least one representative work (代表作)"))
+        others = []
+        raw_others = [p.strip() for p in re.split("[;；]", row.get(H_OTHERS, ""))]
+        raw_others = [p for p in raw_others if p]
+        if len(raw_others) > MAX_OTHER_MATERIALS:
+            self.fail(H_OTHERS, _("at most {n} files").format(n=MAX_OTHER_MATERIALS))
+        for raw in raw_others[:MAX_OTHER_MATERIALS]:
+            material = self.file(raw, H_OTHERS)
+            if material is not None:
+                others.append(material)
+        return CandidateRow(
+            line=self.line,
+            id=cid,
+            name=name,
+            category=category,
+            programme=self.text(row, H_PROGRAMME),
+            affiliation=self.text(row, H_AFFILIATION),
+            region=self.text(row, H_REGION),
+            central_western_border_ethnic=self.flag(row, H_REGION_FLAG),
+            new_arts_group=self.flag(row, H_NEW_ARTS),
+            works=tuple(works),
+            other_materials=tuple(others),
+        )
+
+
+def _columns(header: list[str], problems: list[Problem], line: int) -> list[str | None] | None:
+    columns: list[str | None] = []
+    seen: set[str] = set()
+    for text in header:
+        if not text:
+            columns.append(None)
+            continue
+        column = _HEADER_KEYS.get(_header_key(text))
+        if column is None:
+            problems.append(Problem(line, text, _("unknown column (check its spelling)")))
+        elif column in seen:
+            problems.append(Problem(line, text, _("the column appears twice")))
+        else:
+            seen.add(column)
+        columns.append(column)
+    for required in REQUIRED_HEADERS:
+        if required not in seen:
+            problems.append(Problem(line, required, _("required column is missing")))
+    return None if problems else columns
+
+
+def default_categories() -> set[str]:
+    from reviewer.rubric.file import bundled_rubrics
+
+    return {r.id for r in bundled_rubrics()}
+
+
+def check_input_file(path: Path) -> None:
+    """Refuse, before reading it, a candidate list that cannot be read or is too large."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        reason = _("cannot read the file: {error}").format(error=exc.strerror or exc)
+        raise CandidatesError(str(path), [Problem(None, None, reason)]) from None
+    if size > MAX_INPUT_BYTES:
+        reason = _("the file is larger than {n} MiB").format(n=MAX_INPUT_BYTES // 2**20)
+        raise CandidatesError(str(path), [Problem(None, None, reason)])
+
+
+def read_candidates(
+    path: Path, materials_dir: Path, categories: Iterable[str] | None = None
+) -> list[CandidateRow]:
+    """Read and check a candidate list; raise ``CandidatesError`` with every problem.
+
+    ``categories`` are the rubric ids a candidate may name (default: the bundled rubrics).
+    """
+    path, materials_dir = Path(path), Path(materials_dir)
+    source = str(path)
+    check_input_file(path)
+    if not materials_dir.is_dir():
+        raise CandidatesError(
+            source,
+            [
+                Problem(
+                    None,
+                    None,
+                    _("the materials folder {folder} does not exist").format(folder=materials_dir),
+                )
+            ],
+        )
+    problems: list[Problem] = []
+    reader = _RowReader(
+        materials_dir,
+        set(categories if categories is not None else default_categories()),
+        problems,
+    )
+    columns: list[str | None] | None = None
+    candidates: list[CandidateRow] = []
+    first_line_of: dict[str, int] = {}
+    for line, cells in _rows(path, problems):
+        if not any(cells):
+            continue
+        if columns is None:
+            columns = _columns(cells, problems, line)
+            if columns is None:
+                break
+            continue
+        if len(candidates) >= MAX_CANDIDATES:
+            problems.append(
+                Problem(
+                    line,
+                    None,
+                    _("too many candidates; at most {n} per pack").format(n=MAX_CANDIDATES),
+                )
+            )
+            break
+        reader.line = line
+        extra = [c for c in cells[len(columns) :] if c]
+        if extra:
+            reader.fail(None, _("values beyond the last column"))
+        row = {col: cell for col, cell in zip(columns, cells, strict=False) if col}
+        candidate = reader.candidate(row)
+        if candidate.id in first_line_of:
+            reader.fail(
+                H_ID,
+                _("duplicate id {id!r} (also on line {line})").format(
+                    id=candidate.id, line=first_line_of[candidate.id]
+                ),
+            )
+        elif candidate.id:
+            first_line_of[candidate.id] = line
+        candidates.append(candidate)
+    if columns is None and not problems:
+        problems.append(Problem(None, None, _("the file is empty; start from the template")))
+    elif columns is not None and not candidates and not problems:
+        problems.append(Problem(None, None, _("the file lists no candidates")))
+    distinct = {m.path for c in candidates for m in c.materials()}
+    if len(distinct) > MAX_ATTACHMENTS:
+        problems.append(
+            Problem(
+                None,
+                None,
+                _("{n} material files; a pack holds at most {limit}").format(
+                    n=len(distinct), limit=MAX_ATTACHMENTS
+                ),
+            )
+        )
+    if problems:
+        raise CandidatesError(source, problems)
+    return candidates
+
+
+# -- the template ---------------------------------------------------------------------
+
+
+def write_template(path: Path) -> Path:
+    """An empty candidate list with the Chinese headers (.csv or .xlsx by suffix)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        buffer = io.StringIO(newline="")
+        csv.writer(buffer, lineterminator="\r\n").writerow(HEADERS)
+        # The BOM makes Excel on Chinese Windows read the file as UTF-8, not GBK.
+        path.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
+        return path
+    if suffix == ".xlsx":
+        _write_xlsx_template(path)
+        return path
+    raise ValueError(_("use a .csv or .xlsx file name (found {suffix!r})").format(suffix=suffix))
+
+
+def _write_xlsx_template(path: Path) -> None:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    from reviewer.rubric.file import bundled_rubrics
+
+    rubrics = bundled_rubrics()
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "候选人"
+    sheet.append(list(HEADERS))
+    for i, header in enumerate(HEADERS, start=1):
+        sheet.cell(row=1, column=i).font = Font(bold=True)
+        sheet.column_dimensions[get_column_letter(i)].width = max(10, len(header) * 2 + 2)
+    sheet.freeze_panes = "C2"
+    last = MAX_CANDIDATES + 1
+    ids = ",".join(r.id for r in rubrics)
+    # Excel limits an inline list to 255 characters; six rubric ids fit easily.
+    if len(ids) < 250:
+        category = DataValidation(type="list", formula1=f'"{ids}"', allow_blank=True)
+        sheet.add_data_validation(category)
+        col = get_column_letter(HEADERS.index(H_CATEGORY) + 1)
+        category.add(f"{col}2:{col}{last}")
+    yes_no = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
+    sheet.add_data_validation(yes_no)
+    for header in (H_REGION_FLAG, H_NEW_ARTS):
+        col = get_column_letter(HEADERS.index(header) + 1)
+        yes_no.add(f"{col}2:{col}{last}")
+
+    notes = book.create_sheet("说明")
+    notes.append(["类别（填写编号）", "名称"])
+    for rubric in rubrics:
+        notes.append([rubric.id, rubric.category.zh])
+    notes.append([])
+    notes.append(["代表作文件、其他材料", "相对于材料文件夹的路径；多个其他材料用分号（;）分隔"])
+    notes.append(["支持的文件类型", " ".join(sorted(MEDIA_TYPES))])
+    notes.append(["是/否 列", "填写“是”或“否”，留空视为“否”"])
+    notes.column_dimensions["A"].width = 24
+    notes.column_dimensions["B"].width = 60
+    book.save(path)

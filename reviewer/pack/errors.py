@@ -1,0 +1,108 @@
+"""Every way a dossier pack can be refused, as one family of exceptions.
+
+Callers (CLI, GUI, tests) catch ``PackError`` alone: anything else escaping the pack
+code is a bug, which is what the mutation tests check. Each subclass stands for one
+reason a reviewer or secretary can act on; its message is already translated.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from reviewer.base.i18n import _
+
+
+class PackError(Exception):
+    """A pack that cannot be built or used; ``str()`` is one translated line."""
+
+
+# -- the container (ZIP) layer ------------------------------------------------------
+
+
+class NotAPackError(PackError):
+    """Not a ZIP at all, truncated, or missing the standard members."""
+
+
+class PackDamagedError(PackError):
+    """The ZIP is readable but inconsistent (CRC, local headers, overlapping members)."""
+
+
+class PackTooLargeError(PackError):
+    """A member or the whole pack exceeds a hard cap (ZIP bombs land here)."""
+
+
+class UnsafeMemberError(PackError):
+    """A member name that could write outside a folder or is not one of ours."""
+
+
+class DuplicateMemberError(PackError):
+    pass
+
+
+class MissingMemberError(NotAPackError):
+    pass
+
+
+class UnsupportedPackError(PackError):
+    """Compressed or encrypted ZIP members, or a format version this build does not read."""
+
+
+# -- the contents -------------------------------------------------------------------
+
+
+class NotAddressedToYouError(PackError):
+    def __init__(self) -> None:
+        super().__init__(
+            _("This pack is not addressed to you: none of its recipients is your key.")
+        )
+
+
+class UntrustedSignerError(PackError):
+    def __init__(self, detail: str = "") -> None:
+        message = _("This pack is not from your session's secretariat.")
+        super().__init__(f"{message} ({detail})" if detail else message)
+
+
+class SignatureMismatchError(PackError):
+    def __init__(self, detail: str = "") -> None:
+        message = _("The pack's signature does not match its contents.")
+        super().__init__(f"{message} ({detail})" if detail else message)
+
+
+class ManifestInvalidError(PackError):
+    """The decrypted manifest breaks its schema; ``problems`` names each JSON path."""
+
+    def __init__(self, problems: Sequence[str]):
+        self.problems = list(problems)
+        head = _("The pack's manifest is invalid:")
+        super().__init__("\n".join([head, *("  " + p for p in self.problems)]))
+
+
+class WrongSessionError(PackError):
+    def __init__(self, found: str, expected: str):
+        self.found, self.expected = found, expected
+        super().__init__(
+            _("This pack belongs to session {found}, not {expected}.").format(
+                found=found, expected=expected
+            )
+        )
+
+
+class AttachmentDamagedError(PackError):
+    def __init__(self, name: str, detail: str):
+        self.name = name
+        super().__init__(
+            _("Attachment {name} is damaged ({detail}).").format(name=name, detail=detail)
+        )
+
+
+class UnknownAttachmentError(PackError):
+    def __init__(self, sha256: str):
+        super().__init__(_("The pack lists no attachment {sha256}.").format(sha256=sha256[:64]))
+
+
+# -- building -----------------------------------------------------------------------
+
+
+class PackBuildError(PackError):
+    """Inputs that cannot make a pack (recipients, key and certificate, the output path)."""

@@ -1,0 +1,617 @@
+"""The dossier manifest: what a pack holds, as typed values and as strict JSON.
+
+The manifest travels encrypted and signed, but it is parsed as hostile JSON all the
+same (a secretariat's tool may be buggy, and the signature is checked against bytes, not
+meaning): size and nesting caps first, then every field's type and range, unknown fields
+refused, and every problem reported at once with its JSON path, e.g.
+``candidates[3].works[0].year: expected an integer``.
+
+The serialisation is ``canonical_json`` (sorted keys, NFC, compact), so the manifest's
+SHA-256 is stable and review sheets can bind to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyrage
+from pyrage import x25519
+
+from reviewer.base.i18n import _
+from reviewer.pack.errors import ManifestInvalidError
+from reviewer.rubric.model import RUBRIC_FORMAT, canonical_json
+
+MANIFEST_FORMAT = 1
+MAX_MANIFEST_BYTES = 12 * 1024 * 1024
+MAX_DEPTH = 20
+MAX_PROBLEMS = 100
+MAX_RUBRICS = 50
+MAX_CANDIDATES = 5000
+MAX_WORKS = 5
+MAX_OTHER_MATERIALS = 20
+MAX_ATTACHMENTS = 9_000
+MAX_ATTACHMENT_SIZE = 2 * 1024**3
+MIN_YEAR, MAX_YEAR = 1900, 2200
+
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_RUBRIC_ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
+_CANDIDATE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_CREATED = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z")
+_MEDIA_TYPE = re.compile(r"[a-z]+/[a-z0-9.+-]{1,100}(; ?charset=utf-8)?")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+@dataclass(frozen=True)
+class ManifestRubric:
+    id: str
+    sha256: str
+    # The rubric in its canonical dictionary form (``Rubric.canonical()``).
+    canonical: dict[str, Any] = field(hash=False)
+
+    def canonical_bytes(self) -> bytes:
+        return canonical_json(self.canonical)
+
+
+@dataclass(frozen=True)
+class Work:
+    title: str
+    kind: str
+    year: int
+    attachment: str | None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    id: str
+    name: str
+    category: str
+    programme: str
+    affiliation: str
+    region: str
+    central_western_border_ethnic: bool
+    new_arts_group: bool
+    works: tuple[Work, ...]
+    other_materials: tuple[str, ...]
+
+    def attachment_hashes(self) -> list[str]:
+        found = [w.attachment for w in self.works if w.attachment] + list(self.other_materials)
+        return list(dict.fromkeys(found))
+
+
+@dataclass(frozen=True)
+class Attachment:
+    sha256: str
+    size: int
+    media_type: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Manifest:
+    format: int
+    pack_id: str
+    session_id: str
+    session_name: str
+    created: str
+    secretariat: str
+    rubrics: tuple[ManifestRubric, ...]
+    candidates: tuple[Candidate, ...]
+    attachments: tuple[Attachment, ...]
+    # Set where the session seals sheets: the secretariat's age recipient, which a
+    # reviewer can trust because the manifest is signed by the secretariat.
+    seal_recipient: str | None = None
+
+    @property
+    def created_at(self) -> dt.datetime:
+        return dt.datetime.strptime(self.created, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=dt.UTC)
+
+    def candidate(self, candidate_id: str) -> Candidate | None:
+        return next((c for c in self.candidates if c.id == candidate_id), None)
+
+    def attachment(self, sha256: str) -> Attachment | None:
+        return next((a for a in self.attachments if a.sha256 == sha256), None)
+
+    def rubric(self, rubric_id: str) -> ManifestRubric | None:
+        return next((r for r in self.rubrics if r.id == rubric_id), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        doc = self._to_dict()
+        if self.seal_recipient is not None:
+            doc["seal_recipient"] = self.seal_recipient
+        return doc
+
+    def _to_dict(self) -> dict[str, Any]:
+        return {
+            "format": self.format,
+            "pack_id": self.pack_id,
+            "session": {"id": self.session_id, "name": self.session_name},
+            "created": self.created,
+            "secretariat": self.secretariat,
+            "rubrics": [
+                {"id": r.id, "sha256": r.sha256, "rubric": r.canonical} for r in self.rubrics
+            ],
+            "candidates": [
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "category": c.category,
+                    "programme": c.programme,
+                    "affiliation": c.affiliation,
+                    "region": c.region,
+                    "central_western_border_ethnic": c.central_western_border_ethnic,
+                    "new_arts_group": c.new_arts_group,
+                    "works": [
+                        {
+                            "title": w.title,
+                            "kind": w.kind,
+                            "year": w.year,
+                            "attachment": w.attachment,
+                        }
+                        for w in c.works
+                    ],
+                    "other_materials": list(c.other_materials),
+                }
+                for c in self.candidates
+            ],
+            "attachments": [
+                {"sha256": a.sha256, "size": a.size, "media_type": a.media_type, "name": a.name}
+                for a in self.attachments
+            ],
+        }
+
+    def to_bytes(self) -> bytes:
+        return canonical_json(self.to_dict())
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.to_bytes()).hexdigest()
+
+
+def format_created(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+# -- strict parsing -----------------------------------------------------------------
+
+
+class _TooManyProblems(Exception):
+    pass
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.problems: list[str] = []
+
+    def fail(self, path: str, message: str) -> None:
+        self.problems.append(f"{path}: {message}" if path else message)
+        if len(self.problems) >= MAX_PROBLEMS:
+            raise _TooManyProblems
+
+    def obj(
+        self, value: Any, path: str, required: set[str], optional: frozenset[str] = frozenset()
+    ) -> dict[str, Any] | None:
+        if not isinstance(value, dict):
+            self.fail(path, _("expected an object, found {kind}").format(kind=_kind(value)))
+            return None
+        for key in sorted(required - value.keys()):
+            self.fail(_join(path, key), _("required field is missing"))
+        for key in sorted(value.keys() - required - optional):
+            self.fail(_join(path, key), _("unknown field"))
+        return value
+
+    def array(self, doc: dict[str, Any], key: str, path: str, low: int, high: int) -> list[Any]:
+        value = doc.get(key)
+        where = _join(path, key)
+        if key not in doc:
+            return []
+        if not isinstance(value, list):
+            self.fail(where, _("expected a list, found {kind}").format(kind=_kind(value)))
+            return []
+        if not low <= len(value) <= high:
+            self.fail(
+                where,
+                _("expected {low} to {high} entries, found {n}").format(
+                    low=low, high=high, n=len(value)
+                ),
+            )
+            return value[:high]
+        return value
+
+    def string(
+        self,
+        doc: dict[str, Any],
+        key: str,
+        path: str,
+        *,
+        pattern: re.Pattern[str] | None = None,
+        max_len: int = 500,
+        empty: bool = False,
+        check: Callable[[str], bool] | None = None,
+    ) -> str:
+        if key not in doc:
+            return ""
+        return self.string_value(
+            doc[key], _join(path, key), pattern=pattern, max_len=max_len, empty=empty, check=check
+        )
+
+    def string_value(
+        self,
+        value: Any,
+        where: str,
+        *,
+        pattern: re.Pattern[str] | None = None,
+        max_len: int = 500,
+        empty: bool = False,
+        check: Callable[[str], bool] | None = None,
+    ) -> str:
+        if not isinstance(value, str):
+            self.fail(where, _("expected text, found {kind}").format(kind=_kind(value)))
+            return ""
+        if not value and not empty:
+            self.fail(where, _("must not be empty"))
+        elif len(value) > max_len:
+            self.fail(where, _("longer than {n} characters").format(n=max_len))
+        elif pattern is not None and not pattern.fullmatch(value):
+            self.fail(where, _("{value!r} is not in the expected form").format(value=value[:80]))
+        elif _CONTROL.search(value):
+            self.fail(where, _("contains control characters"))
+        elif check is not None and not check(value):
+            self.fail(where, _("{value!r} is not valid here").format(value=value[:80]))
+        return value
+
+    def integer(self, doc: dict[str, Any], key: str, path: str, low: int, high: int) -> int:
+        if key not in doc:
+            return 0
+        value = doc[key]
+        where = _join(path, key)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.fail(where, _("expected an integer, found {kind}").format(kind=_kind(value)))
+            return 0
+        if not low <= value <= high:
+            self.fail(
+                where,
+                _("{value} is outside {low} to {high}").format(value=value, low=low, high=high),
+            )
+        return value
+
+    def boolean(self, doc: dict[str, Any], key: str, path: str) -> bool:
+        if key not in doc:
+            return False
+        value = doc[key]
+        if not isinstance(value, bool):
+            self.fail(
+                _join(path, key),
+                _("expected true or false, found {kind}").format(kind=_kind(value)),
+            )
+            return False
+        return value
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return _("true/false")
+    if isinstance(value, int | float):
+        return _("a number")
+    if isinstance(value, str):
+        return _("text")
+    if isinstance(value, list):
+        return _("a list")
+    if isinstance(value, dict):
+        return _("an object")
+    return type(value).__name__
+
+
+def _depth(value: Any) -> int:
+    # Iterative, so a hostile document cannot exhaust the Python stack here.
+    deepest = 0
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth > MAX_DEPTH:
+            return depth
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return deepest
+
+
+def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result = dict(pairs)
+    if len(result) != len(pairs):
+        seen: set[str] = set()
+        for key, _value in pairs:
+            if key in seen:
+                raise ValueError(f"duplicate key {key!r}")
+            seen.add(key)
+    return result
+
+
+def _refuse_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not allowed")
+
+
+def load_json(data: bytes, max_bytes: int = MAX_MANIFEST_BYTES) -> Any:
+    """Parse untrusted JSON bytes with size, encoding, duplicate-key and depth checks."""
+    if len(data) > max_bytes:
+        raise ManifestInvalidError(
+            [
+                _("the manifest is {size} bytes; at most {limit} are allowed").format(
+                    size=len(data), limit=max_bytes
+                )
+            ]
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ManifestInvalidError(
+            [_("not UTF-8 text (bad byte at offset {pos})").format(pos=exc.start)]
+        ) from None
+    try:
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
+    except RecursionError:
+        raise ManifestInvalidError([_("nested too deeply")]) from None
+    except ValueError as exc:
+        raise ManifestInvalidError(
+            [_("not valid JSON: {error}").format(error=str(exc)[:200])]
+        ) from None
+    if _depth(value) > MAX_DEPTH:
+        raise ManifestInvalidError([_("nested deeper than {n} levels").format(n=MAX_DEPTH)])
+    return value
+
+
+_TOP = {
+    "format",
+    "pack_id",
+    "session",
+    "created",
+    "secretariat",
+    "rubrics",
+    "candidates",
+    "attachments",
+}
+_CANDIDATE = {
+    "id",
+    "name",
+    "category",
+    "programme",
+    "affiliation",
+    "region",
+    "central_western_border_ethnic",
+    "new_arts_group",
+    "works",
+    "other_materials",
+}
+
+
+def parse_manifest(data: bytes) -> Manifest:
+    """Build a ``Manifest`` from untrusted bytes or raise ``ManifestInvalidError``."""
+    doc = load_json(data)
+    r = _Reader()
+    try:
+        manifest = _manifest(r, doc)
+    except _TooManyProblems:
+        r.problems.append(_("... and more; stopped after {n} problems").format(n=MAX_PROBLEMS))
+        manifest = None
+    if r.problems or manifest is None:
+        raise ManifestInvalidError(r.problems)
+    return manifest
+
+
+def _created_ok(text: str) -> bool:
+    try:
+        dt.datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ")
+    except ValueError:
+        return False
+    return True
+
+
+def _manifest(r: _Reader, raw: Any) -> Manifest | None:
+    doc = r.obj(raw, "", _TOP, frozenset({"seal_recipient"}))
+    if doc is None:
+        return None
+    fmt = doc.get("format")
+    if "format" in doc and (isinstance(fmt, bool) or fmt != MANIFEST_FORMAT):
+        r.fail(
+            "format",
+            _("format {found!r} is not supported; this version reads format {ours}").format(
+                found=fmt, ours=MANIFEST_FORMAT
+            ),
+        )
+        return None
+    pack_id = r.string(doc, "pack_id", "", pattern=_UUID)
+    session_id, session_name = "", ""
+    if "session" in doc:
+        session = r.obj(doc["session"], "session", {"id", "name"})
+        if session is not None:
+            session_id = r.string(session, "id", "session", max_len=128)
+            session_name = r.string(session, "name", "session", max_len=200)
+    created = r.string(doc, "created", "", pattern=_CREATED, check=_created_ok)
+    secretariat = r.string(doc, "secretariat", "", max_len=200)
+    seal_recipient = None
+    if "seal_recipient" in doc:
+        seal_recipient = r.string(doc, "seal_recipient", "", max_len=100)
+        try:
+            x25519.Recipient.from_str(seal_recipient)
+        except (pyrage.RecipientError, ValueError):
+            r.fail("seal_recipient", _("not an age recipient"))
+
+    rubrics = _rubrics(r, doc)
+    attachments = _attachments(r, doc)
+    attachment_ids = {a.sha256 for a in attachments}
+    rubric_ids = {x.id for x in rubrics}
+    if "rubrics" in doc and len(rubrics) != len(doc.get("rubrics") or []):
+        rubric_ids = None  # a broken rubric entry: category checks would only add noise
+    candidates = _candidates(r, doc, rubric_ids, attachment_ids)
+
+    used = {h for c in candidates for h in c.attachment_hashes()}
+    for i, a in enumerate(attachments):
+        if a.sha256 not in used:
+            r.fail(f"attachments[{i}]", _("no candidate refers to this attachment"))
+    return Manifest(
+        format=MANIFEST_FORMAT,
+        pack_id=pack_id,
+        session_id=session_id,
+        session_name=session_name,
+        created=created,
+        secretariat=secretariat,
+        rubrics=tuple(rubrics),
+        candidates=tuple(candidates),
+        attachments=tuple(attachments),
+        seal_recipient=seal_recipient,
+    )
+
+
+def _rubrics(r: _Reader, doc: dict[str, Any]) -> list[ManifestRubric]:
+    result: list[ManifestRubric] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(r.array(doc, "rubrics", "", 1, MAX_RUBRICS)):
+        where = f"rubrics[{i}]"
+        entry = r.obj(raw, where, {"id", "sha256", "rubric"})
+        if entry is None:
+            continue
+        rid = r.string(entry, "id", where, pattern=_RUBRIC_ID)
+        sha = r.string(entry, "sha256", where, pattern=_SHA256)
+        if rid in seen:
+            r.fail(_join(where, "id"), _("duplicate rubric id {id!r}").format(id=rid))
+        seen.add(rid)
+        body = entry.get("rubric")
+        if "rubric" in entry and not isinstance(body, dict):
+            r.fail(
+                _join(where, "rubric"),
+                _("expected an object, found {kind}").format(kind=_kind(body)),
+            )
+            continue
+        if not isinstance(body, dict):
+            continue
+        if body.get("id") != rid:
+            r.fail(_join(where, "rubric.id"), _("does not match the entry's id"))
+        if body.get("format") != RUBRIC_FORMAT:
+            r.fail(
+                _join(where, "rubric.format"),
+                _("rubric format {found!r} is not supported").format(found=body.get("format")),
+            )
+        actual = hashlib.sha256(canonical_json(body)).hexdigest()
+        if sha and actual != sha:
+            r.fail(
+                _join(where, "sha256"),
+                _("the rubric's fingerprint is {actual}, not the one stated").format(
+                    actual=actual[:16]
+                ),
+            )
+        result.append(ManifestRubric(rid, sha, body))
+    return result
+
+
+def _attachments(r: _Reader, doc: dict[str, Any]) -> list[Attachment]:
+    result: list[Attachment] = []
+    seen: set[str] = set()
+    for i, raw in enumerate(r.array(doc, "attachments", "", 0, MAX_ATTACHMENTS)):
+        where = f"attachments[{i}]"
+        entry = r.obj(raw, where, {"sha256", "size", "media_type", "name"})
+        if entry is None:
+            continue
+        sha = r.string(entry, "sha256", where, pattern=_SHA256)
+        if sha in seen:
+            r.fail(_join(where, "sha256"), _("listed twice"))
+        seen.add(sha)
+        size = r.integer(entry, "size", where, 0, MAX_ATTACHMENT_SIZE)
+        media_type = r.string(entry, "media_type", where, pattern=_MEDIA_TYPE)
+        # Display names may become file names when saved: no folders in them.
+        name = r.string(
+            entry, "name", where, max_len=255, check=lambda s: not re.search(r"[/\\]", s)
+        )
+        result.append(Attachment(sha, size, media_type, name))
+    return result
+
+
+def _candidates(
+    r: _Reader,
+    doc: dict[str, Any],
+    rubric_ids: set[str] | None,
+    attachment_ids: set[str],
+) -> list[Candidate]:
+    result: list[Candidate] = []
+    first: dict[str, int] = {}
+
+    def known_attachment(value: str) -> bool:
+        return value in attachment_ids
+
+    for i, raw in enumerate(r.array(doc, "candidates", "", 1, MAX_CANDIDATES)):
+        where = f"candidates[{i}]"
+        entry = r.obj(raw, where, _CANDIDATE)
+        if entry is None:
+            continue
+        cid = r.string(entry, "id", where, pattern=_CANDIDATE_ID)
+        if cid in first:
+            r.fail(
+                _join(where, "id"),
+                _("duplicate id {id!r} (also candidates[{j}])").format(id=cid, j=first[cid]),
+            )
+        first.setdefault(cid, i)
+        category = r.string(
+            entry,
+            "category",
+            where,
+            pattern=_RUBRIC_ID,
+            check=(lambda v: v in rubric_ids) if rubric_ids is not None else None,
+        )
+        works = []
+        for j, raw_work in enumerate(r.array(entry, "works", where, 1, MAX_WORKS)):
+            wwhere = f"{where}.works[{j}]"
+            work = r.obj(raw_work, wwhere, {"title", "kind", "year", "attachment"})
+            if work is None:
+                continue
+            attachment = work.get("attachment")
+            if attachment is not None:
+                attachment = r.string_value(
+                    attachment,
+                    _join(wwhere, "attachment"),
+                    pattern=_SHA256,
+                    check=known_attachment,
+                )
+            works.append(
+                Work(
+                    title=r.string(work, "title", wwhere),
+                    kind=r.string(work, "kind", wwhere),
+                    year=r.integer(work, "year", wwhere, MIN_YEAR, MAX_YEAR),
+                    attachment=attachment or None,
+                )
+            )
+        others = [
+            r.string_value(
+                v, f"{where}.other_materials[{k}]", pattern=_SHA256, check=known_attachment
+            )
+            for k, v in enumerate(r.array(entry, "other_materials", where, 0, MAX_OTHER_MATERIALS))
+        ]
+        result.append(
+            Candidate(
+                id=cid,
+                name=r.string(entry, "name", where, max_len=200),
+                category=category,
+                programme=r.string(entry, "programme", where, empty=True),
+                affiliation=r.string(entry, "affiliation", where, empty=True),
+                region=r.string(entry, "region", where, empty=True),
+                central_western_border_ethnic=r.boolean(
+                    entry, "central_western_border_ethnic", where
+                ),
+                new_arts_group=r.boolean(entry, "new_arts_group", where),
+                works=tuple(works),
+                other_materials=tuple(others),
+            )
+        )
+    return result

@@ -1,0 +1,500 @@
+"""The secretariat's review session (评审会): a folder with the session's description, its
+CA, the secretariat's signing certificate and the roster of enrolled reviewers.
+
+API:
+    class SessionError(Exception)                      -- message is user-facing
+    class EnrolOutcome(Enum): NEW, EXISTING
+    @dataclass RubricRef(id, fingerprint)
+    @dataclass RosterEntry(name, certificate, age_recipient, enrolled)
+        .certificate_fingerprint .key_fingerprint .serial
+    @dataclass Session(folder, id, name, programme, rubrics, created, ca_certificate,
+                       secretariat_certificate, roster)
+        .load_ca_key(passphrase) -> EllipticCurvePrivateKey          # WrongPassphrase
+        .load_secretariat_key(passphrase) -> EllipticCurvePrivateKey # WrongPassphrase
+        .reviewer(name) -> RosterEntry | None
+        .existing_entry(request) -> RosterEntry | None   # SessionError on a conflict
+    create_session(folder, name, passphrase, *, programme=None, rubric_ids=None,
+                   seal_sheets=False, now=None) -> Session
+        .seal_recipient -> str | None        # sheets must be sealed to this age recipient
+        .load_sealing_identity(passphrase) -> pyrage x25519 Identity
+    open_session(folder) -> Session
+    enroll(session, request: EnrolmentRequest, passphrase: str | None, now=None)
+        -> tuple[RosterEntry, bytes (the response file), EnrolOutcome]
+    write_response(path, data) -> None
+
+Folder layout:
+    DIR/session.json              id, name, programme, rubrics (id + fingerprint), created
+    DIR/roster.json               enrolled reviewers, with their certificates
+    DIR/ca/ca.crt.pem             session CA certificate (the reviewers' trust anchor)
+    DIR/ca/ca.key                 its key, PKCS#8 PEM sealed under the passphrase (Argon2id)
+    DIR/ca/secretariat.crt.pem    secretariat signing certificate (packs, reports)
+    DIR/ca/secretariat.key        its key, sealed the same way
+    DIR/ca/sealing.key            where the session seals sheets: the secretariat's age
+                                  X25519 identity, sealed the same way
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+import pyrage
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
+from pyrage import x25519
+
+from reviewer.base.atomic_file import write_atomically
+from reviewer.base.i18n import _
+from reviewer.crypto import secret_file
+from reviewer.people import ca, enrolment
+from reviewer.people.enrolment import EnrolmentRequest
+from reviewer.rubric.file import RubricError, bundled_rubrics
+
+SESSION_FORMAT = "reviewer-session"
+ROSTER_FORMAT = "reviewer-roster"
+FORMAT_VERSION = 1
+SESSION_FILE = "session.json"
+ROSTER_FILE = "roster.json"
+CA_DIR = "ca"
+CA_CERT = "ca.crt.pem"
+CA_KEY = "ca.key"
+SECRETARIAT_CERT = "secretariat.crt.pem"
+SECRETARIAT_KEY = "secretariat.key"
+SEALING_KEY = "sealing.key"
+SEALING_ROLE = "secretariat sealing identity"
+MAX_TEXT_CHARS = 200
+MAX_SESSION_FILE_BYTES = 256 * 1024
+MAX_ROSTER_FILE_BYTES = 16 * 1024 * 1024
+
+
+class SessionError(Exception):
+    """A session folder that cannot be created, read or changed."""
+
+
+class EnrolOutcome(Enum):
+    NEW = "new"
+    EXISTING = "existing"
+
+
+@dataclass(frozen=True)
+class RubricRef:
+    id: str
+    fingerprint: str
+
+
+@dataclass(frozen=True)
+class RosterEntry:
+    name: str
+    certificate: x509.Certificate
+    age_recipient: str
+    enrolled: dt.datetime
+
+    @property
+    def certificate_fingerprint(self) -> str:
+        return ca.certificate_fingerprint(self.certificate)
+
+    @property
+    def key_fingerprint(self) -> str:
+        return ca.key_fingerprint(self.certificate.public_key())
+
+    @property
+    def serial(self) -> str:
+        return format(self.certificate.serial_number, "x")
+
+
+@dataclass(frozen=True)
+class Session:
+    folder: Path
+    id: str
+    name: str
+    programme: str | None
+    rubrics: tuple[RubricRef, ...]
+    created: dt.datetime
+    ca_certificate: x509.Certificate
+    secretariat_certificate: x509.Certificate
+    roster: tuple[RosterEntry, ...]
+    # Where sheets must travel sealed (age-encrypted to the secretariat only), the
+    # recipient; it reaches reviewers inside the signed manifest of each pack.
+    seal_recipient: str | None = None
+
+    def load_sealing_identity(self, passphrase: str) -> x25519.Identity:
+        if self.seal_recipient is None:
+            raise SessionError(_("this session does not seal its sheets"))
+        path = self.folder / CA_DIR / SEALING_KEY
+        try:
+            text = secret_file.open_sealed(
+                _read(path, MAX_SESSION_FILE_BYTES), passphrase, SEALING_ROLE
+            )
+        except secret_file.DamagedSecret as exc:
+            raise SessionError(f"{path}: {exc}") from None
+        try:
+            identity = x25519.Identity.from_str(text.decode("ascii").strip())
+        except (UnicodeDecodeError, pyrage.IdentityError):
+            raise SessionError(_("{file} is damaged").format(file=path)) from None
+        if str(identity.to_public()) != self.seal_recipient:
+            raise SessionError(_("{file} does not match session.json").format(file=path))
+        return identity
+
+    def _key(self, filename: str, passphrase: str) -> ec.EllipticCurvePrivateKey:
+        path = self.folder / CA_DIR / filename
+        try:
+            return ca.load_private_key(_read(path, MAX_SESSION_FILE_BYTES), passphrase)
+        except ca.CertificateError as exc:
+            raise SessionError(f"{path}: {exc}") from None
+
+    def load_ca_key(self, passphrase: str) -> ec.EllipticCurvePrivateKey:
+        key = self._key(CA_KEY, passphrase)
+        if ca.key_fingerprint(key.public_key()) != ca.key_fingerprint(
+            self.ca_certificate.public_key()
+        ):
+            raise SessionError(_("the CA key does not match the CA certificate"))
+        return key
+
+    def load_secretariat_key(self, passphrase: str) -> ec.EllipticCurvePrivateKey:
+        key = self._key(SECRETARIAT_KEY, passphrase)
+        if ca.key_fingerprint(key.public_key()) != ca.key_fingerprint(
+            self.secretariat_certificate.public_key()
+        ):
+            raise SessionError(_("the secretariat key does not match its certificate"))
+        return key
+
+    def reviewer(self, name: str) -> RosterEntry | None:
+        return next((r for r in self.roster if r.name == name), None)
+
+    def existing_entry(self, request: EnrolmentRequest) -> RosterEntry | None:
+        """The roster entry this request was already enrolled as, or None if it is new;
+        ``SessionError`` when it collides with a different reviewer."""
+        key_fp = request.key_fingerprint
+        for entry in self.roster:
+            if entry.key_fingerprint == key_fp:
+                if entry.name != request.name or entry.age_recipient != request.age_recipient:
+                    raise SessionError(
+                        _("this key is already enrolled as {name} with other details").format(
+                            name=entry.name
+                        )
+                    )
+                return entry
+        for entry in self.roster:
+            if entry.name == request.name:
+                # Packs are addressed and sheets watermarked by name: two reviewers with
+                # one name could not be told apart.
+                raise SessionError(
+                    _(
+                        "a different reviewer named {name} is already enrolled; "
+                        "ask for a distinguishing name, e.g. {name}（{hint}）"
+                    ).format(name=entry.name, hint=_("affiliation"))
+                )
+            if entry.age_recipient == request.age_recipient:
+                raise SessionError(
+                    _("this age recipient is already enrolled for {name}").format(name=entry.name)
+                )
+        return None
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def _json(data: Any) -> bytes:
+    return (json.dumps(data, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def write_response(path: Path, data: bytes) -> None:
+    try:
+        write_atomically(Path(path), data)
+    except OSError as exc:
+        raise SessionError(
+            _("cannot write {file}: {error}").format(file=path, error=exc.strerror or exc)
+        ) from None
+
+
+def _read(path: Path, max_bytes: int) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(max_bytes + 1)
+    except FileNotFoundError:
+        raise SessionError(
+            _("{file} is missing: not a session folder?").format(file=path)
+        ) from None
+    except OSError as exc:
+        raise SessionError(
+            _("cannot read {file}: {error}").format(file=path, error=exc.strerror or exc)
+        ) from None
+    if len(data) > max_bytes:
+        raise SessionError(_("{file} is too large").format(file=path))
+    return data
+
+
+def _clean_text(value: str, what: str) -> str:
+    value = unicodedata.normalize("NFC", value.strip())
+    if not value or len(value) > MAX_TEXT_CHARS:
+        raise SessionError(
+            _("the {what} must have 1 to {n} characters").format(what=what, n=MAX_TEXT_CHARS)
+        )
+    if any(unicodedata.category(ch) in ("Cc", "Cs", "Zl", "Zp") for ch in value):
+        raise SessionError(_("the {what} contains control characters").format(what=what))
+    return value
+
+
+def _pick_rubrics(rubric_ids: list[str] | None) -> tuple[RubricRef, ...]:
+    try:
+        rubrics = bundled_rubrics()
+    except RubricError as exc:
+        raise SessionError(exc.report()) from None
+    by_id = {r.id: r for r in rubrics}
+    wanted = list(dict.fromkeys(rubric_ids)) if rubric_ids else list(by_id)
+    unknown = [i for i in wanted if i not in by_id]
+    if unknown:
+        raise SessionError(
+            _("unknown rubric ids: {ids}; known ids: {known}").format(
+                ids=", ".join(unknown), known=", ".join(by_id)
+            )
+        )
+    return tuple(RubricRef(i, by_id[i].fingerprint) for i in wanted)
+
+
+def create_session(
+    folder: Path,
+    name: str,
+    passphrase: str,
+    *,
+    programme: str | None = None,
+    rubric_ids: list[str] | None = None,
+    seal_sheets: bool = False,
+    now: dt.datetime | None = None,
+) -> Session:
+    """Create the session folder in one step: it appears complete or not at all.
+    ``seal_sheets``: reviewers' sheets travel age-encrypted to the secretariat only."""
+    folder = Path(folder)
+    name = _clean_text(name, _("session name"))
+    if programme is not None:
+        programme = _clean_text(programme, _("programme"))
+    if not passphrase:
+        raise SessionError(_("an empty passphrase is not allowed"))
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        raise SessionError(_("{folder} exists and is not an empty folder").format(folder=folder))
+    rubrics = _pick_rubrics(rubric_ids)
+    now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    session_id = str(uuid.uuid4())
+
+    ca_key, ca_cert = ca.create_ca(session_id, name, now)
+    sec_key = ca.new_signing_key()
+    sec_cert = ca.issue_certificate(
+        ca_key,
+        ca_cert,
+        sec_key.public_key(),
+        ca.secretariat_name(name),
+        session_id=session_id,
+        now=now,
+    )
+    session_doc = {
+        "format": SESSION_FORMAT,
+        "format_version": FORMAT_VERSION,
+        "id": session_id,
+        "name": name,
+        "programme": programme,
+        "rubrics": [{"id": r.id, "fingerprint": r.fingerprint} for r in rubrics],
+        "created": _iso(now),
+        "ca_sha256": ca.certificate_fingerprint(ca_cert),
+    }
+    sealing = x25519.Identity.generate() if seal_sheets else None
+    if sealing is not None:
+        session_doc["seal_recipient"] = str(sealing.to_public())
+    staging = folder.parent / f".{folder.name}.{uuid.uuid4().hex}.tmp"
+    try:
+        (staging / CA_DIR).mkdir(parents=True, mode=0o700)
+        write_atomically(staging / CA_DIR / CA_CERT, ca.certificate_pem(ca_cert).encode())
+        write_atomically(
+            staging / CA_DIR / CA_KEY, ca.encrypt_private_key(ca_key, passphrase), private=True
+        )
+        write_atomically(staging / CA_DIR / SECRETARIAT_CERT, ca.certificate_pem(sec_cert).encode())
+        write_atomically(
+            staging / CA_DIR / SECRETARIAT_KEY,
+            ca.encrypt_private_key(sec_key, passphrase),
+            private=True,
+        )
+        if sealing is not None:
+            write_atomically(
+                staging / CA_DIR / SEALING_KEY,
+                secret_file.seal(str(sealing).encode("ascii"), passphrase, SEALING_ROLE),
+                private=True,
+            )
+        write_atomically(staging / ROSTER_FILE, _roster_bytes(session_id, ()))
+        write_atomically(staging / SESSION_FILE, _json(session_doc))
+        if folder.exists():
+            folder.rmdir()
+        os.replace(staging, folder)
+    except OSError as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise SessionError(
+            _("cannot create {folder}: {error}").format(folder=folder, error=exc.strerror or exc)
+        ) from None
+    return open_session(folder)
+
+
+def _roster_bytes(session_id: str, roster: tuple[RosterEntry, ...]) -> bytes:
+    return _json(
+        {
+            "format": ROSTER_FORMAT,
+            "format_version": FORMAT_VERSION,
+            "session_id": session_id,
+            "reviewers": [
+                {
+                    "name": r.name,
+                    "certificate_sha256": r.certificate_fingerprint,
+                    "key_sha256": r.key_fingerprint,
+                    "serial": r.serial,
+                    "age_recipient": r.age_recipient,
+                    "enrolled": _iso(r.enrolled),
+                    "certificate": ca.certificate_pem(r.certificate),
+                }
+                for r in roster
+            ],
+        }
+    )
+
+
+def _load_doc(path: Path, max_bytes: int, fmt: str) -> dict[str, Any]:
+    try:
+        doc = json.loads(_read(path, max_bytes).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise SessionError(_("{file} is not valid JSON").format(file=path)) from None
+    if not isinstance(doc, dict) or doc.get("format") != fmt:
+        raise SessionError(_("{file} is not a {fmt} file").format(file=path, fmt=fmt))
+    if doc.get("format_version") != FORMAT_VERSION:
+        raise SessionError(
+            _("{file}: unsupported format version {v!r}").format(
+                file=path, v=doc.get("format_version")
+            )
+        )
+    return doc
+
+
+def _certificate(path: Path) -> x509.Certificate:
+    try:
+        return ca.load_certificate(_read(path, MAX_SESSION_FILE_BYTES))
+    except ca.CertificateError as exc:
+        raise SessionError(f"{path}: {exc}") from None
+
+
+def _roster_entry(raw: Any, ca_cert: x509.Certificate) -> RosterEntry:
+    cert = ca.load_certificate(raw["certificate"])
+    # Signature only: an expired roster is still a record of who was enrolled.
+    ca.check_issued_by(cert, ca_cert, at=cert.not_valid_before_utc)
+    entry = RosterEntry(
+        name=raw["name"],
+        certificate=cert,
+        age_recipient=raw["age_recipient"],
+        enrolled=dt.datetime.fromisoformat(raw["enrolled"]),
+    )
+    if (
+        ca.common_name(cert.subject) != entry.name
+        or ca.age_recipient_of(cert) != entry.age_recipient
+        or raw["certificate_sha256"] != entry.certificate_fingerprint
+        or raw["key_sha256"] != entry.key_fingerprint
+    ):
+        raise ValueError("inconsistent roster entry")
+    return entry
+
+
+def open_session(folder: Path) -> Session:
+    folder = Path(folder)
+    path = folder / SESSION_FILE
+    doc = _load_doc(path, MAX_SESSION_FILE_BYTES, SESSION_FORMAT)
+    ca_cert = _certificate(folder / CA_DIR / CA_CERT)
+    sec_cert = _certificate(folder / CA_DIR / SECRETARIAT_CERT)
+    try:
+        session_id = str(uuid.UUID(doc["id"]))
+        if session_id != doc["id"] or ca.session_id_of(ca_cert) != session_id:
+            raise ValueError("session id")
+        if doc["ca_sha256"] != ca.certificate_fingerprint(ca_cert):
+            raise ValueError("CA fingerprint")
+        ca.check_issued_by(sec_cert, ca_cert, at=sec_cert.not_valid_before_utc)
+        rubrics = tuple(RubricRef(str(r["id"]), str(r["fingerprint"])) for r in doc["rubrics"])
+        name = str(doc["name"])
+        programme = doc["programme"]
+        if programme is not None and not isinstance(programme, str):
+            raise ValueError("programme")
+        created = dt.datetime.fromisoformat(doc["created"])
+        seal_recipient = doc.get("seal_recipient")
+        if seal_recipient is not None:
+            x25519.Recipient.from_str(seal_recipient)
+    except (pyrage.RecipientError, KeyError, TypeError, ValueError, ca.CertificateError):
+        raise SessionError(
+            _("{folder} is damaged: session.json and the CA do not agree").format(folder=folder)
+        ) from None
+    roster_path = folder / ROSTER_FILE
+    roster_doc = _load_doc(roster_path, MAX_ROSTER_FILE_BYTES, ROSTER_FORMAT)
+    try:
+        if roster_doc["session_id"] != session_id:
+            raise ValueError("session id")
+        roster = tuple(_roster_entry(r, ca_cert) for r in roster_doc["reviewers"])
+    except (KeyError, TypeError, ValueError, ca.CertificateError):
+        raise SessionError(_("{file} is damaged").format(file=roster_path)) from None
+    return Session(
+        folder=folder,
+        id=session_id,
+        name=name,
+        programme=programme,
+        rubrics=rubrics,
+        created=created,
+        ca_certificate=ca_cert,
+        secretariat_certificate=sec_cert,
+        roster=roster,
+        seal_recipient=seal_recipient,
+    )
+
+
+def enroll(
+    session: Session,
+    request: EnrolmentRequest,
+    passphrase: str | None,
+    now: dt.datetime | None = None,
+    *,
+    ca_key: ec.EllipticCurvePrivateKey | None = None,
+) -> tuple[RosterEntry, bytes, EnrolOutcome]:
+    """Issue the reviewer's certificate and add them to the roster; enrolling the same
+    request again returns the certificate already issued (no passphrase needed).
+    ``ca_key``, already unlocked, spares a batch the key derivation per reviewer."""
+    session = open_session(session.folder)  # the roster may have changed since it was read
+    existing = session.existing_entry(request)
+    if existing is not None:
+        response = enrolment.build_response(
+            session.id, session.name, existing.certificate, session.ca_certificate
+        )
+        return existing, response, EnrolOutcome.EXISTING
+    if ca_key is None:
+        if passphrase is None:
+            raise SessionError(_("the session passphrase is needed to enrol a new reviewer"))
+        ca_key = session.load_ca_key(passphrase)
+    now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    try:
+        cert = ca.issue_certificate(
+            ca_key,
+            session.ca_certificate,
+            request.public_key,
+            request.name,
+            session_id=session.id,
+            age_recipient=request.age_recipient,
+            now=now,
+        )
+    except ca.CertificateError as exc:
+        raise SessionError(str(exc)) from None
+    entry = RosterEntry(request.name, cert, request.age_recipient, now)
+    roster = (*session.roster, entry)
+    try:
+        write_atomically(session.folder / ROSTER_FILE, _roster_bytes(session.id, roster))
+    except OSError as exc:
+        raise SessionError(
+            _("cannot update the roster: {error}").format(error=exc.strerror or exc)
+        ) from None
+    response = enrolment.build_response(session.id, session.name, cert, session.ca_certificate)
+    return entry, response, EnrolOutcome.NEW

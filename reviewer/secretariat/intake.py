@@ -1,0 +1,744 @@
+"""Importing a folder of signed review sheets for aggregation: verify every one, decide
+which count.
+
+Each ``*.pdf`` under the folder (recursively) is verified as ``reviewer sheet verify``
+does (``sheet_verify.verify_sheet`` with the session CA and session id), then checked
+against what the secretariat knows:
+
+* the signer's certificate is on the session's roster (a certificate the CA issued to
+  someone later removed, or never enrolled, does not count);
+* the sheet names a pack the secretariat built for the session (when packs are given;
+  otherwise ``packs_checked`` is False and the reports say so);
+* its rubric is one of the session's, with the same fingerprint; when a candidate list
+  is given, it is the rubric of the candidate's category and the candidate is on it;
+* its weighted total agrees with its own criterion scores (recomputed exactly).
+
+Then, per (reviewer, candidate): identical files count once (the copies are listed as
+duplicates); the highest version counts and the earlier ones are listed as superseded;
+two different files claiming the same version are a conflict that blocks the result.
+
+Verification is CPU-bound (pyHanko, ~25 ms per sheet), so it runs in worker processes
+(``spawn``: forking a process that runs Qt or other threads can deadlock, and Windows
+has nothing else). Results are cached in the session folder by file SHA-256, keyed also
+by the CA and the roster, so a changed trust setting never reuses an old verdict.
+``*.pdf.age`` (sealed sheets) are decrypted in memory with the secretariat's sealing
+identity when it is given, then verified like any sheet; without it they are refused.
+"""
+
+from __future__ import annotations
+
+import base64
+import concurrent.futures as cf
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from enum import Enum
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pyrage
+from cryptography.hazmat.primitives import serialization
+from pyrage import x25519
+
+from reviewer import __version__
+from reviewer.base.atomic_file import write_atomically
+from reviewer.base.i18n import N_, _, language, set_language
+from reviewer.people.session import RosterEntry, Session
+from reviewer.review.scoring import Outcome, evaluate, round_display
+from reviewer.rubric.file import RubricError, bundled_rubrics
+from reviewer.rubric.model import Rubric
+from reviewer.sheet.data import SheetData, SheetError
+from reviewer.sheet.verify import MAX_SHEET_BYTES, SheetTrustError, load_trust_anchor, verify_sheet
+
+CACHE_FILE = "aggregate-cache.json"
+CACHE_FORMAT = "reviewer-aggregate-cache"
+CACHE_VERSION = 1
+MAX_CACHE_BYTES = 512 * 1024 * 1024
+SHEET_SUFFIX = ".pdf"
+SEALED_SUFFIX = ".pdf.age"
+DEFAULT_WORKERS = 2
+# Below this many sheets to verify, starting worker processes (each imports pyHanko,
+# about a second) costs more than it saves.
+MIN_PARALLEL = 12
+
+# Codes of the refusals added here (verify_sheet has its own: signature_invalid,
+# untrusted, modified, appended, not_pdf, signature_count, no_data, two_data, schema,
+# wrong_signer, other_session, other_pack, too_large).
+_MESSAGES: dict[str, str] = {
+    "sealed": N_("a sealed sheet (.pdf.age): give the session passphrase to open it"),
+    "sealed_foreign": N_(
+        "a sealed sheet that the secretariat's key cannot open (sealed to someone else, or damaged)"
+    ),
+    "unreadable": N_("the file cannot be read"),
+    "too_large": N_("the file is too large to be a review sheet"),
+    "not_on_roster": N_("the signer is not on this session's roster"),
+    "unknown_pack": N_(
+        "the sheet was made from a pack the secretariat did not build for this session"
+    ),
+    "unknown_rubric": N_("the sheet uses a rubric that is not one of this session's"),
+    "rubric_mismatch": N_("the sheet's rubric differs from the session's version of it"),
+    "wrong_category": N_("the sheet uses another category's rubric than the candidate list names"),
+    "unknown_candidate": N_("the candidate is not on the candidate list"),
+    "inconsistent_total": N_("the total on the sheet does not match its scores"),
+    "verify_error": N_("the sheet could not be checked"),
+}
+
+
+class AggregateError(Exception):
+    """The import cannot start or go on (bad session, unreadable folder); for people."""
+
+
+class ImportCancelled(Exception):
+    """The caller's ``cancelled()`` returned True; nothing is returned."""
+
+
+class SheetStatus(Enum):
+    COUNTED = "counted"
+    SUPERSEDED = "superseded"  # an earlier version; a later one counts
+    DUPLICATE = "duplicate"  # an identical copy of a file that counts or is superseded
+    REFUSED = "refused"
+    CONFLICT = "conflict"  # two different files claim one version: blocks the result
+
+
+@dataclass(frozen=True)
+class SheetRecord:
+    """One file of the folder and what became of it."""
+
+    path: str  # relative to the sheets folder, with "/" separators
+    sha256: str | None  # None when the file could not be read
+    status: SheetStatus
+    codes: tuple[str, ...] = ()  # stable, one per reason
+    reasons: tuple[str, ...] = ()  # translated, for people
+    signer_name: str | None = None
+    signer_cert_sha256: str | None = None
+    signing_time: datetime | None = None
+    data: SheetData | None = None
+    reviewer: str | None = None  # the roster name of the signer
+    duplicate_of: str | None = None  # path of the file this one is a copy of
+    superseded_by: str | None = None  # path of the later version that counts
+
+    @property
+    def reason_text(self) -> str:
+        return "; ".join(self.reasons)
+
+
+@dataclass(frozen=True)
+class VersionConflict:
+    reviewer: str
+    candidate_id: str
+    version: int
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ImportProgress:
+    done: int
+    total: int
+    from_cache: int
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    session_id: str
+    sheets_dir: Path
+    records: tuple[SheetRecord, ...]
+    conflicts: tuple[VersionConflict, ...]
+    packs_checked: bool
+    pack_ids: tuple[str, ...]
+    candidates_checked: bool
+    verified: int  # verified now
+    from_cache: int  # taken from the cache
+    cache_note: str | None = None  # why the cache could not be used or saved, if so
+    rubrics: Mapping[str, Rubric] = field(default_factory=dict)  # by rubric id
+
+    def with_status(self, status: SheetStatus) -> tuple[SheetRecord, ...]:
+        return tuple(r for r in self.records if r.status is status)
+
+    @property
+    def counted(self) -> tuple[SheetRecord, ...]:
+        return self.with_status(SheetStatus.COUNTED)
+
+    @property
+    def refused(self) -> tuple[SheetRecord, ...]:
+        return self.with_status(SheetStatus.REFUSED)
+
+    @property
+    def superseded(self) -> tuple[SheetRecord, ...]:
+        return self.with_status(SheetStatus.SUPERSEDED)
+
+    @property
+    def duplicates(self) -> tuple[SheetRecord, ...]:
+        return self.with_status(SheetStatus.DUPLICATE)
+
+    @property
+    def blocked(self) -> bool:
+        return bool(self.conflicts)
+
+
+# -- the worker side -------------------------------------------------------------------
+
+_worker_anchor: Any = None
+_worker_session: str | None = None
+
+
+def _init_worker(ca_der: bytes, session_id: str, lang: str) -> None:
+    global _worker_anchor, _worker_session
+    if multiprocessing.parent_process() is not None:
+        # In a worker: pyHanko logs each untrusted signature with a traceback, which
+        # logging's last-resort handler would print on the terminal.
+        logging.getLogger().addHandler(logging.NullHandler())
+        # Halves the verification time; only here, where the process is ours alone.
+        from reviewer.secretariat.fastpdf import install
+
+        install()
+    load_trust_anchor(ca_der)  # fails here, once, if it is not a CA
+    _worker_anchor = ca_der
+    _worker_session = session_id
+    # A spawned process starts in the default language; reasons must be in the caller's.
+    set_language(lang)
+
+
+def _verify_bytes(pdf: bytes) -> dict[str, Any]:
+    """verify_sheet, as plain data that pickles (SheetData holds mapping proxies)."""
+    try:
+        result = verify_sheet(pdf, _worker_anchor, session_id=_worker_session)
+    except Exception:  # noqa: BLE001 (hostile input must not stop the whole import)
+        return {"codes": ["verify_error"], "reasons": [refusal_message("verify_error")]}
+    return {
+        "codes": list(result.codes),
+        "reasons": list(result.reasons),
+        "signer_name": result.signer_name,
+        "signer_cert_sha256": result.signer_cert_sha256,
+        "signing_time": result.signing_time.isoformat() if result.signing_time else None,
+        "data": base64.b64encode(result.data.to_json_bytes()).decode("ascii")
+        if result.data is not None
+        else None,
+    }
+
+
+# -- the cache -------------------------------------------------------------------------
+
+
+def _trust_key(session: Session) -> str:
+    """What a cached verdict depends on besides the file: the CA, the roster, the code."""
+    h = hashlib.sha256()
+    h.update(session.ca_certificate.public_bytes(serialization.Encoding.DER))
+    for entry in sorted(session.roster, key=lambda e: e.certificate_fingerprint):
+        h.update(f"\n{entry.certificate_fingerprint}\t{entry.name}".encode())
+    h.update(f"\n{session.id}\n{__version__}\n{CACHE_VERSION}".encode())
+    return h.hexdigest()
+
+
+class _Cache:
+    def __init__(self, path: Path | None, trust_key: str):
+        self.path = path
+        self.trust_key = trust_key
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.used: set[str] = set()
+        self.dirty = False
+        self.note: str | None = None
+        if path is not None:
+            self._load()
+
+    def _load(self) -> None:
+        assert self.path is not None
+        try:
+            if not self.path.exists():
+                return
+            if self.path.stat().st_size > MAX_CACHE_BYTES:
+                raise ValueError("too large")
+            doc = json.loads(self.path.read_bytes().decode("utf-8"))
+            if (
+                doc.get("format") != CACHE_FORMAT
+                or doc.get("version") != CACHE_VERSION
+                or doc.get("trust") != self.trust_key
+            ):
+                # Another CA, roster or program version: every verdict is stale.
+                self.dirty = True
+                return
+            entries = doc["entries"]
+            if not isinstance(entries, dict):
+                raise ValueError("entries")
+            self.entries = entries
+        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+            self.entries = {}
+            self.dirty = True
+            self.note = _("the verification cache was unreadable and is rebuilt")
+
+    def get(self, sha256: str) -> dict[str, Any] | None:
+        entry = self.entries.get(sha256)
+        if not _well_formed(entry):
+            return None
+        if entry.get("codes") and entry.get("lang") != language():
+            # Reasons are stored translated; verify again rather than show another language.
+            return None
+        self.used.add(sha256)
+        return entry
+
+    def put(self, sha256: str, entry: dict[str, Any]) -> None:
+        self.entries[sha256] = {**entry, "lang": language()}
+        self.used.add(sha256)
+        self.dirty = True
+
+    def save(self) -> None:
+        if self.path is None or not self.dirty:
+            return
+        doc = {
+            "format": CACHE_FORMAT,
+            "version": CACHE_VERSION,
+            "trust": self.trust_key,
+            "entries": self.entries,
+        }
+        try:
+            write_atomically(self.path, json.dumps(doc, ensure_ascii=False).encode("utf-8"))
+        except OSError as exc:
+            self.note = _("the verification cache could not be saved: {error}").format(
+                error=exc.strerror or exc
+            )
+
+
+def _well_formed(entry: Any) -> bool:
+    """A cache entry of the shape ``_verify_bytes`` makes (the file may have been edited)."""
+    if not isinstance(entry, dict):
+        return False
+    codes, reasons = entry.get("codes"), entry.get("reasons", [])
+    if not isinstance(codes, list) or not isinstance(reasons, list):
+        return False
+    if not all(isinstance(x, str) for x in (*codes, *reasons)):
+        return False
+    for key in ("signer_name", "signer_cert_sha256", "data", "signing_time"):
+        if entry.get(key) is not None and not isinstance(entry[key], str):
+            return False
+    if entry.get("signing_time"):
+        try:
+            datetime.fromisoformat(entry["signing_time"])
+        except ValueError:
+            return False
+    return bool(codes) or entry.get("data") is not None
+
+
+# -- finding and reading files ---------------------------------------------------------
+
+
+def find_sheet_files(folder: Path) -> list[Path]:
+    """Every ``*.pdf`` and ``*.pdf.age`` below the folder, sorted for a stable order."""
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder):
+        dirs.sort()
+        for name in sorted(files):
+            lower = name.lower()
+            if lower.endswith(SHEET_SUFFIX) or lower.endswith(SEALED_SUFFIX):
+                found.append(Path(root) / name)
+    return found
+
+
+def _relative(path: Path, folder: Path) -> str:
+    try:
+        return path.relative_to(folder).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _refusal(path: str, sha256: str | None, *codes: str, **kw: Any) -> SheetRecord:
+    return SheetRecord(
+        path=path,
+        sha256=sha256,
+        status=SheetStatus.REFUSED,
+        codes=codes,
+        reasons=tuple(_(_MESSAGES[c]) for c in codes),
+        **kw,
+    )
+
+
+def _read(path: Path, sealing: x25519.Identity | None = None) -> bytes | str:
+    """The sheet's PDF bytes (decrypted in memory if sealed), or the code of the reason
+    they cannot be had."""
+    try:
+        if path.stat().st_size > MAX_SHEET_BYTES:
+            return "too_large"
+        with path.open("rb") as fh:
+            data = fh.read(MAX_SHEET_BYTES + 1)
+    except OSError:
+        return "unreadable"
+    if len(data) > MAX_SHEET_BYTES:
+        return "too_large"
+    if path.name.lower().endswith(SEALED_SUFFIX):
+        if sealing is None:
+            return "sealed"
+        try:
+            return pyrage.decrypt(data, [sealing])
+        except pyrage.DecryptError:
+            return "sealed_foreign"
+    return data
+
+
+# -- the import ------------------------------------------------------------------------
+
+
+def session_rubrics(session: Session) -> dict[str, Rubric]:
+    """The session's rubrics available here, by id (those whose fingerprint matches a
+    bundled rubric); used to recompute totals exactly and to name criteria."""
+    try:
+        bundled = {r.fingerprint: r for r in bundled_rubrics()}
+    except RubricError:
+        return {}
+    return {
+        ref.id: bundled[ref.fingerprint] for ref in session.rubrics if ref.fingerprint in bundled
+    }
+
+
+def session_pack_ids(session: Session, packs: Iterable[Path]) -> list[str]:
+    """The pack ids of ``packs`` (the ``*.rvpack`` files the secretariat built), for
+    ``import_sheets(pack_ids=...)``; ``AggregateError`` if one cannot be read or was
+    built for another session. Only the public header is read (no key needed)."""
+    from reviewer.pack.errors import PackError
+    from reviewer.pack.reader import read_header  # not needed by the verifying processes
+
+    ids: list[str] = []
+    for path in packs:
+        try:
+            header = read_header(Path(path))
+        except (PackError, OSError) as exc:
+            raise AggregateError(
+                _("{file}: not a readable pack: {error}").format(file=path, error=exc)
+            ) from None
+        if header.session_id != session.id:
+            raise AggregateError(
+                _("{file} was built for another session ({id})").format(
+                    file=path, id=header.session_id
+                )
+            )
+        ids.append(header.pack_id)
+    return ids
+
+
+def import_sheets(
+    session: Session,
+    sheets_dir: Path,
+    *,
+    pack_ids: Iterable[str] | None = None,
+    candidate_categories: Mapping[str, str] | None = None,
+    workers: int = DEFAULT_WORKERS,
+    use_cache: bool = True,
+    progress: Callable[[ImportProgress], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    sealing: x25519.Identity | None = None,
+) -> ImportResult:
+    """Verify and sort every sheet under ``sheets_dir``.
+
+    ``sealing``: the secretariat's sealing identity, to open ``*.pdf.age`` sheets.
+    ``pack_ids``: the packs the secretariat built for the session (None: not checked).
+    ``candidate_categories``: candidate id → rubric id from the candidate list (None: not
+    checked). ``progress`` and ``cancelled`` are called from the calling thread between
+    sheets; ``ImportCancelled`` is raised once ``cancelled()`` is true (what was
+    verified by then is kept in the cache).
+    """
+    sheets_dir = Path(sheets_dir)
+    if not sheets_dir.is_dir():
+        raise AggregateError(_("{folder} is not a folder").format(folder=sheets_dir))
+    try:
+        load_trust_anchor(session.ca_certificate)
+    except SheetTrustError as exc:
+        raise AggregateError(str(exc)) from None
+    try:
+        files = find_sheet_files(sheets_dir)
+    except OSError as exc:
+        raise AggregateError(
+            _("cannot read {folder}: {error}").format(folder=sheets_dir, error=exc.strerror or exc)
+        ) from None
+    report = progress or (lambda _p: None)
+    stop = cancelled or (lambda: False)
+    cache = _Cache(session.folder / CACHE_FILE if use_cache else None, _trust_key(session))
+    total = len(files)
+    verdicts: dict[int, dict[str, Any]] = {}
+    early: dict[int, SheetRecord] = {}
+    hashes: dict[int, str] = {}
+    # Only indices are kept: the bytes are read again when their turn comes, so memory
+    # stays flat however many sheets the folder holds.
+    pending: list[int] = []
+    done = from_cache = 0
+
+    for index, path in enumerate(files):
+        if stop():
+            cache.save()
+            raise ImportCancelled()
+        rel = _relative(path, sheets_dir)
+        data = _read(path, sealing)
+        if isinstance(data, str):
+            early[index] = _refusal(rel, None, data)
+            done += 1
+            continue
+        digest = hashlib.sha256(data).hexdigest()
+        hashes[index] = digest
+        cached = cache.get(digest)
+        if cached is not None:
+            verdicts[index] = cached
+            done += 1
+            from_cache += 1
+        else:
+            pending.append(index)
+        del data
+    report(ImportProgress(done, total, from_cache))
+
+    lang = language()
+    ca_der = session.ca_certificate.public_bytes(serialization.Encoding.DER)
+    verified = 0
+
+    def load(index: int) -> bytes | None:
+        # The verdict is about the bytes verified: if the file changed since it was
+        # hashed, it is hashed again; if it went away, it is refused as unreadable.
+        data = _read(files[index], sealing)
+        if isinstance(data, str):
+            early[index] = _refusal(_relative(files[index], sheets_dir), None, data)
+            return None
+        hashes[index] = hashlib.sha256(data).hexdigest()
+        return data
+
+    def finished(index: int, verdict: dict[str, Any]) -> None:
+        nonlocal done, verified
+        verdicts[index] = verdict
+        cache.put(hashes[index], verdict)
+        done += 1
+        verified += 1
+        report(ImportProgress(done, total, from_cache))
+
+    if len(pending) < MIN_PARALLEL or workers <= 1:
+        _init_worker(ca_der, session.id, lang)
+        for index in pending:
+            if stop():
+                cache.save()
+                raise ImportCancelled()
+            data = load(index)
+            if data is not None:
+                finished(index, _verify_bytes(data))
+    else:
+        _verify_parallel(pending, load, workers, (ca_der, session.id, lang), finished, stop, cache)
+    del pending
+
+    rubrics = session_rubrics(session)
+    roster = {e.certificate_fingerprint: e for e in session.roster}
+    records: list[SheetRecord] = []
+    for index, path in enumerate(files):
+        if index in early:
+            records.append(early[index])
+            continue
+        records.append(
+            _check(
+                _relative(path, sheets_dir),
+                hashes[index],
+                verdicts[index],
+                session,
+                roster,
+                rubrics,
+                set(pack_ids) if pack_ids is not None else None,
+                candidate_categories,
+            )
+        )
+    records, conflicts = _resolve_versions(records)
+    cache.save()
+    return ImportResult(
+        session_id=session.id,
+        sheets_dir=sheets_dir,
+        records=tuple(records),
+        conflicts=tuple(conflicts),
+        packs_checked=pack_ids is not None,
+        pack_ids=tuple(sorted(set(pack_ids or ()))),
+        candidates_checked=candidate_categories is not None,
+        verified=verified,
+        from_cache=from_cache,
+        cache_note=cache.note,
+        rubrics=rubrics,
+    )
+
+
+def _verify_parallel(
+    pending: list[int],
+    load: Callable[[int], bytes | None],
+    workers: int,
+    init_args: tuple[bytes, str, str],
+    finished: Callable[[int, dict[str, Any]], None],
+    stop: Callable[[], bool],
+    cache: _Cache,
+) -> None:
+    context = multiprocessing.get_context("spawn")
+    # A bounded window of sheets in flight keeps memory flat for any folder size.
+    window = workers * 4
+    queue = list(reversed(pending))
+    with cf.ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=init_args
+    ) as pool:
+        in_flight: dict[cf.Future, int] = {}
+        try:
+            while queue or in_flight:
+                while queue and len(in_flight) < window:
+                    index = queue.pop()
+                    data = load(index)
+                    if data is not None:
+                        in_flight[pool.submit(_verify_bytes, data)] = index
+                if not in_flight:
+                    continue
+                ready, _rest = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
+                for future in ready:
+                    index = in_flight.pop(future)
+                    try:
+                        verdict = future.result()
+                    except Exception:  # noqa: BLE001 (a crashed worker: the sheet's fault or not, say so)
+                        verdict = {
+                            "codes": ["verify_error"],
+                            "reasons": [refusal_message("verify_error")],
+                        }
+                    finished(index, verdict)
+                if stop():
+                    raise ImportCancelled()
+        except BaseException:
+            for future in in_flight:
+                future.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+            cache.save()
+            raise
+
+
+def _check(
+    rel: str,
+    sha256: str,
+    verdict: dict[str, Any],
+    session: Session,
+    roster: Mapping[str, RosterEntry],
+    rubrics: Mapping[str, Rubric],
+    pack_ids: set[str] | None,
+    candidate_categories: Mapping[str, str] | None,
+) -> SheetRecord:
+    signing_time = verdict.get("signing_time")
+    common = {
+        "signer_name": verdict.get("signer_name"),
+        "signer_cert_sha256": verdict.get("signer_cert_sha256"),
+        "signing_time": datetime.fromisoformat(signing_time) if signing_time else None,
+    }
+    codes = tuple(verdict.get("codes") or ())
+    if codes:
+        return SheetRecord(
+            rel, sha256, SheetStatus.REFUSED, codes, tuple(verdict.get("reasons") or ()), **common
+        )
+    try:
+        data = SheetData.from_json_bytes(base64.b64decode(verdict["data"]))
+    except (SheetError, KeyError, TypeError, ValueError):
+        return _refusal(rel, sha256, "verify_error", **common)
+    entry = roster.get(common["signer_cert_sha256"] or "")
+    found: list[str] = []
+    if entry is None:
+        found.append("not_on_roster")
+    if pack_ids is not None and data.pack_id not in pack_ids:
+        found.append("unknown_pack")
+    refs = {r.id: r.fingerprint for r in session.rubrics}
+    if data.rubric_id not in refs:
+        found.append("unknown_rubric")
+    elif refs[data.rubric_id] != data.rubric_fingerprint:
+        found.append("rubric_mismatch")
+    if candidate_categories is not None:
+        expected = candidate_categories.get(data.candidate_id)
+        if expected is None:
+            found.append("unknown_candidate")
+        elif expected != data.rubric_id:
+            found.append("wrong_category")
+    rubric = rubrics.get(data.rubric_id)
+    if not found and rubric is not None and not _total_agrees(rubric, data):
+        found.append("inconsistent_total")
+    reviewer = entry.name if entry is not None else None
+    if found:
+        return _refusal(rel, sha256, *found, data=data, reviewer=reviewer, **common)
+    return SheetRecord(rel, sha256, SheetStatus.COUNTED, data=data, reviewer=reviewer, **common)
+
+
+def _total_agrees(rubric: Rubric, data: SheetData) -> bool:
+    """The signed total, level and vetoes are what the signed scores and checks give."""
+    if rubric.fingerprint != data.rubric_fingerprint:
+        return True  # not the same rubric here; nothing to recompute with
+    ev = evaluate(rubric, data.review)
+    if not ev.complete:
+        return False
+    if ev.outcome is Outcome.SCORED:
+        return (
+            ev.total is not None
+            and round_display(ev.total) == data.total
+            and (ev.level == data.level)
+            and not data.vetoes
+        )
+    return data.total is None and tuple(ev.vetoes) == tuple(data.vetoes)
+
+
+def exact_total(rubric: Rubric | None, data: SheetData) -> Fraction | None:
+    """The exact weighted total (Fraction) when the rubric is known; else the signed one."""
+    if data.total is None:
+        return None
+    if rubric is not None and rubric.fingerprint == data.rubric_fingerprint:
+        ev = evaluate(rubric, data.review)
+        if ev.total is not None:
+            return ev.total
+    return Fraction(data.total)
+
+
+def _resolve_versions(
+    records: list[SheetRecord],
+) -> tuple[list[SheetRecord], list[VersionConflict]]:
+    """Duplicates, superseded versions and conflicts, per (reviewer, candidate)."""
+    out = list(records)
+    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for i, r in enumerate(out):
+        if r.status is SheetStatus.COUNTED and r.data is not None and r.reviewer is not None:
+            groups[(r.reviewer, r.data.candidate_id)].append(i)
+    conflicts: list[VersionConflict] = []
+    for (reviewer, candidate_id), indices in sorted(groups.items()):
+        # Identical files: the first (in path order) stands for all of them.
+        first_by_hash: dict[str, int] = {}
+        unique: list[int] = []
+        for i in indices:
+            sha = out[i].sha256 or ""
+            if sha in first_by_hash:
+                out[i] = replace(
+                    out[i], status=SheetStatus.DUPLICATE, duplicate_of=out[first_by_hash[sha]].path
+                )
+            else:
+                first_by_hash[sha] = i
+                unique.append(i)
+        by_version: dict[int, list[int]] = defaultdict(list)
+        for i in unique:
+            by_version[out[i].data.version].append(i)  # type: ignore[union-attr]
+        clashing = sorted(v for v, items in by_version.items() if len(items) > 1)
+        for version in clashing:
+            conflicts.append(
+                VersionConflict(
+                    reviewer, candidate_id, version, tuple(out[i].path for i in by_version[version])
+                )
+            )
+            for i in by_version[version]:
+                out[i] = replace(out[i], status=SheetStatus.CONFLICT)
+        top = max(by_version)
+        # Below the top version everything is superseded, even when the top version
+        # itself is in conflict (then nothing counts until the conflict is resolved).
+        winner = out[by_version[top][0]].path if len(by_version[top]) == 1 else None
+        for version, items in by_version.items():
+            if version != top:
+                for i in items:
+                    if out[i].status is SheetStatus.COUNTED:
+                        out[i] = replace(
+                            out[i], status=SheetStatus.SUPERSEDED, superseded_by=winner
+                        )
+        # A duplicate follows what became of the file it copies.
+        for i in indices:
+            if out[i].status is SheetStatus.DUPLICATE:
+                original = next(r for r in out if r.path == out[i].duplicate_of)
+                if original.status is SheetStatus.SUPERSEDED:
+                    out[i] = replace(out[i], superseded_by=original.superseded_by)
+    return out, conflicts
+
+
+def refusal_message(code: str) -> str:
+    """The translated message of one of this module's refusal codes."""
+    return _(_MESSAGES[code]) if code in _MESSAGES else code

@@ -1,0 +1,486 @@
+"""The tables of an aggregation result, as headers and rows of plain values.
+
+One definition serves the CSV files, the XLSX workbook and the GUI, so that every
+output shows the same numbers. Cells are ``str``, ``int``, ``Decimal`` (already rounded
+for display: two places, half up) or ``None`` (empty). Headers are English msgids,
+translated when the table is built (Chinese by default).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from reviewer.base.i18n import _, join_list
+from reviewer.rubric.model import CheckKind, Level, Rubric
+from reviewer.secretariat.aggregate import AggregateResult, CandidateAggregate, Method, RankRow
+from reviewer.secretariat.intake import SheetStatus
+from reviewer.secretariat.stats import shown
+
+Cell = str | int | Decimal | None
+
+
+@dataclass(frozen=True)
+class Table:
+    title: str
+    headers: tuple[str, ...]
+    rows: tuple[tuple[Cell, ...], ...]
+
+
+def _yes(flag: bool) -> str:
+    return _("yes") if flag else ""
+
+
+def _sd(value: float | None) -> Decimal | None:
+    if value is None:
+        return None
+    return Decimal(repr(value)).quantize(Decimal("0.01"))
+
+
+def check_name(kind: CheckKind) -> str:
+    return _("ethics check") if kind is CheckKind.ETHICS else _("political quality check")
+
+
+def level_text(levels: dict[str, int] | object) -> str:
+    counts = dict(levels)  # type: ignore[call-overload]
+    return join_list(
+        f"{Level(level).label()} {counts[level]}"
+        for level in (lv.value for lv in reversed(list(Level)))
+        if counts.get(level)
+    )
+
+
+def recommendation_text(a: CandidateAggregate, rubric: Rubric | None) -> str:
+    def name(rec_id: str) -> str:
+        option = rubric.recommendation(rec_id) if rubric else None
+        return option.name.get() if option else rec_id
+
+    return join_list(f"{name(k)} {v}" for k, v in sorted(a.recommendations.items()))
+
+
+def criterion_name(rubric: Rubric | None, criterion_id: str) -> str:
+    c = rubric.criterion(criterion_id) if rubric else None
+    return c.name.get() if c else criterion_id
+
+
+def _row_of(result: AggregateResult, candidate_id: str) -> RankRow | None:
+    for category in result.categories:
+        for row in category.rows:
+            if row.candidate_id == candidate_id:
+                return row
+    return None
+
+
+def candidates_table(result: AggregateResult) -> Table:
+    """candidates.csv: one row per candidate with every aggregate."""
+    method = result.options.method
+    rubrics = result.imported.rubrics
+    headers = [
+        _("Category"),
+        _("Rank"),
+        _("Candidate ID"),
+        _("Candidate"),
+        _("Valid sheets"),
+        _("Scores"),
+        _("Mean"),
+        _("Trimmed mean"),
+        _("Trimmed"),
+        _("Median"),
+        _("Standard deviation (sample)"),
+        _("Minimum"),
+        _("Maximum"),
+        _("Range"),
+        _("Rank by mean"),
+        _("Rank by trimmed mean"),
+        _("Rank by median"),
+        _("Rank depends on method"),
+        _("Tied"),
+        _("Vetoed"),
+        _("Vetoes"),
+        _("Recusals"),
+        _("Missing reviewers"),
+        _("Below quorum"),
+        _("Disagreement"),
+        _("Levels"),
+        _("Recommendations"),
+        _("Criterion means"),
+    ]
+    if result.options.calibrate:
+        headers += [_("Calibrated score"), _("Calibrated rank")]
+    rows = []
+    for a in result.candidates:
+        row = _row_of(result, a.candidate_id)
+        ranks = row.ranks if row else {}
+        rubric = rubrics.get(a.rubric_id)
+        cells: list[Cell] = [
+            a.category,
+            ranks.get(method),
+            a.candidate_id,
+            a.name,
+            a.count,
+            len(a.scores),
+            shown(a.mean),
+            shown(a.trimmed_mean),
+            _yes(a.trimmed),
+            shown(a.median),
+            _sd(a.sd),
+            shown(a.minimum),
+            shown(a.maximum),
+            shown(a.spread),
+            ranks.get(Method.MEAN),
+            ranks.get(Method.TRIMMED),
+            ranks.get(Method.MEDIAN),
+            _yes(bool(row and row.method_dependent)),
+            _yes(bool(row and row.tied)),
+            _yes(a.vetoed),
+            "; ".join(
+                f"{v.reviewer}: {check_name(v.check)}" + (f" — {v.note}" if v.note else "")
+                for v in a.vetoes
+            ),
+            "; ".join(f"{r.reviewer}" + (f" — {r.reason}" if r.reason else "") for r in a.recusals),
+            join_list(a.missing),
+            _yes(a.below_quorum),
+            _yes(a.disagreement),
+            level_text(a.levels),
+            recommendation_text(a, rubric),
+            "; ".join(f"{criterion_name(rubric, c)} {shown(m)}" for c, m in a.criterion_means),
+        ]
+        if result.options.calibrate:
+            cells += [shown(a.calibrated), row.calibrated_rank if row else None]
+        rows.append(tuple(cells))
+    return Table(_("Candidates"), tuple(headers), tuple(rows))
+
+
+def refused_table(result: AggregateResult) -> Table:
+    """refused.csv: every sheet that does not count because it was refused."""
+    rows = tuple(
+        (r.path, r.reason_text, " ".join(r.codes), r.signer_name or "", r.sha256 or "")
+        for r in result.imported.refused
+    )
+    return Table(
+        _("Refused sheets"),
+        (_("File"), _("Reason"), _("Code"), _("Signer"), _("SHA-256")),
+        rows,
+    )
+
+
+def other_sheets_table(result: AggregateResult) -> Table:
+    """Superseded, duplicate and conflicting sheets: listed, not counted."""
+    labels = {
+        SheetStatus.SUPERSEDED: _("superseded"),
+        SheetStatus.DUPLICATE: _("duplicate"),
+        SheetStatus.CONFLICT: _("conflict"),
+    }
+    rows = []
+    for r in result.imported.records:
+        if r.status not in labels or r.data is None:
+            continue
+        note = r.superseded_by or r.duplicate_of or ""
+        rows.append(
+            (
+                r.path,
+                labels[r.status],
+                r.reviewer or "",
+                r.data.candidate_id,
+                r.data.version,
+                note,
+            )
+        )
+    return Table(
+        _("Superseded and duplicate sheets"),
+        (_("File"), _("Status"), _("Reviewer"), _("Candidate ID"), _("Version"), _("See")),
+        tuple(rows),
+    )
+
+
+def conflicts_table(result: AggregateResult) -> Table:
+    rows: list[tuple[Cell, ...]] = [
+        (c.reviewer, c.candidate_id, c.version, " | ".join(c.files))
+        for c in result.imported.conflicts
+    ]
+    rows += [
+        ("", cid, None, _("sheets use different rubrics: {ids}").format(ids=", ".join(ids)))
+        for cid, ids in result.category_conflicts
+    ]
+    return Table(
+        _("Conflicts"),
+        (_("Reviewer"), _("Candidate ID"), _("Version"), _("Files")),
+        tuple(rows),
+    )
+
+
+def conflict_lines(result: AggregateResult) -> list[str]:
+    """Why a result is blocked, one sentence per conflict (the CLI and the GUI say it)."""
+    lines = [
+        _(
+            "conflict: {reviewer} signed two different sheets as version {v} "
+            "for {candidate}: {files}"
+        ).format(
+            reviewer=c.reviewer, v=c.version, candidate=c.candidate_id, files=", ".join(c.files)
+        )
+        for c in result.imported.conflicts
+    ]
+    lines += [
+        _("conflict: the sheets for {candidate} use different rubrics: {ids}").format(
+            candidate=cid, ids=", ".join(ids)
+        )
+        for cid, ids in result.category_conflicts
+    ]
+    return lines
+
+
+def missing_table(result: AggregateResult) -> Table:
+    """missing.csv: (reviewer, candidate) pairs without a counted sheet or a recusal."""
+    rows = tuple(
+        (
+            m.reviewer,
+            m.candidate_id,
+            m.candidate_name,
+            _("a sheet was sent but refused") if m.refused else "",
+        )
+        for m in result.missing
+    )
+    return Table(
+        _("Missing sheets"), (_("Reviewer"), _("Candidate ID"), _("Candidate"), _("Note")), rows
+    )
+
+
+def reviewer_scores_table(result: AggregateResult) -> Table:
+    """Candidates × reviewers: each counted total; recusals and vetoes in words."""
+    names = [r.reviewer for r in result.reviewers]
+    rows = []
+    for a in result.candidates:
+        by_reviewer = {s.reviewer: s for s in a.sheets}
+        cells: list[Cell] = [a.category, a.candidate_id, a.name]
+        for name in names:
+            sheet = by_reviewer.get(name)
+            if sheet is None:
+                cells.append(None)
+            elif sheet.record.data is not None and sheet.record.data.recused:
+                cells.append(_("recused"))
+            elif sheet.total is None:
+                cells.append(_("veto"))
+            else:
+                cells.append(shown(sheet.total))
+        rows.append(tuple(cells))
+    return Table(
+        _("Scores by reviewer"),
+        (_("Category"), _("Candidate ID"), _("Candidate"), *names),
+        tuple(rows),
+    )
+
+
+def criterion_means_table(result: AggregateResult) -> Table:
+    rubrics = result.imported.rubrics
+    rows = []
+    for a in result.candidates:
+        rubric = rubrics.get(a.rubric_id)
+        for criterion_id, value in a.criterion_means:
+            c = rubric.criterion(criterion_id) if rubric else None
+            rows.append(
+                (
+                    a.category,
+                    a.candidate_id,
+                    a.name,
+                    criterion_name(rubric, criterion_id),
+                    shown(value),
+                    c.max_score if c else None,
+                )
+            )
+    return Table(
+        _("Criterion means"),
+        (
+            _("Category"),
+            _("Candidate ID"),
+            _("Candidate"),
+            _("Criterion"),
+            _("Mean"),
+            _("Maximum score"),
+        ),
+        tuple(rows),
+    )
+
+
+def methods_table(result: AggregateResult) -> Table:
+    """The ranking under every method side by side, per category."""
+    by_id = {a.candidate_id: a for a in result.candidates}
+    rows = []
+    for category in result.categories:
+        for row in category.rows:
+            a = by_id[row.candidate_id]
+            excluded = {"vetoed": _("vetoed"), "no_scores": _("no scores")}.get(
+                row.excluded or "", ""
+            )
+            rows.append(
+                (
+                    category.category,
+                    a.candidate_id,
+                    a.name,
+                    shown(a.trimmed_mean),
+                    row.ranks.get(Method.TRIMMED),
+                    shown(a.mean),
+                    row.ranks.get(Method.MEAN),
+                    shown(a.median),
+                    row.ranks.get(Method.MEDIAN),
+                    _yes(row.method_dependent),
+                    excluded,
+                )
+            )
+    return Table(
+        _("Methods side by side"),
+        (
+            _("Category"),
+            _("Candidate ID"),
+            _("Candidate"),
+            _("Trimmed mean"),
+            _("Rank by trimmed mean"),
+            _("Mean"),
+            _("Rank by mean"),
+            _("Median"),
+            _("Rank by median"),
+            _("Rank depends on method"),
+            _("Not ranked"),
+        ),
+        tuple(rows),
+    )
+
+
+def agreement_table(result: AggregateResult) -> Table:
+    rows = []
+    for c in result.categories:
+        least = join_list(
+            f"{a.reviewer} (r={a.correlation:.2f})" for a in c.least_agreeing if a.correlation
+        )
+        rows.append(
+            (
+                c.category,
+                shown(c.icc, Decimal("0.001")),
+                shown(c.kendall_w, Decimal("0.001")),
+                c.block[0],
+                c.block[1],
+                least,
+            )
+        )
+    return Table(
+        _("Agreement"),
+        (
+            _("Category"),
+            "ICC(2,1)",
+            _("Kendall's W"),
+            _("Candidates in block"),
+            _("Reviewers in block"),
+            _("Least agreeing reviewers"),
+        ),
+        tuple(rows),
+    )
+
+
+def calibration_table(result: AggregateResult) -> Table:
+    """Candidates whose rank changes with calibration."""
+    by_id = {a.candidate_id: a for a in result.candidates}
+    rows = []
+    for category in result.categories:
+        for row in category.rows:
+            before = row.ranks.get(result.options.method)
+            if row.calibrated_rank is not None and before != row.calibrated_rank:
+                a = by_id[row.candidate_id]
+                rows.append(
+                    (
+                        category.category,
+                        a.candidate_id,
+                        a.name,
+                        before,
+                        row.calibrated_rank,
+                        shown(a.value(result.options.method)),
+                        shown(a.calibrated),
+                    )
+                )
+    return Table(
+        _("Rank changes with calibration"),
+        (
+            _("Category"),
+            _("Candidate ID"),
+            _("Candidate"),
+            _("Rank"),
+            _("Calibrated rank"),
+            _("Score"),
+            _("Calibrated score"),
+        ),
+        tuple(rows),
+    )
+
+
+def reviewers_table(result: AggregateResult) -> Table:
+    rows = tuple(
+        (
+            r.reviewer,
+            r.counted,
+            r.recusals,
+            r.vetoes,
+            len(r.scores),
+            shown(r.mean),
+            _sd(r.sd),
+            _yes(r.calibrated),
+        )
+        for r in result.reviewers
+    )
+    return Table(
+        _("Reviewers"),
+        (
+            _("Reviewer"),
+            _("Counted sheets"),
+            _("Recusals"),
+            _("Vetoes"),
+            _("Scores"),
+            _("Mean"),
+            _("Standard deviation (sample)"),
+            _("Calibrated"),
+        ),
+        rows,
+    )
+
+
+def info_rows(result: AggregateResult) -> tuple[tuple[str, Cell], ...]:
+    """The facts a reader needs to judge the result (session, options, what was checked)."""
+    imp = result.imported
+    opts = result.options
+    return (
+        (_("Session"), result.session_name),
+        (_("Session ID"), result.session_id),
+        (_("Sheets folder"), str(imp.sheets_dir)),
+        (_("Files found"), len(imp.records)),
+        (_("Counted sheets"), len(imp.counted)),
+        (_("Refused sheets"), len(imp.refused)),
+        (_("Superseded sheets"), len(imp.superseded)),
+        (_("Duplicate files"), len(imp.duplicates)),
+        (_("Conflicts"), len(imp.conflicts) + len(result.category_conflicts)),
+        (_("Missing sheets"), len(result.missing)),
+        (
+            _("Pack binding"),
+            _("checked against {n} pack(s): {ids}").format(
+                n=len(imp.pack_ids), ids=", ".join(imp.pack_ids)
+            )
+            if imp.packs_checked
+            else _("NOT checked: no pack was named (--pack); any pack of this session accepted"),
+        ),
+        (
+            _("Candidates"),
+            _("from the candidate list")
+            if result.candidates_from_list
+            else _("from the sheets (no candidate list given)"),
+        ),
+        (_("Ranking method"), opts.method.label()),
+        (_("Quorum (valid sheets per candidate)"), opts.quorum),
+        (_("Trim from (scores)"), opts.trim_min),
+        (_("Disagreement (range above, points)"), opts.disagreement),
+        (
+            _("Calibration"),
+            _("on (reviewers with at least {n} scores)").format(n=opts.calibration_min)
+            if opts.calibrate
+            else _("off"),
+        ),
+        (
+            _("Rounding"),
+            _("two decimals, half up; ranks compare the values as shown"),
+        ),
+    )

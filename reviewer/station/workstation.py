@@ -1,0 +1,285 @@
+"""One reviewer's laptop: their identity, their workspace and the packs they opened.
+
+This is the core service the reviewer GUI calls. One passphrase unlocks both the
+identity and the workspace (Argon2id each); ``lock()`` drops every decrypted
+object the core holds. Materials are decrypted only after the reviewer has declared
+no conflict of interest for that candidate ("conflict before content"), and each view
+is recorded in the audit log.
+
+API:
+    ws = Workstation(home)                       # public data only
+    ws.name, ws.unlocked
+    ws.unlock(passphrase); ws.lock(); ws.close()
+    ws.accept_enrolment(path) -> session name    # the secretariat's enrolment response
+    ws.open_pack(path) -> OpenResult             # verify, decrypt the manifest, import
+    ws.workspace                                 # reviews, candidates, audit log
+    ws.candidate(pack_id, candidate_id) -> manifest Candidate (profile and works)
+    ws.attachment(pack_id, candidate_id, sha256) -> (bytes, Attachment)
+    ws.sheet_signer(session_id) -> SheetSigner   # for sheet_export
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reviewer.base.i18n import _
+from reviewer.crypto.passphrase import WrongPassphrase
+from reviewer.pack.errors import PackError
+from reviewer.pack.manifest import Attachment, Candidate, Manifest
+from reviewer.pack.reader import OpenedPack, open_pack, read_header
+from reviewer.people.enrolment import (
+    MAX_RESPONSE_BYTES,
+    EnrolmentError,
+    parse_response,
+    read_capped,
+)
+from reviewer.people.identity import Identity, IdentityError, UnlockedIdentity, load_identity
+from reviewer.review.scoring import Conflict
+from reviewer.rubric.file import RubricError, rubric_from_canonical
+from reviewer.workspace.audit import EventKind
+from reviewer.workspace.model import CandidateInfo, ImportResult, PackInfo
+from reviewer.workspace.store import Workspace, WorkspaceError
+
+if TYPE_CHECKING:
+    from reviewer.sheet.sign import SheetSigner
+
+WORKSPACE_DIR = "workspace"
+
+
+class WorkstationError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class OpenResult:
+    pack_id: str
+    session_id: str
+    session_name: str
+    signer: str
+    candidates: int
+    categories: int
+    imported: ImportResult
+
+    def summary(self) -> str:
+        return _("Issued by {signer} · {n} candidates · {k} categories").format(
+            signer=self.signer, n=self.candidates, k=self.categories
+        )
+
+
+def pack_info(opened: OpenedPack) -> PackInfo:
+    """The workspace's view of an opened pack: its rubrics revalidated, its candidates."""
+    manifest = opened.manifest
+    try:
+        rubrics = tuple(rubric_from_canonical(r.canonical) for r in manifest.rubrics)
+    except RubricError as exc:
+        raise WorkstationError(exc.report()) from None
+    candidates = tuple(
+        CandidateInfo(
+            c.id,
+            c.category,
+            c.name,
+            {
+                "programme": c.programme,
+                "affiliation": c.affiliation,
+                "region": c.region,
+                "central_western_border_ethnic": c.central_western_border_ethnic,
+                "new_arts_group": c.new_arts_group,
+            },
+        )
+        for c in manifest.candidates
+    )
+    return PackInfo(
+        opened.pack_id,
+        opened.session_id,
+        manifest.session_name,
+        opened.manifest_sha256,
+        rubrics,
+        candidates,
+    )
+
+
+class Workstation:
+    def __init__(self, home: Path):
+        self.home = Path(home)
+        try:
+            self.identity: Identity = load_identity(self.home)
+        except IdentityError as exc:
+            raise WorkstationError(str(exc)) from None
+        try:
+            self.workspace = Workspace.open(self.home / WORKSPACE_DIR)
+        except WorkspaceError as exc:
+            raise WorkstationError(str(exc)) from None
+        self._unlocked: UnlockedIdentity | None = None
+        self._packs: dict[str, OpenedPack] = {}
+        self._signers: dict[str, SheetSigner] = {}
+        self._lock = threading.RLock()
+
+    @property
+    def name(self) -> str:
+        return self.identity.name
+
+    @property
+    def unlocked(self) -> bool:
+        return self._unlocked is not None
+
+    def unlock(self, passphrase: str) -> None:
+        """Unlock identity and workspace together; a wrong passphrase changes nothing."""
+        with self._lock:
+            try:
+                unlocked = self.identity.unlock(passphrase)
+            except WrongPassphrase:
+                raise WorkstationError(_("wrong passphrase")) from None
+            except IdentityError as exc:
+                raise WorkstationError(str(exc)) from None
+            try:
+                if self.workspace.initialised:
+                    self.workspace.unlock(passphrase)
+                else:
+                    self.workspace.initialise(passphrase)
+            except WorkspaceError as exc:
+                raise WorkstationError(str(exc)) from None
+            self._unlocked = unlocked
+
+    def lock(self) -> None:
+        """Forget every key and decrypted object; the keys go even if the workspace
+        cannot record the lock (a full disk), which is then reported."""
+        with self._lock:
+            for opened in self._packs.values():
+                opened.close()
+            self._packs.clear()
+            self._signers.clear()
+            self._unlocked = None
+            try:
+                self.workspace.lock()
+            except WorkspaceError as exc:
+                raise WorkstationError(str(exc)) from None
+
+    def close(self) -> None:
+        with self._lock:
+            self.lock()
+            self.workspace.close()
+
+    def accept_enrolment(self, path: Path) -> str:
+        """Install the enrolment response the secretariat sent (a public file: the
+        reviewer's certificate and the session CA); returns the session's name."""
+        try:
+            response = parse_response(read_capped(Path(path), MAX_RESPONSE_BYTES))
+            self.identity.accept(response)
+        except (EnrolmentError, IdentityError) as exc:
+            raise WorkstationError(str(exc)) from None
+        return response.session_name
+
+    def _me(self) -> UnlockedIdentity:
+        if self._unlocked is None:
+            raise WorkstationError(_("unlock with your passphrase first"))
+        return self._unlocked
+
+    def sheet_signer(self, session_id: str) -> SheetSigner:
+        """The reviewer's signer for one session's sheets (key converted once per unlock)."""
+        # Imported here: pyHanko costs ~0.4 s at start-up and is needed only to sign.
+        from reviewer.sheet.data import SheetError
+        from reviewer.sheet.sign import SheetSigner
+
+        with self._lock:
+            me = self._me()
+            if session_id not in self._signers:
+                enrolment = me.enrolments.get(session_id)
+                if enrolment is None:
+                    raise WorkstationError(
+                        _("you are not enrolled in session {session}").format(session=session_id)
+                    )
+                try:
+                    self._signers[session_id] = SheetSigner(
+                        me.signing_key, enrolment.certificate, enrolment.ca_certificate
+                    )
+                except SheetError as exc:
+                    raise WorkstationError(str(exc)) from None
+            return self._signers[session_id]
+
+    def open_pack(self, path: Path) -> OpenResult:
+        """Verify and import a pack. The trust anchor is the session CA from the
+        reviewer's own enrolment, never anything the pack brings."""
+        with self._lock:
+            me = self._me()
+            try:
+                header = read_header(Path(path))
+                enrolment = me.enrolments.get(header.session_id)
+                if enrolment is None:
+                    raise WorkstationError(
+                        _(
+                            "this pack is for session {session}, in which you are not enrolled; "
+                            "import the enrolment response from the secretariat first"
+                        ).format(session=header.session_id)
+                    )
+                opened = open_pack(
+                    Path(path),
+                    me.age_identity,
+                    enrolment.ca_certificate,
+                    expected_session_id=header.session_id,
+                )
+            except PackError as exc:
+                raise WorkstationError(str(exc)) from None
+            try:
+                info = pack_info(opened)
+                imported = self.workspace.import_pack(info)
+            except (WorkspaceError, WorkstationError) as exc:
+                opened.close()
+                raise WorkstationError(str(exc)) from None
+            previous = self._packs.pop(opened.pack_id, None)
+            if previous is not None:
+                previous.close()
+            self._packs[opened.pack_id] = opened
+            return OpenResult(
+                opened.pack_id,
+                opened.session_id,
+                info.session_name,
+                opened.signer_name,
+                len(info.candidates),
+                len({c.rubric_id for c in info.candidates}),
+                imported,
+            )
+
+    def _opened(self, pack_id: str) -> OpenedPack:
+        opened = self._packs.get(pack_id)
+        if opened is None:
+            raise WorkstationError(_("open the pack file again to view its materials"))
+        return opened
+
+    def manifest(self, pack_id: str) -> Manifest:
+        with self._lock:
+            self._me()
+            return self._opened(pack_id).manifest
+
+    def candidate(self, pack_id: str, candidate_id: str) -> Candidate:
+        with self._lock:
+            self._me()
+            found = self._opened(pack_id).manifest.candidate(candidate_id)
+            if found is None:
+                raise WorkstationError(_("no candidate {id} in this pack").format(id=candidate_id))
+            return found
+
+    def attachment(self, pack_id: str, candidate_id: str, sha256: str) -> tuple[bytes, Attachment]:
+        """Decrypt one attachment of one candidate, in memory. Refused until the reviewer
+        has declared no conflict of interest with that candidate."""
+        with self._lock:
+            candidate = self.candidate(pack_id, candidate_id)
+            if sha256 not in candidate.attachment_hashes():
+                raise WorkstationError(_("this material does not belong to this candidate"))
+            review = self.workspace.review(pack_id, candidate_id)
+            if review.conflict is not Conflict.NONE:
+                raise WorkstationError(
+                    _("declare first that you have no conflict of interest with this candidate")
+                )
+            opened = self._opened(pack_id)
+            meta = opened.manifest.attachment(sha256)
+            try:
+                data = opened.read_attachment(sha256)
+            except PackError as exc:
+                raise WorkstationError(str(exc)) from None
+            self.workspace.record(
+                EventKind.ATTACHMENT_VIEWED, candidate_id=candidate_id, name=meta.name
+            )
+            return data, meta

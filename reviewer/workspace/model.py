@@ -1,0 +1,119 @@
+"""What the workspace hands out: frozen records of packs, candidates and their state.
+
+The GUI and the CLI receive these from ``Workspace`` (see ``workspace``) and never see a
+database row. ``status_of`` is the one rule for a review's status; ``signed_sheets_in``
+reads the signed versions kept in a review's sealed payload.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from reviewer.base.i18n import N_, _, pick
+from reviewer.review.scoring import Conflict, Evaluation, Review
+from reviewer.rubric.model import Rubric
+
+
+class Status(Enum):
+    NOT_STARTED = "not_started"
+    IN_PROGRESS = "in_progress"
+    COMPLETE = "complete"
+    SIGNED = "signed"
+    RECUSED = "recused"
+
+    def label(self) -> str:
+        return pick(_STATUS_ZH[self], _(_STATUS_EN[self]))
+
+
+_STATUS_ZH = {
+    Status.NOT_STARTED: "未开始",
+    Status.IN_PROGRESS: "进行中",
+    Status.COMPLETE: "已完成",
+    Status.SIGNED: "已签署",
+    Status.RECUSED: "回避",
+}
+_STATUS_EN = {
+    Status.NOT_STARTED: N_("Not started"),
+    Status.IN_PROGRESS: N_("In progress"),
+    Status.COMPLETE: N_("Complete"),
+    Status.SIGNED: N_("Signed"),
+    Status.RECUSED: N_("Recused"),
+}
+
+
+@dataclass(frozen=True)
+class CandidateInfo:
+    """A candidate as the pack's manifest describes them (details are confidential)."""
+
+    candidate_id: str
+    rubric_id: str
+    name: str
+    details: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PackInfo:
+    pack_id: str
+    session_id: str
+    session_name: str
+    manifest_sha256: str
+    rubrics: tuple[Rubric, ...]
+    candidates: tuple[CandidateInfo, ...]
+
+    def rubric(self, rubric_id: str) -> Rubric | None:
+        return next((r for r in self.rubrics if r.id == rubric_id), None)
+
+    def candidate(self, candidate_id: str) -> CandidateInfo | None:
+        return next((c for c in self.candidates if c.candidate_id == candidate_id), None)
+
+
+@dataclass(frozen=True)
+class PackSummary:
+    pack_id: str
+    session_id: str
+    imported_at: str
+
+
+@dataclass(frozen=True)
+class CandidateEntry:
+    candidate_id: str
+    name: str
+    rubric_id: str
+    status: Status
+    version: int
+    flagged: str | None  # why the reviewer must look at it again, if they must
+    total: Decimal | None
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    pack_id: str
+    resumed: bool
+    carried_over: tuple[str, ...] = ()
+    flagged: tuple[str, ...] = ()
+
+
+def status_of(evaluation: Evaluation, review: Review, signed: bool) -> Status:
+    if signed:
+        return Status.SIGNED
+    if review == Review(review.candidate_id, review.rubric_id):
+        return Status.NOT_STARTED
+    if evaluation.complete:
+        return Status.RECUSED if review.conflict is Conflict.RECUSED else Status.COMPLETE
+    return Status.IN_PROGRESS
+
+
+@dataclass(frozen=True)
+class SignedSheet:
+    version: int
+    sha256: str
+    file: str
+
+
+def signed_sheets_in(doc: dict[str, Any]) -> list[SignedSheet]:
+    """The ``signed`` list of a review's sealed payload, oldest first."""
+    return [SignedSheet(s["version"], s["sha256"], s["file"]) for s in doc.get("signed", [])]

@@ -1,0 +1,5 @@
+"""What both windows share: actions and menus, fonts, labels, translation, the
+welcome page, first-paint timing and the one worker helper for slow work.
+"""
+
+__all__ = ["actions", "first_paint", "fonts", "labels", "translation", "welcome_page", "worker"]

@@ -1,0 +1,237 @@
+"""One candidate: the conflict declaration first; then profile, works, the attachment
+viewer and the scoring panel; or, after a recusal, only the recusal.
+
+Materials are requested from the core only after the reviewer has declared no
+conflict (the core refuses otherwise, too). Decryption runs in the worker helper.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import shiboken6
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGroupBox,
+    QHBoxLayout,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reviewer.base.i18n import _
+from reviewer.review.scoring import Conflict
+from reviewer.station.workstation import Workstation, WorkstationError
+from ui.common import worker
+from ui.common.labels import plain_label
+from ui.reviewer.attachment_viewer import AttachmentViewer, watermark_text
+from ui.reviewer.review_editor import ReviewEditor
+from ui.reviewer.scoring_panel import ScoringPanel
+
+
+class ConflictPanel(QWidget):
+    """Conflict before content: affirm no conflict, or recuse with a reason."""
+
+    declared = Signal()
+    recused = Signal(str)
+
+    def __init__(self, name: str, affiliation: str):
+        super().__init__()
+        layout = QVBoxLayout(self)
+        layout.addWidget(
+            plain_label(
+                _(
+                    "Before the materials of {name} ({affiliation}) are opened, declare whether "
+                    "you have a conflict of interest (回避). Your declaration is recorded and "
+                    "signed with your sheet."
+                ).format(name=name, affiliation=affiliation)
+            )
+        )
+        self.no_conflict = QPushButton(_("I have no conflict of interest with this candidate"))
+        self.no_conflict.setObjectName("declareNoConflict")
+        self.no_conflict.clicked.connect(self.declared.emit)
+        layout.addWidget(self.no_conflict)
+        box = QGroupBox(_("Recuse (回避)"))
+        row = QHBoxLayout(box)
+        self.reason = QLineEdit()
+        self.reason.setObjectName("recusalReason")
+        self.reason.setPlaceholderText(_("Reason, e.g. same employer, supervisor, relative"))
+        self.reason.setMaxLength(2000)
+        self.recuse = QPushButton(_("Recuse"))
+        self.recuse.setObjectName("recuse")
+        self.recuse.setEnabled(False)
+        self.reason.textChanged.connect(lambda t: self.recuse.setEnabled(bool(t.strip())))
+        self.recuse.clicked.connect(lambda: self.recused.emit(self.reason.text().strip()))
+        self.reason.returnPressed.connect(self.recuse.click)
+        row.addWidget(self.reason, 1)
+        row.addWidget(self.recuse)
+        layout.addWidget(box)
+        layout.addStretch(1)
+
+
+class CandidatePage(QWidget):
+    changed = Signal(str)  # candidate id, after every saved edit
+    message = Signal(str)
+
+    def __init__(self, station: Workstation, pack_id: str, candidate_id: str):
+        super().__init__()
+        self.station, self.pack_id, self.candidate_id = station, pack_id, candidate_id
+        self.setObjectName("candidatePage")
+        pack = station.workspace.pack(pack_id)
+        info = pack.candidate(candidate_id)
+        rubric = pack.rubric(info.rubric_id)
+        details = info.details
+        flags = []
+        if details.get("central_western_border_ethnic"):
+            flags.append(_("central/western, border or ethnic region (倾斜支持)"))
+        if details.get("new_arts_group"):
+            flags.append(_("new arts group (新文艺群体)"))
+        layout = QVBoxLayout(self)
+        title = plain_label(f"{info.name} · {rubric.category.get()}", bold=True)
+        title.setObjectName("candidateTitle")
+        font = title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        title.setFont(font)
+        layout.addWidget(title)
+        facts = " · ".join(
+            x
+            for x in (
+                details.get("affiliation", ""),
+                details.get("region", ""),
+                details.get("programme", ""),
+                *flags,
+            )
+            if x
+        )
+        layout.addWidget(plain_label(facts))
+
+        self.stack = QStackedWidget()
+        layout.addWidget(self.stack, 1)
+        self.conflict = ConflictPanel(info.name, details.get("affiliation", ""))
+        self.stack.addWidget(self.conflict)
+
+        self.work = QSplitter(Qt.Orientation.Horizontal)
+        materials = QWidget()
+        materials_layout = QVBoxLayout(materials)
+        materials_layout.setContentsMargins(0, 0, 0, 0)
+        materials_layout.addWidget(plain_label(_("Representative works and materials"), bold=True))
+        self.materials = QListWidget()
+        self.materials.setObjectName("materials")
+        self.materials.setMaximumHeight(140)
+        materials_layout.addWidget(self.materials)
+        self.viewer = AttachmentViewer(watermark_text(station.name, date.today().isoformat()))
+        materials_layout.addWidget(self.viewer, 1)
+        self.work.addWidget(materials)
+        self.panel = ScoringPanel(rubric)
+        scroll = QScrollArea()
+        scroll.setWidgetResizable(True)
+        scroll.setWidget(self.panel)
+        scroll.setMinimumWidth(420)
+        self.work.addWidget(scroll)
+        self.work.setSizes([620, 520])
+        self.stack.addWidget(self.work)
+
+        self.recused_label = plain_label("")
+        self.recused_label.setObjectName("recusedLabel")
+        self.recused_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.stack.addWidget(self.recused_label)
+
+        self._shown: str | None = None
+        review = station.workspace.review(pack_id, candidate_id)
+        self.editor = ReviewEditor(station.workspace, pack_id, self.panel, review)
+        self.editor.saved.connect(lambda _ev: self._after_save())
+        self.editor.failed.connect(self.message.emit)
+        self.conflict.declared.connect(self._declare)
+        self.conflict.recused.connect(self._recuse)
+        self.materials.itemActivated.connect(self._open_item)
+        self.materials.itemClicked.connect(self._open_item)
+        self._show_state()
+
+    # --- state ------------------------------------------------------------------------
+
+    def _show_state(self) -> None:
+        review = self.editor.review
+        if review.conflict is Conflict.UNDECLARED:
+            self.stack.setCurrentWidget(self.conflict)
+        elif review.conflict is Conflict.RECUSED:
+            self.recused_label.setText(
+                _(
+                    "You recused yourself (回避): {reason}\nThis candidate's materials stay closed."
+                ).format(reason=review.recusal_reason)
+            )
+            self.stack.setCurrentWidget(self.recused_label)
+        else:
+            if self.materials.count() == 0:
+                self._list_materials()
+            self.stack.setCurrentWidget(self.work)
+
+    def _after_save(self) -> None:
+        self._show_state()
+        self.changed.emit(self.candidate_id)
+
+    def _declare(self) -> None:
+        self.editor.push(self.editor.review.with_conflict(Conflict.NONE))
+
+    def _recuse(self, reason: str) -> None:
+        self.editor.push(self.editor.review.with_conflict(Conflict.RECUSED, reason))
+
+    # --- materials --------------------------------------------------------------------
+
+    def _list_materials(self) -> None:
+        try:
+            candidate = self.station.candidate(self.pack_id, self.candidate_id)
+        except WorkstationError as exc:
+            self.viewer.show_message(str(exc))
+            return
+        manifest = self.station.manifest(self.pack_id)
+        for n, work in enumerate(candidate.works, start=1):
+            text = _("Work {n}: {title} · {kind} · {year}").format(
+                n=n, title=work.title, kind=work.kind, year=work.year
+            )
+            if not work.attachment:
+                text += " " + _("(no file)")
+            item = QListWidgetItem(text)
+            item.setData(Qt.ItemDataRole.UserRole, work.attachment)
+            self.materials.addItem(item)
+        for sha in candidate.other_materials:
+            meta = manifest.attachment(sha)
+            item = QListWidgetItem(
+                _("Material: {name}").format(name=meta.name if meta else sha[:12])
+            )
+            item.setData(Qt.ItemDataRole.UserRole, sha)
+            self.materials.addItem(item)
+
+    def _open_item(self, item: QListWidgetItem) -> None:
+        sha = item.data(Qt.ItemDataRole.UserRole)
+        if not sha:
+            self.viewer.show_message(_("No file was provided for this work."))
+            return
+        if sha == self._shown:
+            return  # a click and an activation of the same item: decrypt once
+        self._shown = sha
+        self.viewer.show_message(_("Decrypting…"))
+        worker.run_task(
+            lambda _ctx: self.station.attachment(self.pack_id, self.candidate_id, sha),
+            self._show_attachment,
+            self._attachment_refused,
+        )
+
+    def _show_attachment(self, result) -> None:
+        # The page may have been torn down (locked) while the worker decrypted.
+        if shiboken6.isValid(self.viewer):
+            data, meta = result
+            self.viewer.show_attachment(data, meta.media_type, meta.name)
+
+    def _attachment_refused(self, exc: Exception) -> None:
+        self._shown = None
+        if shiboken6.isValid(self.viewer):
+            self.viewer.show_message(str(exc))
+
+    def flush(self) -> None:
+        self.panel.flush()

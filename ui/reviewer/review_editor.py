@@ -1,0 +1,59 @@
+"""Edits of one candidate's review: undoable, and saved through the core on each step.
+
+Each edit the panel reports becomes a ``QUndoCommand`` holding the review before and
+after; doing or undoing it saves that review through the workspace (which validates it
+with the scoring core and writes it with its audit event) and shows the result.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QUndoCommand, QUndoStack
+
+from reviewer.base.i18n import _
+from reviewer.review.scoring import Evaluation, Review
+from reviewer.workspace.store import Workspace, WorkspaceError
+from ui.reviewer.scoring_panel import ScoringPanel
+
+
+class _SetReview(QUndoCommand):
+    def __init__(self, editor: ReviewEditor, before: Review, after: Review):
+        super().__init__(_("edit the review of {id}").format(id=after.candidate_id))
+        self._editor, self._before, self._after = editor, before, after
+
+    def redo(self) -> None:
+        self._editor.apply(self._after)
+
+    def undo(self) -> None:
+        self._editor.apply(self._before)
+
+
+class ReviewEditor(QObject):
+    saved = Signal(object)  # Evaluation
+    failed = Signal(str)
+
+    def __init__(self, workspace: Workspace, pack_id: str, panel: ScoringPanel, review: Review):
+        super().__init__(panel)
+        self.workspace, self.pack_id, self.panel = workspace, pack_id, panel
+        self.stack = QUndoStack(self)
+        self.review = review
+        panel.review_edited.connect(self.push)
+        panel.show_review(review, workspace.evaluation(pack_id, review.candidate_id))
+
+    def push(self, new: Review) -> None:
+        """Do an edit (undoably): the panel's, or a declaration from the page."""
+        self.stack.push(_SetReview(self, self.review, new))
+
+    def apply(self, review: Review) -> None:
+        try:
+            evaluation: Evaluation = self.workspace.save_review(self.pack_id, review)
+        except WorkspaceError as exc:
+            # Refused by the core: show the saved state again, and why.
+            self.panel.show_review(
+                self.review, self.workspace.evaluation(self.pack_id, self.review.candidate_id)
+            )
+            self.failed.emit(str(exc))
+            return
+        self.review = review
+        self.panel.show_review(review, evaluation)
+        self.saved.emit(evaluation)

@@ -1,0 +1,290 @@
+"""The scoring panel: the two checks first, then each criterion, the opinion and the
+recommendation, with the live total and a list of what is still missing.
+
+The panel holds no rules. It shows a ``Review`` and its ``Evaluation`` (both from the
+core) and reports each edit as a new ``Review`` through ``review_edited``; the editor
+that owns it saves through the core and calls ``show`` with the result. Keyboard: Tab
+moves between fields; a score box takes digits and Up/Down moves by the step.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtWidgets import (
+    QAbstractSpinBox,
+    QButtonGroup,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QPlainTextEdit,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reviewer.base.i18n import _
+from reviewer.review.scoring import CheckEntry, Evaluation, Outcome, Review
+from reviewer.rubric.model import CheckKind, CheckResult, Criterion, Rubric, canonical_decimal
+from ui.common.labels import plain_label
+
+TEXT_DEBOUNCE_MS = 300
+
+
+def _decimals(step: Decimal) -> int:
+    return max(0, -step.normalize().as_tuple().exponent)
+
+
+class ScoreBox(QDoubleSpinBox):
+    """A score on the criterion's step; the value one step below 0 means "not scored"."""
+
+    def __init__(self, criterion: Criterion):
+        super().__init__()
+        self.criterion = criterion
+        step = float(criterion.step)
+        self.setDecimals(_decimals(criterion.step))
+        self.setRange(-step, float(criterion.max_score))
+        self.setSingleStep(step)
+        self.setSpecialValueText("—")
+        self.setKeyboardTracking(False)  # commit on Enter, Tab or the arrows, not per digit
+        self.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
+        self.setObjectName(f"score-{criterion.id}")
+        self.setAccessibleName(criterion.name.get())
+        self.setValue(-step)
+
+    def score(self) -> Decimal | None:
+        if self.value() < 0:
+            return None
+        # Snap to the step so a typed 8.3 becomes 8.5 rather than an invalid score.
+        steps = round(Decimal(str(self.value())) / self.criterion.step)
+        return steps * self.criterion.step
+
+    def set_score(self, score: Decimal | None) -> None:
+        self.setValue(-float(self.criterion.step) if score is None else float(score))
+
+
+class CheckRow(QWidget):
+    changed = Signal()
+
+    def __init__(self, kind: CheckKind, title: str):
+        super().__init__()
+        self.kind = kind
+        layout = QGridLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(plain_label(title, bold=True), 0, 0)
+        self.group = QButtonGroup(self)
+        for col, result in enumerate(CheckResult, start=1):
+            button = QRadioButton(result.label())
+            button.setObjectName(f"{kind.value}-{result.value}")
+            button.setProperty("result", result.value)
+            self.group.addButton(button)
+            layout.addWidget(button, 0, col)
+        self.note = QLineEdit()
+        self.note.setObjectName(f"{kind.value}-note")
+        self.note.setPlaceholderText(_("Note (required unless the check is passed)"))
+        self.note.setMaxLength(2000)
+        layout.addWidget(self.note, 1, 0, 1, 4)
+        self.group.buttonClicked.connect(lambda _b: self.changed.emit())
+        self._timer = QTimer(self, singleShot=True, interval=TEXT_DEBOUNCE_MS)
+        self._timer.timeout.connect(self.changed.emit)
+        self.note.textEdited.connect(lambda _t: self._timer.start())
+        self.note.editingFinished.connect(self.flush)
+
+    def flush(self) -> None:
+        if self._timer.isActive():
+            self._timer.stop()
+            self.changed.emit()
+
+    def entry(self) -> CheckEntry:
+        button = self.group.checkedButton()
+        result = CheckResult(button.property("result")) if button else None
+        return CheckEntry(result, self.note.text())
+
+    def show_entry(self, entry: CheckEntry) -> None:
+        # Non-exclusive for a moment so that "no result yet" can be shown too.
+        self.group.setExclusive(False)
+        for button in self.group.buttons():
+            button.setChecked(
+                entry.result is not None and button.property("result") == entry.result.value
+            )
+        self.group.setExclusive(True)
+        if self.note.text() != entry.note:
+            self.note.setText(entry.note)
+
+
+class ScoringPanel(QWidget):
+    review_edited = Signal(object)  # the new Review
+
+    def __init__(self, rubric: Rubric, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.rubric = rubric
+        self._review: Review | None = None
+        self._showing = False
+        layout = QVBoxLayout(self)
+
+        checks = QGroupBox(_("1. Ethics and political quality (before any score)"))
+        checks_layout = QVBoxLayout(checks)
+        self.check_rows: dict[CheckKind, CheckRow] = {}
+        for check in rubric.checks:
+            row = CheckRow(check.kind, check.name.get())
+            row.setToolTip(check.guidance.get())
+            row.changed.connect(self._edited)
+            self.check_rows[check.kind] = row
+            checks_layout.addWidget(row)
+        self.veto_label = plain_label("")
+        self.veto_label.setObjectName("vetoLabel")
+        self.veto_label.setStyleSheet("color: #a40000; font-weight: bold;")
+        checks_layout.addWidget(self.veto_label)
+        layout.addWidget(checks)
+
+        self.criteria_box = QGroupBox(_("2. Criteria"))
+        form = QFormLayout(self.criteria_box)
+        self.score_boxes: dict[str, ScoreBox] = {}
+        self.level_labels: dict[str, QLabel] = {}
+        for c in rubric.criteria:
+            box = ScoreBox(c)
+            box.valueChanged.connect(lambda _v: self._edited())
+            level = QLabel()
+            level.setObjectName(f"level-{c.id}")
+            row = QHBoxLayout()
+            row.addWidget(box)
+            row.addWidget(
+                QLabel(
+                    _("/ {max} · weight {weight}%").format(
+                        max=canonical_decimal(c.max_score), weight=canonical_decimal(c.weight)
+                    )
+                )
+            )
+            row.addWidget(level, 1)
+            title = plain_label(c.name.get(), bold=True)
+            title.setToolTip(
+                "\n".join(
+                    [f"{c.source.section}：“{c.source.quote}”"]
+                    + [
+                        f"{b.level.label()} {canonical_decimal(b.low)}–{canonical_decimal(b.high)}:"
+                        f" {b.description.get()}"
+                        for b in reversed(c.bands)
+                    ]
+                )
+            )
+            title.setBuddy(box)
+            form.addRow(title, row)
+            self.score_boxes[c.id] = box
+            self.level_labels[c.id] = level
+        self.total_label = plain_label("", bold=True)
+        self.total_label.setObjectName("totalLabel")
+        form.addRow(self.total_label)
+        layout.addWidget(self.criteria_box)
+
+        opinion_box = QGroupBox(_("3. Written opinion (评审意见) and recommendation"))
+        opinion_layout = QVBoxLayout(opinion_box)
+        self.opinion = QPlainTextEdit()
+        self.opinion.setObjectName("opinion")
+        self.opinion.setTabChangesFocus(True)
+        self.opinion.setPlaceholderText(_("Your opinion of the candidate's work and contribution"))
+        self.opinion.setMinimumHeight(90)
+        opinion_layout.addWidget(self.opinion)
+        self.recommendation = QComboBox()
+        self.recommendation.setObjectName("recommendation")
+        self.recommendation.addItem("—", None)
+        for option in rubric.recommendations:
+            self.recommendation.addItem(option.name.get(), option.id)
+        self.recommendation.currentIndexChanged.connect(lambda _i: self._edited())
+        opinion_layout.addWidget(self.recommendation)
+        layout.addWidget(opinion_box)
+        self._opinion_timer = QTimer(self, singleShot=True, interval=TEXT_DEBOUNCE_MS)
+        self._opinion_timer.timeout.connect(self._edited)
+        self.opinion.textChanged.connect(self._opinion_typed)
+
+        missing_box = QGroupBox(_("Still missing"))
+        missing_layout = QVBoxLayout(missing_box)
+        self.missing = QListWidget()
+        self.missing.setObjectName("missing")
+        self.missing.setMaximumHeight(120)
+        missing_layout.addWidget(self.missing)
+        layout.addWidget(missing_box)
+
+    # --- from the widgets to a Review -----------------------------------------------
+
+    def _opinion_typed(self) -> None:
+        if not self._showing:
+            self._opinion_timer.start()
+
+    def flush(self) -> None:
+        """Deliver any text still waiting for its debounce (before lock, close, sign)."""
+        for row in self.check_rows.values():
+            row.flush()
+        if self._opinion_timer.isActive():
+            self._opinion_timer.stop()
+            self._edited()
+
+    def current(self) -> Review:
+        assert self._review is not None
+        review = self._review
+        for kind, row in self.check_rows.items():
+            entry = row.entry()
+            review = review.with_check(kind, entry.result, entry.note)
+        for cid, box in self.score_boxes.items():
+            review = review.with_score(cid, box.score())
+        return review.with_opinion(self.opinion.toPlainText()).with_recommendation(
+            self.recommendation.currentData()
+        )
+
+    def _edited(self) -> None:
+        if self._showing or self._review is None:
+            return
+        new = self.current()
+        if new != self._review:
+            self.review_edited.emit(new)
+
+    # --- from a Review to the widgets -----------------------------------------------
+
+    def show_review(self, review: Review, evaluation: Evaluation) -> None:
+        self._showing = True
+        try:
+            self._review = review
+            for kind, row in self.check_rows.items():
+                row.show_entry(review.checks.get(kind, CheckEntry()))
+            for cid, box in self.score_boxes.items():
+                box.set_score(review.scores.get(cid))
+                level = evaluation.criterion_levels.get(cid)
+                self.level_labels[cid].setText(level.label() if level else "")
+            if self.opinion.toPlainText() != review.opinion:
+                self.opinion.setPlainText(review.opinion)
+            index = self.recommendation.findData(review.recommendation)
+            self.recommendation.setCurrentIndex(max(index, 0))
+            vetoed = evaluation.outcome is Outcome.VETOED
+            self.criteria_box.setEnabled(not vetoed)
+            self.veto_label.setText(
+                next((str(n) for n in evaluation.notes if n.code == "veto"), "")
+            )
+            self.veto_label.setVisible(vetoed)
+            self.total_label.setText(self._total_text(evaluation))
+            self.missing.clear()
+            for finding in (*evaluation.problems, *evaluation.missing):
+                self.missing.addItem(str(finding))
+            if evaluation.complete:
+                self.missing.addItem(_("Nothing is missing: the review is complete."))
+        finally:
+            self._showing = False
+
+    def _total_text(self, ev: Evaluation) -> str:
+        if ev.outcome is Outcome.VETOED:
+            return _("Total: not counted (veto)")
+        if ev.total_display is not None:
+            return _("Total: {total} / 100 ({level})").format(
+                total=ev.total_display, level=ev.level.label() if ev.level else "—"
+            )
+        scored = sum(1 for c in self.rubric.criteria if c.id in ev.criterion_levels)
+        return _("Scored {n} of {m} criteria").format(n=scored, m=len(self.rubric.criteria))
+
+    def set_locked(self, locked: bool) -> None:
+        """Scoring is locked for a recused candidate."""
+        self.setEnabled(not locked)

@@ -1,0 +1,502 @@
+"""The reviewer's main window: lock screen, then the work on the open pack.
+
+The window paints first and loads second: at start it shows the lock screen with only
+Qt and the catalogue imported, and the workstation (the crypto and database stack, about
+0.4 s of imports) and the keyring are loaded on the worker once it has painted. A
+passphrase typed meanwhile is held until they are ready. Functions that run only after loading
+import names from those modules locally; the imports are then free.
+
+Everything confidential is built after unlocking (``ReviewWork``) and torn down on
+lock; the core is asked to forget what it decrypted. Slow work (loading; unlocking:
+Argon2id; opening a pack: verifying and decrypting; exporting: rendering and signing)
+goes through the worker.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence, QUndoGroup
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialog,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QStackedWidget,
+    QVBoxLayout,
+)
+
+from reviewer.base.i18n import _
+from ui.common import worker
+from ui.common.actions import add_action, add_language_menu
+from ui.common.first_paint import after_first_paint
+from ui.common.welcome_page import WelcomePage
+from ui.reviewer.idle_lock import DEFAULT_IDLE_MINUTES, IdleLock
+from ui.reviewer.lock_screen import LockScreen
+
+if TYPE_CHECKING:
+    from reviewer.crypto.secret_store import SecretStore
+    from reviewer.station.workstation import OpenResult, Workstation
+    from ui.reviewer.work import ReviewWork
+
+
+@dataclass(frozen=True)
+class _Loaded:
+    station: Workstation
+    store: SecretStore
+    can_remember: bool
+    remembered: str | None = field(repr=False)  # a passphrase kept in the OS keyring
+
+
+def _load(home: Path, store: SecretStore | None) -> _Loaded:
+    """Runs on the worker: the heavy imports, the identity's public part, the workspace,
+    and the keyring (finding its backend takes 0.2 s; reading it may wait on D-Bus)."""
+    from reviewer.crypto.secret_store import default_store
+    from reviewer.station.workstation import Workstation
+    from ui.reviewer import work as review_work  # noqa: F401 (imported now, so unlocking does not wait)
+
+    station = Workstation(home)
+    store = store or default_store()
+    remembered = store.get(station.identity.key_fingerprint)
+    return _Loaded(station, store, store.available, remembered)
+
+
+class ReviewWindow(QMainWindow):
+    ready = Signal()  # the workstation is loaded: unlocking starts at once
+
+    def __init__(
+        self,
+        home: Path,
+        switch_language: Callable[[str], str],
+        pack_path: Path | None = None,
+        store: SecretStore | None = None,
+    ):
+        super().__init__()
+        self.setObjectName("reviewWindow")
+        self.home, self._switch_language = home, switch_language
+        self.station: Workstation | None = None  # until loaded
+        self.store: SecretStore | None = store
+        self._waiting: list[Callable[[], None]] | None = None  # run once loaded
+        self._remembered: str | None = None
+        self.load_error: str | None = None
+        self._closed = False
+        self.pack_path = pack_path
+        self.pack_id: str | None = None
+        self.work: ReviewWork | None = None
+        self.undo_group = QUndoGroup(self)
+        self.settings = QSettings()
+        self.setAcceptDrops(True)
+
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.lock_screen = LockScreen()
+        self.lock_screen.unlock_requested.connect(self.unlock)
+        self.stack.addWidget(self.lock_screen)
+
+        self.welcome = WelcomePage(self.choose_pack)
+        self.stack.addWidget(self.welcome)
+
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setVisible(False)
+        self.status = QLabel()
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.statusBar().addWidget(self.status, 1)
+        self.statusBar().addPermanentWidget(self.progress)
+
+        minutes = float(self.settings.value("idle_minutes", DEFAULT_IDLE_MINUTES))
+        self.idle = IdleLock(QApplication.instance(), minutes)
+        self.idle.timed_out.connect(self.lock)
+        self.retranslate()
+        self.resize(1366, 768)
+        self.show_locked()
+        after_first_paint(self, lambda: self._when_loaded(self._try_remembered))
+
+    # --- loading ----------------------------------------------------------------------
+
+    def _when_loaded(self, then: Callable[[], None]) -> None:
+        """Run ``then`` once the workstation is loaded; start loading if nobody has."""
+        if self.station is not None:
+            then()
+            return
+        if self._waiting is not None:
+            self._waiting.append(then)
+            return
+        self._waiting = [then]
+        worker.run_task(lambda _ctx: _load(self.home, self.store), self._loaded, self._load_failed)
+
+    def _loaded(self, loaded: _Loaded) -> None:
+        if self._closed:  # closed while loading
+            loaded.station.close()
+            return
+        self.station, self.store = loaded.station, loaded.store
+        self._remembered = loaded.remembered
+        self.lock_screen.set_identity(loaded.station.name, loaded.can_remember)
+        self.retranslate()
+        waiting, self._waiting = self._waiting or [], []
+        for then in waiting:
+            then()
+        self.ready.emit()
+
+    def _load_failed(self, exc: Exception) -> None:
+        self._waiting = None
+        self.load_error = str(exc)  # ui.app exits with 1
+        if not self._closed:
+            QMessageBox.critical(self, _("Reviewer Workstation"), self.load_error)
+            self.close()
+
+    @property
+    def unlocked(self) -> bool:
+        return self.station is not None and self.station.unlocked
+
+    @property
+    def candidate_list(self):
+        return None if self.work is None else self.work.candidate_list
+
+    @property
+    def pages(self) -> dict:
+        return {} if self.work is None else self.work.pages
+
+    # --- menus ------------------------------------------------------------------------
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(
+            _("Reviewer Workstation · {name}").format(name=self.station.name)
+            if self.station
+            else _("Reviewer Workstation")
+        )
+        self.welcome.set_texts(
+            _(
+                "Open the dossier pack (*.rvpack) from the secretariat, or drop it on this "
+                "window. Not enrolled yet? Import the enrolment response from the File menu."
+            ),
+            _("Open a dossier pack…"),
+        )
+        bar = self.menuBar()
+        bar.clear()
+        file_menu = bar.addMenu(_("&File"))
+        self.open_action = add_action(
+            self, file_menu, _("&Open dossier pack…"), self.choose_pack, "Ctrl+O"
+        )
+        self.export_action = add_action(
+            self, file_menu, _("&Sign and export this sheet…"), self.export_current, "Ctrl+E"
+        )
+        self.export_all_action = add_action(
+            self, file_menu, _("Sign and export &all completed sheets…"), self.export_everything
+        )
+        self.import_action = add_action(
+            self, file_menu, _("&Import enrolment response…"), self.import_response
+        )
+        file_menu.addSeparator()
+        add_action(self, file_menu, _("&Quit"), self.close, QKeySequence.StandardKey.Quit)
+
+        edit = bar.addMenu(_("&Edit"))
+        undo = self.undo_group.createUndoAction(self, _("Undo"))
+        undo.setShortcut(QKeySequence.StandardKey.Undo)
+        redo = self.undo_group.createRedoAction(self, _("Redo"))
+        redo.setShortcut(QKeySequence.StandardKey.Redo)
+        edit.addAction(undo)
+        edit.addAction(redo)
+        self.undo_action, self.redo_action = undo, redo
+
+        view = bar.addMenu(_("&View"))
+        add_action(self, view, _("&Rubrics of the plan"), self.show_rubrics)
+
+        settings = bar.addMenu(_("&Settings"))
+        add_language_menu(self, settings, self.change_language)
+        add_action(self, settings, _("Lock after &idle time…"), self.choose_idle_time)
+
+        self.lock_action = QAction(_("&Lock now"), self)
+        self.lock_action.setObjectName("lockNow")
+        self.lock_action.setShortcut("Ctrl+L")
+        self.lock_action.triggered.connect(self.lock)
+        bar.addAction(self.lock_action)
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        for action in (
+            self.open_action,
+            self.export_action,
+            self.export_all_action,
+            self.lock_action,
+        ):
+            action.setEnabled(self.unlocked)
+        # Enrolling touches only public files, so it works while locked.
+        self.import_action.setEnabled(self.station is not None)
+
+    def change_language(self, code: str) -> None:
+        self._switch_language(code)
+        self.settings.setValue("language", code)
+        current = self.current_candidate()
+        self.retranslate()
+        if self.unlocked and self.pack_id:
+            self._build_work()
+            if current:
+                self.show_candidate(current)
+
+    # --- lock and unlock --------------------------------------------------------------
+
+    def _try_remembered(self) -> None:
+        """At start only: after a lock, the reviewer must type the passphrase again."""
+        remembered, self._remembered = self._remembered, None
+        if remembered and not self.unlocked:
+            self.unlock(remembered, False, quiet=True)
+
+    def show_locked(self) -> None:
+        self.idle.pause()
+        self.stack.setCurrentWidget(self.lock_screen)
+        self.lock_screen.reset()
+        self._update_actions()
+
+    def unlock(self, passphrase: str, remember: bool, quiet: bool = False) -> None:
+        self.lock_screen.set_busy(True)
+        if self.station is None:  # typed before loading finished: unlock right after
+            self._when_loaded(lambda: self.unlock(passphrase, remember, quiet))
+            return
+
+        def done(_result) -> None:
+            if remember and not self.store.set(self.station.identity.key_fingerprint, passphrase):
+                QMessageBox.information(
+                    self,
+                    _("Passphrase not remembered"),
+                    _(
+                        "This computer has no usable system keyring, so the passphrase "
+                        "cannot be remembered; you will be asked for it each time."
+                    ),
+                )
+            self.lock_screen.reset()
+            self.idle.resume()
+            self._update_actions()
+            if self.pack_path:
+                self.open_pack(self.pack_path)
+            else:
+                self.stack.setCurrentWidget(self.welcome)
+
+        def failed(exc: Exception) -> None:
+            if quiet:
+                self.lock_screen.reset()
+            else:
+                self.lock_screen.failed(str(exc))
+
+        station = self.station
+        worker.run_task(lambda _ctx: station.unlock(passphrase), done, failed)
+
+    def lock(self) -> None:
+        if not self.unlocked:
+            return
+        from reviewer.station.workstation import WorkstationError  # loaded with the station
+
+        self._tear_down()
+        self.status.setText("")
+        try:
+            self.station.lock()
+        except WorkstationError as exc:  # the keys are gone; the audit entry may not be
+            self.status.setText(str(exc))
+        self.show_locked()
+
+    def _tear_down(self) -> None:
+        if self.work is not None:
+            self.work.flush()
+            self.work.tear_down()
+            self.stack.removeWidget(self.work)
+            self.work.deleteLater()
+            self.work = None
+
+    # --- packs ------------------------------------------------------------------------
+
+    def choose_pack(self) -> None:
+        path, _filter = QFileDialog.getOpenFileName(
+            self, _("Open dossier pack"), "", _("Dossier packs (*.rvpack)")
+        )
+        if path:
+            self.open_pack(Path(path))
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        urls = event.mimeData().urls()
+        if self.unlocked and urls and urls[0].toLocalFile().endswith(".rvpack"):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        self.open_pack(Path(event.mimeData().urls()[0].toLocalFile()))
+
+    def _busy(self, text: str) -> None:
+        self.status.setText(text)
+        self.progress.setRange(0, 0)
+        self.progress.setVisible(True)
+
+    def _idle(self, text: str = "") -> None:
+        self.progress.setVisible(False)
+        self.status.setText(text)
+
+    def open_pack(self, path: Path) -> None:
+        self._busy(_("Verifying and opening {file}…").format(file=path.name))
+        station = self.station
+        worker.run_task(
+            lambda _ctx: station.open_pack(path),
+            lambda result: self._pack_opened(path, result),
+            self._pack_refused,
+        )
+
+    def _pack_opened(self, path: Path, result: OpenResult) -> None:
+        self.pack_path, self.pack_id = path, result.pack_id
+        text = result.summary()
+        if result.imported.flagged:
+            text += " · " + _("{n} reviews need your attention (⚠)").format(
+                n=len(result.imported.flagged)
+            )
+        self._idle(text)
+        self._build_work()
+
+    def _pack_refused(self, exc: Exception) -> None:
+        self._idle()
+        QMessageBox.warning(self, _("The pack was refused"), str(exc))
+        if self.unlocked and self.work is None:
+            self.stack.setCurrentWidget(self.welcome)
+
+    def _build_work(self) -> None:
+        from ui.reviewer.work import ReviewWork  # imported while loading
+
+        self._tear_down()
+        self.work = ReviewWork(self.station, self.pack_id, self.undo_group)
+        self.work.message.connect(self.status.setText)
+        self.stack.addWidget(self.work)
+        self.stack.setCurrentWidget(self.work)
+
+    def current_candidate(self) -> str | None:
+        return None if self.work is None else self.work.current_candidate()
+
+    def show_candidate(self, candidate_id: str) -> None:
+        if self.work is not None:
+            self.work.show_candidate(candidate_id)
+
+    # --- sheets -----------------------------------------------------------------------
+
+    def _sheet_folder(self) -> Path | None:
+        start = str(self.settings.value("sheet_folder", str(Path.home())))
+        folder = QFileDialog.getExistingDirectory(
+            self, _("Where to write the signed sheets"), start
+        )
+        if not folder:
+            return None
+        self.settings.setValue("sheet_folder", folder)
+        return Path(folder)
+
+    def export_current(self) -> None:
+        candidate_id = self.current_candidate()
+        if candidate_id is None or self.pack_id is None:
+            self.status.setText(_("Choose a candidate first."))
+            return
+        self.work.flush(candidate_id)
+        from reviewer.station.export import export_sheet  # pyHanko: loaded when first needed
+
+        folder = self._sheet_folder()
+        if folder is None:
+            return
+        self._busy(_("Signing the sheet…"))
+        station, pack_id = self.station, self.pack_id
+        worker.run_task(
+            lambda _ctx: export_sheet(station, pack_id, candidate_id, folder),
+            lambda sheet: self._exported([sheet], []),
+            self._export_failed,
+        )
+
+    def export_everything(self) -> None:
+        if self.pack_id is None or self.work is None:
+            return
+        self.work.flush()
+        from reviewer.station.export import export_all  # pyHanko: loaded when first needed
+
+        folder = self._sheet_folder()
+        if folder is None:
+            return
+        self.progress.setRange(0, 100)
+        self.progress.setValue(0)
+        self.progress.setVisible(True)
+        self.status.setText(_("Signing the sheets…"))
+        station, pack_id = self.station, self.pack_id
+
+        def job(ctx):
+            return export_all(
+                station, pack_id, folder, progress=ctx.progress, cancelled=lambda: ctx.cancelled
+            )
+
+        def progressed(done: int, total: int) -> None:
+            self.progress.setRange(0, total)
+            self.progress.setValue(done)
+
+        worker.run_task(
+            job, lambda result: self._exported(*result), self._export_failed, progressed
+        )
+
+    def _exported(self, sheets, refused) -> None:
+        self._idle(_("{n} sheet(s) signed and exported").format(n=len(sheets)))
+        if self.work is not None:  # locked meanwhile: nothing to refresh
+            for candidate_id in {s.candidate_id for s in sheets}:
+                self.work.refresh(candidate_id)
+        if refused:
+            QMessageBox.warning(
+                self,
+                _("Some sheets were not exported"),
+                "\n".join(f"{cid}: {reason}" for cid, reason in refused),
+            )
+
+    def _export_failed(self, exc: Exception) -> None:
+        self._idle()
+        QMessageBox.warning(self, _("The sheet was not exported"), str(exc))
+
+    # --- other ------------------------------------------------------------------------
+
+    def import_response(self) -> None:
+        if self.station is None:
+            return
+        from reviewer.station.workstation import WorkstationError  # loaded with the station
+
+        path, _filter = QFileDialog.getOpenFileName(
+            self, _("Import enrolment response"), "", "JSON (*.json)"
+        )
+        if not path:
+            return
+        try:
+            session_name = self.station.accept_enrolment(Path(path))
+        except WorkstationError as exc:
+            QMessageBox.warning(self, _("The response was refused"), str(exc))
+            return
+        QMessageBox.information(
+            self, _("Enrolled"), _("You are enrolled in {session}.").format(session=session_name)
+        )
+
+    def show_rubrics(self) -> None:
+        # The browser and the rubric files are needed only here.
+        from reviewer.rubric.file import bundled_rubrics
+        from ui.rubrics.browser import RubricBrowser
+
+        dialog = QDialog(self)
+        dialog.setWindowTitle(_("Rubrics of the plan"))
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(RubricBrowser(bundled_rubrics()))
+        dialog.resize(1200, 700)
+        dialog.exec()
+
+    def choose_idle_time(self) -> None:
+        current = float(self.settings.value("idle_minutes", DEFAULT_IDLE_MINUTES))
+        minutes, ok = QInputDialog.getInt(
+            self, _("Automatic lock"), _("Lock after this many idle minutes:"), int(current), 1, 120
+        )
+        if ok:
+            self.settings.setValue("idle_minutes", minutes)
+            self.idle.set_timeout_ms(minutes * 60_000)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        self._closed = True
+        self._tear_down()
+        if self.station is not None:
+            self.station.close()
+        event.accept()

@@ -1,0 +1,77 @@
+"""What the reviewer works in once unlocked with a pack open: the candidate list on the
+left, the page of the chosen candidate on the right.
+
+Built after unlocking and thrown away on lock; it holds ids and the widgets showing
+them, and asks the workstation for everything else.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QUndoGroup
+from PySide6.QtWidgets import QSplitter, QStackedWidget
+
+from reviewer.base.i18n import _
+from reviewer.station.workstation import Workstation
+from ui.common.labels import plain_label
+from ui.reviewer.candidate_list import CandidateList
+from ui.reviewer.candidate_page import CandidatePage
+
+
+class ReviewWork(QSplitter):
+    message = Signal(str)  # for the status bar
+
+    def __init__(self, station: Workstation, pack_id: str, undo_group: QUndoGroup):
+        super().__init__(Qt.Orientation.Horizontal)
+        self.station, self.pack_id, self.undo_group = station, pack_id, undo_group
+        self.pages: dict[str, CandidatePage] = {}
+        pack = station.workspace.pack(pack_id)
+        self.candidate_list = CandidateList({r.id: r for r in pack.rubrics})
+        self.candidate_list.setMinimumWidth(380)
+        self.candidate_list.set_entries(station.workspace.candidates(pack_id))
+        self.candidate_list.candidate_selected.connect(self.show_candidate)
+        self.page_stack = QStackedWidget()
+        hint = plain_label(_("Choose a candidate from the list."))
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.page_stack.addWidget(hint)
+        self.addWidget(self.candidate_list)
+        self.addWidget(self.page_stack)
+        self.setSizes([430, 936])
+
+    def current_candidate(self) -> str | None:
+        page = self.page_stack.currentWidget()
+        return page.candidate_id if isinstance(page, CandidatePage) else None
+
+    def show_candidate(self, candidate_id: str) -> None:
+        page = self.pages.get(candidate_id)
+        if page is None:
+            page = CandidatePage(self.station, self.pack_id, candidate_id)
+            page.changed.connect(self.refresh)
+            page.message.connect(self.message)
+            self.pages[candidate_id] = page
+            self.page_stack.addWidget(page)
+            self.undo_group.addStack(page.editor.stack)
+        previous = self.page_stack.currentWidget()
+        if isinstance(previous, CandidatePage):
+            previous.flush()
+        self.page_stack.setCurrentWidget(page)
+        self.undo_group.setActiveStack(page.editor.stack)
+        self.candidate_list.select(candidate_id)
+
+    def refresh(self, candidate_id: str) -> None:
+        """Update one candidate's row after its review changed."""
+        entry = self.station.workspace.candidate_entry(self.pack_id, candidate_id)
+        self.candidate_list.update_entry(entry)
+
+    def flush(self, candidate_id: str | None = None) -> None:
+        """Save what is being typed: on one page, or on every open page."""
+        pages = self.pages.values() if candidate_id is None else [self.pages[candidate_id]]
+        for page in pages:
+            page.flush()
+
+    def tear_down(self) -> None:
+        """Drop every page (and its undo history): nothing decrypted stays on screen."""
+        for page in self.pages.values():
+            self.undo_group.removeStack(page.editor.stack)
+            page.deleteLater()
+        self.pages.clear()

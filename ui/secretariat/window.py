@@ -1,0 +1,608 @@
+"""The secretariat's window: open a session folder, import a folder of signed sheets,
+see the ranking, each candidate's sheets, the refused and missing lists and the charts,
+and export the reports.
+
+It wires the core exactly as ``reviewer aggregate`` does (``cli/aggregate_cmd.py``):
+``import_sheets`` → ``aggregate`` → ``write_reports`` with a ``SheetSigner`` made from the
+secretariat key. Every slow step (verifying, aggregating, rendering the summary,
+unlocking the key: Argon2id, signing) runs through ``ui.common.worker``. The options bar is
+``ui.secretariat.options``, the result tabs ``ui.secretariat.results``; this module holds
+what happens when: the session, the sources, the worker, the status bar, the menus.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from reviewer.base.i18n import _
+from reviewer.crypto.passphrase import WrongPassphrase
+from reviewer.pack.candidates import CandidatesError
+from reviewer.people.session import SESSION_FILE, Session, SessionError, open_session
+from reviewer.secretariat.aggregate import AggregateOptions, AggregateResult, aggregate
+from reviewer.secretariat.candidates import ListedCandidate, read_candidate_list
+from reviewer.secretariat.intake import (
+    DEFAULT_WORKERS,
+    AggregateError,
+    ImportCancelled,
+    ImportResult,
+    import_sheets,
+    session_pack_ids,
+)
+from reviewer.secretariat.report import ReportError, WrittenReports, write_reports
+from reviewer.secretariat.summary_pdf import render_summary
+from reviewer.sheet.sign import SheetSigner, SheetSigningError
+from ui.common import worker
+from ui.common.actions import add_action, add_language_menu
+from ui.common.labels import plain_label
+from ui.common.welcome_page import WelcomePage
+from ui.secretariat.options import OptionsBar
+from ui.secretariat.results import ResultTabs
+
+# Errors the core raises with a message for people; anything else is a bug, shown too.
+_EXPECTED = (
+    AggregateError,
+    ReportError,
+    SessionError,
+    SheetSigningError,
+    WrongPassphrase,
+    CandidatesError,
+    OSError,
+)
+
+
+class SecretariatWindow(QMainWindow):
+    def __init__(
+        self,
+        switch_language=None,
+        session_dir: Path | None = None,
+        workers: int = DEFAULT_WORKERS,
+    ):
+        super().__init__()
+        self.setObjectName("secretariatWindow")
+        self._switch_language = switch_language
+        self.workers = workers
+        self.settings = QSettings()
+        self.session: Session | None = None
+        self.sheets_dir: Path | None = None
+        self.pack_paths: list[Path] = []
+        self.pack_ids: list[str] | None = None
+        self.candidate_file: Path | None = None
+        self.listed: list[ListedCandidate] | None = None
+        self.imported: ImportResult | None = None
+        self.last_export: WrittenReports | None = None
+        self._task: worker.TaskHandle | None = None
+        self._cancel = threading.Event()
+        self._sealing = None  # the secretariat's sealing identity, once unlocked
+        self._busy_now = False
+        self._preview_pending = False  # asked for while busy: drawn when idle
+        self._summary = ""  # what the last import found, for the status bar
+        self._previous_sheets: Path | None = None
+        self.setAcceptDrops(True)
+        # pyHanko logs every untrusted signature with a traceback; the refusal says it all.
+        logging.getLogger("pyhanko").addHandler(logging.NullHandler())
+        logging.getLogger("pyhanko").propagate = False
+
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self._build_welcome()
+        self._build_work()
+        self._build_status()
+        self.retranslate()
+        self.resize(1366, 768)
+        self._update_actions()
+        if session_dir is not None:
+            self.open_session(session_dir)
+
+    # --- building ---------------------------------------------------------------------
+
+    def _build_welcome(self) -> None:
+        self.welcome = WelcomePage(self.choose_session)
+        self.stack.addWidget(self.welcome)
+
+    def _build_work(self) -> None:
+        self.work = QWidget()
+        layout = QVBoxLayout(self.work)
+        layout.setContentsMargins(6, 6, 6, 0)
+
+        self.session_label = plain_label("", bold=True)
+        self.session_label.setObjectName("sessionLabel")
+        layout.addWidget(self.session_label)
+        self.sources_label = plain_label("")
+        self.sources_label.setObjectName("sourcesLabel")
+        layout.addWidget(self.sources_label)
+
+        buttons = QHBoxLayout()
+        self.import_button = QPushButton()
+        self.import_button.setObjectName("importButton")
+        self.import_button.clicked.connect(self.choose_sheets)
+        self.packs_button = QPushButton()
+        self.packs_button.clicked.connect(self.choose_packs)
+        self.list_button = QPushButton()
+        self.list_button.clicked.connect(self.choose_candidate_list)
+        self.export_button = QPushButton()
+        self.export_button.setObjectName("exportButton")
+        self.export_button.clicked.connect(self.export_reports)
+        for button in (self.import_button, self.packs_button, self.list_button):
+            buttons.addWidget(button)
+        buttons.addSpacing(16)
+        self.options_bar = OptionsBar()
+        self.options_bar.changed.connect(self.options_changed)
+        buttons.addWidget(self.options_bar)
+        buttons.addStretch(1)
+        buttons.addWidget(self.export_button)
+        layout.addLayout(buttons)
+
+        self.results = ResultTabs()
+        self.results.preview_wanted.connect(self._render_preview)
+        layout.addWidget(self.results, 1)
+        self.stack.addWidget(self.work)
+
+    def _build_status(self) -> None:
+        self.status = QLabel()
+        self.status.setObjectName("status")
+        self.status.setTextFormat(Qt.TextFormat.PlainText)
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(260)
+        self.progress.setVisible(False)
+        self.cancel_button = QPushButton()
+        self.cancel_button.setObjectName("cancelButton")
+        self.cancel_button.setVisible(False)
+        self.cancel_button.clicked.connect(self.cancel)
+        self.statusBar().addWidget(self.status, 1)
+        self.statusBar().addPermanentWidget(self.progress)
+        self.statusBar().addPermanentWidget(self.cancel_button)
+
+    def retranslate(self) -> None:
+        name = self.session.name if self.session else ""
+        self.setWindowTitle(
+            _("Secretariat · {name}").format(name=name) if name else _("Secretariat")
+        )
+        self.welcome.set_texts(
+            _(
+                "Open the session folder (the one with session.json), or drop it on this "
+                "window. Then import the folder of signed sheets, or drop it here too."
+            ),
+            _("Open a session folder…"),
+        )
+        self.import_button.setText(_("Import a folder of sheets…"))
+        self.packs_button.setText(_("Packs…"))
+        self.packs_button.setToolTip(
+            _("the packs built for this session; sheets made from any other are refused")
+        )
+        self.list_button.setText(_("Candidate list…"))
+        self.list_button.setToolTip(_("the candidate list (CSV or XLSX) the packs were built from"))
+        self.export_button.setText(_("Export the reports…"))
+        self.options_bar.retranslate()
+        self.cancel_button.setText(_("Cancel"))
+        self.results.retranslate()
+        self._update_sources()
+        self._build_menus()
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        bar.clear()
+        file_menu = bar.addMenu(_("&File"))
+        self.open_action = add_action(
+            self, file_menu, _("&Open a session folder…"), self.choose_session, "Ctrl+O"
+        )
+        self.import_action = add_action(
+            self, file_menu, _("&Import a folder of sheets…"), self.choose_sheets, "Ctrl+I"
+        )
+        self.packs_action = add_action(self, file_menu, _("&Packs…"), self.choose_packs)
+        self.list_action = add_action(
+            self, file_menu, _("&Candidate list…"), self.choose_candidate_list
+        )
+        self.export_action = add_action(
+            self, file_menu, _("&Export the reports…"), self.export_reports, "Ctrl+E"
+        )
+        file_menu.addSeparator()
+        add_action(self, file_menu, _("&Quit"), self.close, QKeySequence.StandardKey.Quit)
+        if self._switch_language is not None:
+            settings = bar.addMenu(_("&Settings"))
+            add_language_menu(self, settings, self.change_language)
+        self._update_actions()
+
+    def _update_actions(self) -> None:
+        if not hasattr(self, "open_action"):
+            return
+        has_session = self.session is not None and not self._busy_now
+        can_export = has_session and self.result is not None and not self.result.blocked
+        self.open_action.setEnabled(not self._busy_now)
+        for widget in (
+            self.import_action,
+            self.import_button,
+            self.packs_action,
+            self.packs_button,
+            self.list_action,
+            self.list_button,
+        ):
+            widget.setEnabled(has_session)
+        self.export_action.setEnabled(can_export)
+        self.export_button.setEnabled(can_export)
+
+    def change_language(self, code: str) -> None:
+        if self._switch_language is not None:
+            self._switch_language(code)
+        self.settings.setValue("language", code)
+        self.retranslate()
+        if self.result is not None:
+            # Headers and labels are translated when the tables are built.
+            self.show_result(self.result, keep_selection=True)
+
+    # --- the session and what is checked against it ------------------------------------
+
+    def choose_session(self) -> None:
+        start = str(self.settings.value("session_folder", str(Path.home())))
+        folder = QFileDialog.getExistingDirectory(self, _("Open a session folder"), start)
+        if folder:
+            self.open_session(Path(folder))
+
+    def open_session(self, folder: Path) -> None:
+        try:
+            session = open_session(Path(folder))
+        except SessionError as exc:
+            QMessageBox.warning(self, _("The session could not be opened"), str(exc))
+            return
+        self.settings.setValue("session_folder", str(folder))
+        self.session = session
+        self._sealing = None
+        self.sheets_dir = None
+        self.pack_paths, self.pack_ids = [], None
+        self.candidate_file, self.listed = None, None
+        self._clear_result()
+        self.retranslate()
+        self.stack.setCurrentWidget(self.work)
+        self._idle(
+            _("Session opened: {n} reviewers on the roster. Import the folder of sheets.").format(
+                n=len(session.roster)
+            )
+        )
+
+    def _update_sources(self) -> None:
+        if self.session is None:
+            self.session_label.setText("")
+            self.sources_label.setText("")
+            return
+        s = self.session
+        self.session_label.setText(
+            _("{name} · {n} reviewers · {folder}").format(
+                name=s.name, n=len(s.roster), folder=s.folder
+            )
+        )
+        parts = [
+            _("Sheets: {folder}").format(folder=self.sheets_dir)
+            if self.sheets_dir
+            else _("Sheets: none imported yet"),
+            _("Packs: {files}").format(files=", ".join(p.name for p in self.pack_paths))
+            if self.pack_paths
+            else _("Packs: not checked"),
+            _("Candidate list: {file}").format(file=self.candidate_file.name)
+            if self.candidate_file
+            else _("Candidate list: none (candidates from the sheets)"),
+        ]
+        self.sources_label.setText("   ·   ".join(parts))
+
+    def choose_packs(self) -> None:
+        if self.session is None:
+            return
+        paths, _filter = QFileDialog.getOpenFileNames(
+            self,
+            _("Packs built for this session"),
+            str(self.session.folder.parent),
+            _("Dossier packs (*.rvpack)"),
+        )
+        if not paths:
+            return
+        try:
+            ids = session_pack_ids(self.session, [Path(p) for p in paths])
+        except AggregateError as exc:
+            QMessageBox.warning(self, _("The pack was refused"), str(exc))
+            return
+        self.pack_paths, self.pack_ids = [Path(p) for p in paths], ids
+        self._sources_changed()
+
+    def choose_candidate_list(self) -> None:
+        if self.session is None:
+            return
+        path, _filter = QFileDialog.getOpenFileName(
+            self,
+            _("Candidate list"),
+            str(self.session.folder.parent),
+            _("Candidate lists (*.csv *.xlsx)"),
+        )
+        if path:
+            self.set_candidate_list(Path(path))
+
+    def set_candidate_list(self, path: Path) -> None:
+        assert self.session is not None
+        try:
+            listed = read_candidate_list(path, [r.id for r in self.session.rubrics])
+        except CandidatesError as exc:
+            QMessageBox.warning(self, _("The candidate list was refused"), exc.report())
+            return
+        self.candidate_file, self.listed = path, listed
+        self._sources_changed()
+
+    def set_packs(self, paths: list[Path]) -> None:
+        """As choosing the packs (for ``--pack`` and tests)."""
+        assert self.session is not None
+        self.pack_ids = session_pack_ids(self.session, paths)
+        self.pack_paths = list(paths)
+        self._sources_changed()
+
+    def _sources_changed(self) -> None:
+        # What a sheet is checked against changed: the sheets must be checked again.
+        self._update_sources()
+        if self.sheets_dir is not None:
+            self.import_sheets(self.sheets_dir)
+
+    # --- importing --------------------------------------------------------------------
+
+    def choose_sheets(self) -> None:
+        if self.session is None:
+            return
+        start = str(self.settings.value("sheets_folder", str(self.session.folder.parent)))
+        folder = QFileDialog.getExistingDirectory(self, _("The folder of signed sheets"), start)
+        if folder:
+            self.settings.setValue("sheets_folder", folder)
+            self.import_sheets(Path(folder))
+
+    def options(self) -> AggregateOptions:
+        return self.options_bar.options()
+
+    def import_sheets(self, folder: Path) -> None:
+        if self.session is None or self._busy_now:
+            return
+        session, options, listed = self.session, self.options(), self.listed
+        pack_ids = self.pack_ids
+        categories = {c.candidate_id: c.category for c in listed} if listed is not None else None
+        self._previous_sheets = self.sheets_dir  # shown again if this import fails
+        self.sheets_dir = Path(folder)
+        self._update_sources()
+        self._cancel.clear()
+        cancel = self._cancel
+        workers = self.workers
+        sealing, unlock_with = self._sealing, None
+        if session.seal_recipient and sealing is None and any(Path(folder).rglob("*.pdf.age")):
+            passphrase, ok = QInputDialog.getText(
+                self,
+                _("Sealed sheets"),
+                _("Session passphrase (to open the sealed sheets):"),
+                QLineEdit.EchoMode.Password,
+            )
+            unlock_with = passphrase if ok and passphrase else None
+
+        def job(ctx: worker.TaskContext) -> tuple[AggregateResult, object]:
+            # Without the passphrase, sealed sheets are listed as refused, with the reason.
+            key = sealing or (session.load_sealing_identity(unlock_with) if unlock_with else None)
+            imported = import_sheets(
+                session,
+                folder,
+                pack_ids=pack_ids,
+                candidate_categories=categories,
+                workers=workers,
+                progress=lambda p: ctx.progress(p.done, p.total),
+                cancelled=lambda: ctx.cancelled or cancel.is_set(),
+                sealing=key,
+            )
+            return aggregate(session, imported, options, listed), key
+
+        def done(outcome: tuple[AggregateResult, object]) -> None:
+            result, self._sealing = outcome
+            self._imported(result)
+
+        self._busy(_("Verifying the sheets in {folder}…").format(folder=folder), cancellable=True)
+        self._task = worker.run_task(job, done, self._failed, self._progressed)
+
+    def _progressed(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+        self.status.setText(
+            _("Verifying the sheets: {done}/{total}").format(done=done, total=total)
+        )
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        if self._task is not None:
+            self._task.cancel()
+        self.status.setText(_("Cancelling…"))
+
+    def _imported(self, result: AggregateResult) -> None:
+        self._task = None
+        self.imported = result.imported
+        self.show_result(result)
+        imp = result.imported
+        text = _(
+            "{counted} sheets counted, {refused} refused, {superseded} superseded, "
+            "{duplicates} duplicate, {missing} missing"
+        ).format(
+            counted=len(imp.counted),
+            refused=len(imp.refused),
+            superseded=len(imp.superseded),
+            duplicates=len(imp.duplicates),
+            missing=len(result.missing),
+        )
+        if imp.cache_note:
+            text += " · " + imp.cache_note
+        self._summary = text
+        self._idle(text)
+
+    def options_changed(self, *_args) -> None:
+        if self.imported is None or self.session is None or self._busy_now:
+            return
+        session, imported, options, listed = (
+            self.session,
+            self.imported,
+            self.options(),
+            self.listed,
+        )
+        self._busy(_("Aggregating…"))
+        self._task = worker.run_task(
+            lambda _ctx: aggregate(session, imported, options, listed),
+            self._reaggregated,
+            self._failed,
+        )
+
+    def _reaggregated(self, result: AggregateResult) -> None:
+        self.show_result(result, keep_selection=True)
+        self._idle(self._summary)
+
+    def _failed(self, exc: Exception) -> None:
+        self._task = None
+        if self.imported is None or self.sheets_dir != self.imported.sheets_dir:
+            self.sheets_dir = self._previous_sheets
+            self._update_sources()
+        if isinstance(exc, ImportCancelled):
+            self._idle(_("The import was cancelled; nothing was changed."))
+            return
+        self._idle()
+        if isinstance(exc, CandidatesError):
+            message = exc.report()
+        elif isinstance(exc, _EXPECTED):
+            message = str(exc)
+        else:
+            message = _("Unexpected error: {error}").format(error=exc)
+        QMessageBox.warning(self, _("Secretariat"), message)
+
+    # --- showing a result -------------------------------------------------------------
+
+    @property
+    def result(self) -> AggregateResult | None:
+        return self.results.result
+
+    def _clear_result(self) -> None:
+        self.imported = None
+        self.results.clear()
+        self._update_actions()
+
+    def show_result(self, result: AggregateResult, *, keep_selection: bool = False) -> None:
+        self.results.show_result(result, keep_selection=keep_selection)
+        self._update_actions()
+
+    def _render_preview(self, result: AggregateResult) -> None:
+        if self._busy_now:  # an import or aggregation is running: draw when it is done
+            self._preview_pending = True
+            return
+        self._busy(_("Drawing the summary and its charts…"))
+
+        def shown_(pdf: bytes) -> None:
+            self.results.show_preview(result, pdf)
+            self._idle(self._summary)
+
+        worker.run_task(lambda _ctx: render_summary(result), shown_, self._failed)
+
+    # --- exporting --------------------------------------------------------------------
+
+    def export_reports(self) -> None:
+        result, session = self.result, self.session
+        if result is None or session is None or result.blocked or self._busy_now:
+            return
+        start = str(self.settings.value("reports_folder", str(session.folder.parent)))
+        folder = QFileDialog.getExistingDirectory(self, _("Where to write the reports"), start)
+        if not folder:
+            return
+        self.settings.setValue("reports_folder", folder)
+        passphrase, ok = QInputDialog.getText(
+            self,
+            _("Sign the summary"),
+            _("Session passphrase (to sign the summary with the secretariat's key):"),
+            QLineEdit.EchoMode.Password,
+        )
+        if not ok:
+            return
+        out = Path(folder)
+
+        def job(_ctx: worker.TaskContext) -> WrittenReports:
+            key = session.load_secretariat_key(passphrase)
+            signer = SheetSigner(key, session.secretariat_certificate, session.ca_certificate)
+            return write_reports(result, out, signer=signer)
+
+        self._busy(_("Unlocking the secretariat key and writing the reports…"))
+        self._task = worker.run_task(job, self._exported, self._failed)
+
+    def _exported(self, written: WrittenReports) -> None:
+        self._task = None
+        self.last_export = written
+        text = _("wrote {files} to {folder}").format(
+            files=", ".join(written.files), folder=written.folder
+        )
+        self._idle(text)
+        QMessageBox.information(self, _("The reports were written"), text)
+
+    # --- busy and idle ----------------------------------------------------------------
+
+    def _busy(self, text: str, cancellable: bool = False) -> None:
+        self._busy_now = True
+        self.status.setText(text)
+        self.progress.setRange(0, 0)
+        self.progress.setVisible(True)
+        self.cancel_button.setVisible(cancellable)
+        self.options_bar.set_editable(False)
+        self._update_actions()
+
+    def _idle(self, text: str | None = None) -> None:
+        self._busy_now = False
+        self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
+        self.options_bar.set_editable(True)
+        if text is not None:
+            self.status.setText(text)
+        self._update_actions()
+        if self._preview_pending:
+            self._preview_pending = False
+            self.results.want_preview()
+
+    @property
+    def busy(self) -> bool:
+        return self._busy_now
+
+    # --- drag and drop ----------------------------------------------------------------
+
+    def _dropped_folder(self, event) -> Path | None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if len(urls) != 1 or not urls[0].isLocalFile():
+            return None
+        path = Path(urls[0].toLocalFile())
+        return path if path.is_dir() else None
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        folder = self._dropped_folder(event)
+        if (
+            folder is not None
+            and not self._busy_now
+            and ((folder / SESSION_FILE).is_file() or self.session is not None)
+        ):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        folder = self._dropped_folder(event)
+        if folder is None or self._busy_now:
+            return
+        event.acceptProposedAction()
+        if (folder / SESSION_FILE).is_file():
+            self.open_session(folder)
+        elif self.session is not None:
+            self.import_sheets(folder)
+
+    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+        self.cancel()
+        event.accept()
