@@ -24,8 +24,9 @@ from pathlib import Path
 
 import pyrage
 
+from reviewer.pack.build import build_pack
 from reviewer.pack.container import PackReader, attachment_member
-from reviewer.pack.reader import _Sink, build_pack, open_pack
+from reviewer.pack.reader import _Sink, open_pack
 from tests.pack_fixtures import candidate, make_session, material, write_materials
 
 MB = 1024 * 1024

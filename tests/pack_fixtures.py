@@ -268,7 +268,7 @@ def forge_pack(
 
 def build_sample_pack(folder: Path, session: Session, *, session_id: str = "S-2026-01"):
     """A small real pack: three candidates, four attachments (one shared, one empty)."""
-    from reviewer.pack.reader import build_pack
+    from reviewer.pack.build import build_pack
 
     materials = folder / "materials"
     write_materials(materials, {"a.pdf": 70_000, "b.png": 1234, "c.txt": 0, "d.jpg": 5})

@@ -49,6 +49,7 @@ def test_the_first_window_paints_before_the_heavy_core_is_imported():
         "reviewer.station.workstation",
         "reviewer.people.identity",
         "reviewer.workspace.store",
+        "reviewer.pack.build",
         "reviewer.pack.reader",
         "reviewer.rubric.file",
         "sqlite_utils",

@@ -8,19 +8,14 @@ import zipfile
 import pyrage
 import pytest
 
+from reviewer.pack.build import BuildProgress, build_pack, parse_recipients
 from reviewer.pack.candidates import read_candidates, write_template
 from reviewer.pack.errors import (
     PackBuildError,
     UnknownAttachmentError,
     WrongSessionError,
 )
-from reviewer.pack.reader import (
-    BuildProgress,
-    build_pack,
-    open_pack,
-    parse_recipients,
-    read_header,
-)
+from reviewer.pack.reader import open_pack, read_header
 from reviewer.rubric.file import bundled_rubrics
 from tests.pack_fixtures import build_sample_pack, make_session
 

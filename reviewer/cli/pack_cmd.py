@@ -10,9 +10,10 @@ from reviewer.base.i18n import _
 from reviewer.cli.errors import CommandError
 from reviewer.cli.identity_cmd import add_identity_options, add_passphrase_option, unlock_from_args
 from reviewer.cli.session_cmd import secretariat_key_from_args
+from reviewer.pack.build import BuildProgress, build_pack
 from reviewer.pack.candidates import CandidatesError, read_candidates, write_template
 from reviewer.pack.errors import PackError
-from reviewer.pack.reader import BuildProgress, build_pack, open_pack, read_header
+from reviewer.pack.reader import open_pack, read_header
 from reviewer.people.session import Session, SessionError, open_session
 from reviewer.rubric.file import find_rubric
 from reviewer.rubric.model import Rubric

@@ -30,8 +30,8 @@ from reportlab.pdfgen import canvas
 
 from reviewer.base import pdf_fonts
 from reviewer.base.i18n import _
+from reviewer.pack.build import build_pack
 from reviewer.pack.candidates import read_candidates
-from reviewer.pack.reader import build_pack
 from reviewer.people.enrolment import parse_request, parse_response
 from reviewer.people.identity import create_identity, load_identity
 from reviewer.people.session import create_session, enroll, open_session

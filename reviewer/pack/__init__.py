@@ -1,5 +1,5 @@
 """The encrypted dossier pack: the safe ZIP layer, the manifest schema, the candidates
-list the secretariat writes, building a pack and opening one.
+list the secretariat writes, the public header, building a pack and opening one.
 """
 
-__all__ = ["candidates", "errors", "manifest", "reader"]
+__all__ = ["build", "candidates", "errors", "header", "manifest", "reader"]
