@@ -30,8 +30,9 @@ from reviewer.demo.practice import DEMO_PASSPHRASE, build_demo
 from reviewer.demo.sheets import write_demo_sheets
 from reviewer.people.session import open_session
 from reviewer.secretariat.aggregate import AggregateOptions, aggregate
-from reviewer.secretariat.intake import CACHE_FILE, import_sheets
+from reviewer.secretariat.intake import import_sheets
 from reviewer.secretariat.report import write_reports
+from reviewer.secretariat.verdict_cache import CACHE_FILE
 from reviewer.sheet.sign import SheetSigner
 
 

@@ -17,22 +17,17 @@ Then, per (reviewer, candidate): identical files count once (the copies are list
 duplicates); the highest version counts and the earlier ones are listed as superseded;
 two different files claiming the same version are a conflict that blocks the result.
 
-Verification is CPU-bound (pyHanko, ~25 ms per sheet), so it runs in worker processes
-(``spawn``: forking a process that runs Qt or other threads can deadlock, and Windows
-has nothing else). Results are cached in the session folder by file SHA-256, keyed also
-by the CA and the roster, so a changed trust setting never reuses an old verdict.
-``*.pdf.age`` (sealed sheets) are decrypted in memory with the secretariat's sealing
-identity when it is given, then verified like any sheet; without it they are refused.
+Verification runs in worker processes (``verify_pool``), its verdicts are cached in the
+session folder (``verdict_cache``), and the refusals added here have their codes and
+messages in ``refusals``. ``*.pdf.age`` (sealed sheets) are decrypted in memory with the
+secretariat's sealing identity when it is given, then verified like any sheet; without
+it they are refused.
 """
 
 from __future__ import annotations
 
 import base64
-import concurrent.futures as cf
 import hashlib
-import json
-import logging
-import multiprocessing
 import os
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -47,48 +42,23 @@ import pyrage
 from cryptography.hazmat.primitives import serialization
 from pyrage import x25519
 
-from reviewer import __version__
-from reviewer.base.atomic_file import write_atomically
-from reviewer.base.i18n import N_, _, language, set_language
+from reviewer.base.i18n import _, language
 from reviewer.people.session import RosterEntry, Session
 from reviewer.review.scoring import Outcome, evaluate, round_display
 from reviewer.rubric.file import RubricError, bundled_rubrics
 from reviewer.rubric.model import Rubric
+from reviewer.secretariat.refusals import refusal_message
+from reviewer.secretariat.verdict_cache import CACHE_FILE, VerdictCache, trust_key
+from reviewer.secretariat.verify_pool import init_worker, verify_bytes, verify_parallel
 from reviewer.sheet.data import SheetData, SheetError
-from reviewer.sheet.verify import MAX_SHEET_BYTES, SheetTrustError, load_trust_anchor, verify_sheet
+from reviewer.sheet.verify import MAX_SHEET_BYTES, SheetTrustError, load_trust_anchor
 
-CACHE_FILE = "aggregate-cache.json"
-CACHE_FORMAT = "reviewer-aggregate-cache"
-CACHE_VERSION = 1
-MAX_CACHE_BYTES = 512 * 1024 * 1024
 SHEET_SUFFIX = ".pdf"
 SEALED_SUFFIX = ".pdf.age"
 DEFAULT_WORKERS = 2
 # Below this many sheets to verify, starting worker processes (each imports pyHanko,
 # about a second) costs more than it saves.
 MIN_PARALLEL = 12
-
-# Codes of the refusals added here (verify_sheet has its own: signature_invalid,
-# untrusted, modified, appended, not_pdf, signature_count, no_data, two_data, schema,
-# wrong_signer, other_session, other_pack, too_large).
-_MESSAGES: dict[str, str] = {
-    "sealed": N_("a sealed sheet (.pdf.age): give the session passphrase to open it"),
-    "sealed_foreign": N_(
-        "a sealed sheet that the secretariat's key cannot open (sealed to someone else, or damaged)"
-    ),
-    "unreadable": N_("the file cannot be read"),
-    "too_large": N_("the file is too large to be a review sheet"),
-    "not_on_roster": N_("the signer is not on this session's roster"),
-    "unknown_pack": N_(
-        "the sheet was made from a pack the secretariat did not build for this session"
-    ),
-    "unknown_rubric": N_("the sheet uses a rubric that is not one of this session's"),
-    "rubric_mismatch": N_("the sheet's rubric differs from the session's version of it"),
-    "wrong_category": N_("the sheet uses another category's rubric than the candidate list names"),
-    "unknown_candidate": N_("the candidate is not on the candidate list"),
-    "inconsistent_total": N_("the total on the sheet does not match its scores"),
-    "verify_error": N_("the sheet could not be checked"),
-}
 
 
 class AggregateError(Exception):
@@ -182,148 +152,6 @@ class ImportResult:
         return bool(self.conflicts)
 
 
-# -- the worker side -------------------------------------------------------------------
-
-_worker_anchor: Any = None
-_worker_session: str | None = None
-
-
-def _init_worker(ca_der: bytes, session_id: str, lang: str) -> None:
-    global _worker_anchor, _worker_session
-    if multiprocessing.parent_process() is not None:
-        # In a worker: pyHanko logs each untrusted signature with a traceback, which
-        # logging's last-resort handler would print on the terminal.
-        logging.getLogger().addHandler(logging.NullHandler())
-        # Halves the verification time; only here, where the process is ours alone.
-        from reviewer.secretariat.fastpdf import install
-
-        install()
-    load_trust_anchor(ca_der)  # fails here, once, if it is not a CA
-    _worker_anchor = ca_der
-    _worker_session = session_id
-    # A spawned process starts in the default language; reasons must be in the caller's.
-    set_language(lang)
-
-
-def _verify_bytes(pdf: bytes) -> dict[str, Any]:
-    """verify_sheet, as plain data that pickles (SheetData holds mapping proxies)."""
-    try:
-        result = verify_sheet(pdf, _worker_anchor, session_id=_worker_session)
-    except Exception:  # noqa: BLE001 (hostile input must not stop the whole import)
-        return {"codes": ["verify_error"], "reasons": [refusal_message("verify_error")]}
-    return {
-        "codes": list(result.codes),
-        "reasons": list(result.reasons),
-        "signer_name": result.signer_name,
-        "signer_cert_sha256": result.signer_cert_sha256,
-        "signing_time": result.signing_time.isoformat() if result.signing_time else None,
-        "data": base64.b64encode(result.data.to_json_bytes()).decode("ascii")
-        if result.data is not None
-        else None,
-    }
-
-
-# -- the cache -------------------------------------------------------------------------
-
-
-def _trust_key(session: Session) -> str:
-    """What a cached verdict depends on besides the file: the CA, the roster, the code."""
-    h = hashlib.sha256()
-    h.update(session.ca_certificate.public_bytes(serialization.Encoding.DER))
-    for entry in sorted(session.roster, key=lambda e: e.certificate_fingerprint):
-        h.update(f"\n{entry.certificate_fingerprint}\t{entry.name}".encode())
-    h.update(f"\n{session.id}\n{__version__}\n{CACHE_VERSION}".encode())
-    return h.hexdigest()
-
-
-class _Cache:
-    def __init__(self, path: Path | None, trust_key: str):
-        self.path = path
-        self.trust_key = trust_key
-        self.entries: dict[str, dict[str, Any]] = {}
-        self.used: set[str] = set()
-        self.dirty = False
-        self.note: str | None = None
-        if path is not None:
-            self._load()
-
-    def _load(self) -> None:
-        assert self.path is not None
-        try:
-            if not self.path.exists():
-                return
-            if self.path.stat().st_size > MAX_CACHE_BYTES:
-                raise ValueError("too large")
-            doc = json.loads(self.path.read_bytes().decode("utf-8"))
-            if (
-                doc.get("format") != CACHE_FORMAT
-                or doc.get("version") != CACHE_VERSION
-                or doc.get("trust") != self.trust_key
-            ):
-                # Another CA, roster or program version: every verdict is stale.
-                self.dirty = True
-                return
-            entries = doc["entries"]
-            if not isinstance(entries, dict):
-                raise ValueError("entries")
-            self.entries = entries
-        except (OSError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
-            self.entries = {}
-            self.dirty = True
-            self.note = _("the verification cache was unreadable and is rebuilt")
-
-    def get(self, sha256: str) -> dict[str, Any] | None:
-        entry = self.entries.get(sha256)
-        if not _well_formed(entry):
-            return None
-        if entry.get("codes") and entry.get("lang") != language():
-            # Reasons are stored translated; verify again rather than show another language.
-            return None
-        self.used.add(sha256)
-        return entry
-
-    def put(self, sha256: str, entry: dict[str, Any]) -> None:
-        self.entries[sha256] = {**entry, "lang": language()}
-        self.used.add(sha256)
-        self.dirty = True
-
-    def save(self) -> None:
-        if self.path is None or not self.dirty:
-            return
-        doc = {
-            "format": CACHE_FORMAT,
-            "version": CACHE_VERSION,
-            "trust": self.trust_key,
-            "entries": self.entries,
-        }
-        try:
-            write_atomically(self.path, json.dumps(doc, ensure_ascii=False).encode("utf-8"))
-        except OSError as exc:
-            self.note = _("the verification cache could not be saved: {error}").format(
-                error=exc.strerror or exc
-            )
-
-
-def _well_formed(entry: Any) -> bool:
-    """A cache entry of the shape ``_verify_bytes`` makes (the file may have been edited)."""
-    if not isinstance(entry, dict):
-        return False
-    codes, reasons = entry.get("codes"), entry.get("reasons", [])
-    if not isinstance(codes, list) or not isinstance(reasons, list):
-        return False
-    if not all(isinstance(x, str) for x in (*codes, *reasons)):
-        return False
-    for key in ("signer_name", "signer_cert_sha256", "data", "signing_time"):
-        if entry.get(key) is not None and not isinstance(entry[key], str):
-            return False
-    if entry.get("signing_time"):
-        try:
-            datetime.fromisoformat(entry["signing_time"])
-        except ValueError:
-            return False
-    return bool(codes) or entry.get("data") is not None
-
-
 # -- finding and reading files ---------------------------------------------------------
 
 
@@ -352,7 +180,7 @@ def _refusal(path: str, sha256: str | None, *codes: str, **kw: Any) -> SheetReco
         sha256=sha256,
         status=SheetStatus.REFUSED,
         codes=codes,
-        reasons=tuple(_(_MESSAGES[c]) for c in codes),
+        reasons=tuple(refusal_message(c) for c in codes),
         **kw,
     )
 
@@ -455,7 +283,7 @@ def import_sheets(
         ) from None
     report = progress or (lambda _p: None)
     stop = cancelled or (lambda: False)
-    cache = _Cache(session.folder / CACHE_FILE if use_cache else None, _trust_key(session))
+    cache = VerdictCache(session.folder / CACHE_FILE if use_cache else None, trust_key(session))
     total = len(files)
     verdicts: dict[int, dict[str, Any]] = {}
     early: dict[int, SheetRecord] = {}
@@ -509,17 +337,23 @@ def import_sheets(
         verified += 1
         report(ImportProgress(done, total, from_cache))
 
+    def check_cancelled() -> None:
+        if stop():
+            raise ImportCancelled()
+
     if len(pending) < MIN_PARALLEL or workers <= 1:
-        _init_worker(ca_der, session.id, lang)
+        init_worker(ca_der, session.id, lang)
         for index in pending:
             if stop():
                 cache.save()
                 raise ImportCancelled()
             data = load(index)
             if data is not None:
-                finished(index, _verify_bytes(data))
+                finished(index, verify_bytes(data))
     else:
-        _verify_parallel(pending, load, workers, (ca_der, session.id, lang), finished, stop, cache)
+        verify_parallel(
+            pending, load, workers, (ca_der, session.id, lang), finished, check_cancelled, cache
+        )
     del pending
 
     rubrics = session_rubrics(session)
@@ -556,53 +390,6 @@ def import_sheets(
         cache_note=cache.note,
         rubrics=rubrics,
     )
-
-
-def _verify_parallel(
-    pending: list[int],
-    load: Callable[[int], bytes | None],
-    workers: int,
-    init_args: tuple[bytes, str, str],
-    finished: Callable[[int, dict[str, Any]], None],
-    stop: Callable[[], bool],
-    cache: _Cache,
-) -> None:
-    context = multiprocessing.get_context("spawn")
-    # A bounded window of sheets in flight keeps memory flat for any folder size.
-    window = workers * 4
-    queue = list(reversed(pending))
-    with cf.ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_init_worker, initargs=init_args
-    ) as pool:
-        in_flight: dict[cf.Future, int] = {}
-        try:
-            while queue or in_flight:
-                while queue and len(in_flight) < window:
-                    index = queue.pop()
-                    data = load(index)
-                    if data is not None:
-                        in_flight[pool.submit(_verify_bytes, data)] = index
-                if not in_flight:
-                    continue
-                ready, _rest = cf.wait(in_flight, return_when=cf.FIRST_COMPLETED)
-                for future in ready:
-                    index = in_flight.pop(future)
-                    try:
-                        verdict = future.result()
-                    except Exception:  # noqa: BLE001 (a crashed worker: the sheet's fault or not, say so)
-                        verdict = {
-                            "codes": ["verify_error"],
-                            "reasons": [refusal_message("verify_error")],
-                        }
-                    finished(index, verdict)
-                if stop():
-                    raise ImportCancelled()
-        except BaseException:
-            for future in in_flight:
-                future.cancel()
-            pool.shutdown(wait=True, cancel_futures=True)
-            cache.save()
-            raise
 
 
 def _check(
@@ -737,8 +524,3 @@ def _resolve_versions(
                 if original.status is SheetStatus.SUPERSEDED:
                     out[i] = replace(out[i], superseded_by=original.superseded_by)
     return out, conflicts
-
-
-def refusal_message(code: str) -> str:
-    """The translated message of one of this module's refusal codes."""
-    return _(_MESSAGES[code]) if code in _MESSAGES else code
