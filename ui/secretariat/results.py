@@ -27,13 +27,9 @@ from reviewer.secretariat.tables import (
     refused_table,
 )
 from ui.common.labels import plain_label
-from ui.secretariat.views import (
-    FLAG_COLOUR,
-    VETO_COLOUR,
-    CandidateDetail,
-    SummaryPreview,
-    TableView,
-)
+from ui.secretariat.candidate_detail import CandidateDetail
+from ui.secretariat.summary_preview import SummaryPreview
+from ui.secretariat.table_view import FLAG_COLOUR, VETO_COLOUR, TableView
 
 
 class ResultTabs(QWidget):

@@ -1,35 +1,20 @@
-"""Widgets of the secretariat window that show an aggregation result.
+"""One candidate's detail in the secretariat window: the aggregates, each reviewer's
+sheet and the opinions.
 
-The tables are the core's ``aggregate_tables.Table`` values, shown as they are, so the
-screen and the reports (CSV, XLSX) always agree. Every text from a sheet (names,
-opinions, notes, file names) is hostile input: it is shown as plain text only.
+Every text from a sheet (names, opinions, notes, file names) is hostile input: it is
+shown as plain text only.
 """
 
 from __future__ import annotations
 
-import html
-from decimal import Decimal
-from typing import Any
-
-from PySide6.QtCore import (
-    QAbstractTableModel,
-    QBuffer,
-    QByteArray,
-    QIODevice,
-    QModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtPdf import QPdfDocument
-from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
     QGroupBox,
     QHeaderView,
     QScrollArea,
-    QTableView,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -40,147 +25,9 @@ from reviewer.base.i18n import _
 from reviewer.rubric.model import CheckKind
 from reviewer.secretariat.aggregate import AggregateResult, CandidateAggregate
 from reviewer.secretariat.stats import shown
-from reviewer.secretariat.tables import Cell, Table, check_name, criterion_name
+from reviewer.secretariat.tables import Table, check_name, criterion_name
 from ui.common.labels import plain_label
-
-VETO_COLOUR = "#f2e0e0"  # as in the summary PDF
-FLAG_COLOUR = "#fff2cc"
-MAX_COLUMN_WIDTH = 320
-
-
-def cell_text(value: Cell) -> str:
-    """A cell as the CSV files write it (Decimals already rounded for display)."""
-    return "" if value is None else str(value)
-
-
-def _sort_key(value: Cell) -> tuple:
-    # Numbers by value, then text; empty cells last (in ascending order).
-    if value is None or value == "":
-        return (2, 0, "")
-    if isinstance(value, (int, Decimal)):
-        return (0, value, "")
-    return (1, 0, str(value))
-
-
-def plain_tooltip(text: str) -> str:
-    """A tooltip that Qt cannot take for rich text, whatever the text holds."""
-    return "<p style='white-space:pre-wrap'>" + html.escape(text) + "</p>"
-
-
-class TableModel(QAbstractTableModel):
-    """One ``Table``; ``colours`` optionally gives a background per row."""
-
-    SORT_ROLE = Qt.ItemDataRole.UserRole + 10
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.table = Table("", (), ())
-        self.colours: list[str | None] = []
-        self.keys: list[str | None] = []
-
-    def set_table(
-        self,
-        table: Table,
-        colours: list[str | None] | None = None,
-        keys: list[str | None] | None = None,
-    ) -> None:
-        self.beginResetModel()
-        self.table = table
-        self.colours = colours or [None] * len(table.rows)
-        self.keys = keys or [None] * len(table.rows)
-        self.endResetModel()
-
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.table.rows)
-
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.table.headers)
-
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
-        if orientation == Qt.Orientation.Horizontal and role in (
-            Qt.ItemDataRole.DisplayRole,
-            Qt.ItemDataRole.ToolTipRole,
-        ):
-            return self.table.headers[section]
-        return None
-
-    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
-        value = self.table.rows[index.row()][index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return cell_text(value)
-        if role == Qt.ItemDataRole.ToolTipRole:
-            text = cell_text(value)
-            return plain_tooltip(text) if len(text) > 24 else None
-        if role == Qt.ItemDataRole.TextAlignmentRole and isinstance(value, (int, Decimal)):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        if role == Qt.ItemDataRole.BackgroundRole and self.colours[index.row()]:
-            return QColor(self.colours[index.row()])
-        if role == self.SORT_ROLE:
-            return value
-        if role == Qt.ItemDataRole.UserRole:
-            return self.keys[index.row()]
-        return None
-
-    def column(self, header: str) -> int:
-        return self.table.headers.index(header)
-
-
-class TableSort(QSortFilterProxyModel):
-    """Sorts numbers as numbers, text as text, and empty cells last."""
-
-    def lessThan(self, left: QModelIndex, right: QModelIndex) -> bool:  # noqa: N802
-        a = self.sourceModel().data(left, TableModel.SORT_ROLE)
-        b = self.sourceModel().data(right, TableModel.SORT_ROLE)
-        return _sort_key(a) < _sort_key(b)
-
-
-class TableView(QTableView):
-    """A read-only, sortable view of one ``Table``."""
-
-    def __init__(self, name: str, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName(name)
-        self.model_ = TableModel()
-        self.proxy = TableSort()
-        self.proxy.setSourceModel(self.model_)
-        self.setModel(self.proxy)
-        self.setSortingEnabled(True)
-        self.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.setWordWrap(False)
-        self.setAlternatingRowColors(False)
-        self.verticalHeader().setVisible(False)
-        self.horizontalHeader().setStretchLastSection(True)
-        self.horizontalHeader().setSectionsMovable(True)
-
-    def set_table(self, table: Table, colours=None, keys=None) -> None:
-        self.model_.set_table(table, colours, keys)
-        self.proxy.sort(-1)  # the core's order until a header is clicked
-        self.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
-        self.resizeColumnsToContents()
-        for column in range(self.model_.columnCount()):
-            if self.columnWidth(column) > MAX_COLUMN_WIDTH:
-                self.setColumnWidth(column, MAX_COLUMN_WIDTH)
-
-    def column_values(self, header: str) -> list[str]:
-        """The shown texts of one column, in the current (sorted) order."""
-        column = self.model_.column(header)
-        return [self.proxy.index(r, column).data() for r in range(self.proxy.rowCount())]
-
-    def current_key(self) -> str | None:
-        index = self.currentIndex()
-        return index.data(Qt.ItemDataRole.UserRole) if index.isValid() else None
-
-    def select_key(self, key: str) -> None:
-        for row in range(self.proxy.rowCount()):
-            index = self.proxy.index(row, 0)
-            if index.data(Qt.ItemDataRole.UserRole) == key:
-                self.setCurrentIndex(index)
-                self.scrollTo(index)
-                return
+from ui.secretariat.table_view import VETO_COLOUR, cell_text, plain_tooltip
 
 
 def _pairs_table(rows: list[tuple[str, str]], name: str) -> QTableWidget:
@@ -392,39 +239,3 @@ class CandidateDetail(QScrollArea):
             [table.item(r, c).text() for c in range(table.columnCount())]
             for r in range(table.rowCount())
         ]
-
-
-class SummaryPreview(QWidget):
-    """The summary PDF (with its charts) as the reports will hold it, from memory."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setObjectName("summaryPreview")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        self.note = plain_label("")
-        layout.addWidget(self.note)
-        self.document = QPdfDocument(self)
-        self.view = QPdfView(self)
-        self.view.setPageMode(QPdfView.PageMode.MultiPage)
-        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
-        self.view.setDocument(self.document)
-        layout.addWidget(self.view, 1)
-        self._bytes = QByteArray()
-        self._buffer: QBuffer | None = None
-        self.result: AggregateResult | None = None
-
-    def set_pdf(self, result: AggregateResult, pdf: bytes) -> None:
-        self.document.close()
-        if self._buffer is not None:
-            self._buffer.close()
-        # The buffer must outlive the document's use of it: both are kept here.
-        self._bytes = QByteArray(pdf)
-        self._buffer = QBuffer(self._bytes, self)
-        self._buffer.open(QIODevice.OpenModeFlag.ReadOnly)
-        self.document.load(self._buffer)
-        self.result = result
-
-    def clear(self) -> None:
-        self.document.close()
-        self.result = None
