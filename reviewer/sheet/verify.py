@@ -42,6 +42,24 @@ _MAX_NAME_TREE_DEPTH = 8
 _MAX_NAME_TREE_ENTRIES = 1000
 _log = logging.getLogger(__name__)
 
+# Every refusal code ``verify_sheet`` can give, in the order it checks: stable, for
+# programs (aggregation, the CLI's CSV), and the one list the refusal tests check.
+REFUSAL_CODES: tuple[str, ...] = (
+    "too_large",
+    "not_pdf",
+    "signature_count",
+    "signature_invalid",
+    "untrusted",
+    "modified",
+    "appended",
+    "no_data",
+    "two_data",
+    "schema",
+    "wrong_signer",
+    "other_session",
+    "other_pack",
+)
+
 
 class SheetTrustError(SheetError):
     """The trust anchor given for verification is not a usable CA certificate."""
@@ -64,6 +82,8 @@ class _Reasons:
         self.messages: list[str] = []
 
     def add(self, code: str, message: str) -> None:
+        if code not in REFUSAL_CODES:
+            raise ValueError(f"refusal code {code!r} is not in REFUSAL_CODES")
         if code not in self.codes:
             self.codes.append(code)
             self.messages.append(message)

@@ -1,0 +1,563 @@
+"""Every refusal code has a test that fails without its rule.
+
+A sheet is refused by ``verify_sheet`` (its codes: ``REFUSAL_CODES``) or by the import
+(``import_sheets``: the codes ``refusal_message`` knows); a pack by a ``PackError``
+subclass. The tests here build, for each code that had none, the one input only its rule
+catches: a genuinely signed sheet, made with the real signer, then changed in the one
+way that rule is about. ``VERIFY_TESTS``, ``INTAKE_TESTS`` and ``PACK_TESTS`` name the
+test(s) of every code, wherever they live, and the meta-tests at the end fail when a
+code has none, when a named test is gone, or when it does not mention its code.
+"""
+
+from __future__ import annotations
+
+import ast
+import base64
+import importlib
+import inspect
+import io
+import json
+import os
+from dataclasses import replace
+from decimal import Decimal
+from pathlib import Path
+
+import pyrage
+import pytest
+from asn1crypto import cms
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.embed import EmbeddedFileObject, FileSpec, embed_file
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyrage import x25519
+
+import reviewer.pack.errors as pack_errors
+import reviewer.sheet.verify as sheet_verify
+from reviewer.people.session import RosterEntry, RubricRef, Session
+from reviewer.rubric.model import CheckKind, Level
+from reviewer.secretariat.intake import SheetStatus, import_sheets, refusal_message
+from reviewer.sheet.data import SheetData
+from reviewer.sheet.render import render_sheet
+from reviewer.sheet.sign import SheetSigner, embed_and_sign
+from reviewer.sheet.verify import MAX_SHEET_BYTES, REFUSAL_CODES, verify_sheet
+from tests.sheet_fixtures import (
+    CREATED,
+    REVIEWER_NAME,
+    SESSION_ID,
+    pki,
+    rubric,
+    sheet,
+    vetoed_review,
+)
+
+PACK_ID = "pack-0001"  # what tests.sheet_fixtures.sheet() puts in review.json
+CANDIDATE = "C002"  # the candidate of tests.sheet_fixtures.scored_review()
+
+
+# -- making sheets and sessions --------------------------------------------------------
+
+
+def sign(data: SheetData) -> bytes:
+    """The sheet as a reviewer exports it: rendered, review.json embedded, signed."""
+    p = pki()
+    return embed_and_sign(render_sheet(data, rubric()), data, SheetSigner(p.key, p.cert, p.ca_cert))
+
+
+@pytest.fixture(scope="module")
+def good() -> tuple[SheetData, bytes]:
+    data = sheet(session_id=SESSION_ID)
+    return data, sign(data)
+
+
+def session_for(
+    folder: Path, *, rubrics: tuple[RubricRef, ...] | None = None, enrolled: bool = True
+) -> Session:
+    """The session the fixtures' sheets belong to, as ``open_session`` would give it: the
+    fixtures' CA, the arts rubric, and the fixtures' reviewer on the roster."""
+    p = pki()
+    entry = RosterEntry(REVIEWER_NAME, p.cert, str(x25519.Identity.generate().to_public()), CREATED)
+    folder.mkdir(parents=True, exist_ok=True)
+    return Session(
+        folder=folder,
+        id=SESSION_ID,
+        name="2026年度文艺名家评审会",
+        programme="文艺名家",
+        rubrics=rubrics if rubrics is not None else (RubricRef("arts", rubric().fingerprint),),
+        created=CREATED,
+        ca_certificate=p.ca_cert,
+        secretariat_certificate=p.ca_cert,
+        roster=(entry,) if enrolled else (),
+    )
+
+
+def import_one(tmp_path: Path, name: str, content: bytes, session: Session | None = None, **kw):
+    """Import a folder holding this one file; its record."""
+    folder = tmp_path / "sheets"
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_bytes(content)
+    session = session or session_for(tmp_path / "session")
+    kw.setdefault("use_cache", False)
+    result = import_sheets(session, folder, workers=1, **kw)
+    (record,) = result.records
+    return record
+
+
+def refused_with(record) -> tuple[str, ...]:
+    assert record.status is SheetStatus.REFUSED
+    assert len(record.reasons) == len(record.codes) and all(record.reasons)
+    return record.codes
+
+
+def verify_codes(pdf: bytes) -> tuple[str, ...]:
+    result = verify_sheet(pdf, pki().ca_pem)
+    assert not result.valid and len(result.reasons) == len(result.codes)
+    return result.codes
+
+
+def _sign_revision(writer: IncrementalPdfFileWriter) -> bytes:
+    """Sign what the writer holds with the reviewer's key, as embed_and_sign does."""
+    p = pki()
+    out = io.BytesIO()
+    signers.PdfSigner(
+        signers.PdfSignatureMetadata(
+            field_name="Sig", subfilter=fields.SigSeedSubFilter.PADES, md_algorithm="sha256"
+        ),
+        signer=SheetSigner(p.key, p.cert, p.ca_cert).pyhanko_signer,
+    ).sign_pdf(writer, output=out)
+    return out.getvalue()
+
+
+# -- verify_sheet: the codes that had no exact test --------------------------------------
+
+
+def test_not_pdf_is_its_own_code():
+    assert verify_codes(b"not a pdf at all") == ("not_pdf",)
+    assert verify_codes(b"%PDF-1.7\n" + b"\x00" * 5000) == ("not_pdf",)
+
+
+def test_an_unsigned_sheet_is_refused_for_its_signature_count(good):
+    data, _ = good
+    assert verify_codes(render_sheet(data, rubric())) == ("signature_count",)
+
+
+def test_a_signature_whose_cms_names_no_signer_is_invalid(good):
+    """The CMS blob is not covered by the digest: strip its certificates and the
+    signature cannot even be checked (pyHanko raises), which must read as invalid."""
+    _, pdf = good
+    (sig,) = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    _, start, end, _ = list(sig.sig_object["/ByteRange"])  # start, end: the < and past >
+    info = cms.ContentInfo.load(bytes.fromhex(pdf[start + 1 : end - 1].decode("ascii")))
+    info["content"]["certificates"] = None
+    blob = info.dump(force=True).hex().upper().encode("ascii")
+    blob += b"0" * (end - start - 2 - len(blob))
+    stripped = pdf[: start + 1] + blob + pdf[end - 1 :]
+    assert len(stripped) == len(pdf)
+    assert verify_codes(stripped) == ("signature_invalid",)
+
+
+def test_review_json_in_an_encoding_the_verifier_does_not_read_is_no_data(good):
+    """Signed, but review.json is ASCIIHex-encoded: the data cannot be read, and a
+    sheet whose data cannot be read is refused rather than the error escaping."""
+    data, _ = good
+    writer = IncrementalPdfFileWriter(io.BytesIO(render_sheet(data, rubric())))
+    payload = data.to_json_bytes()
+    stream = EmbeddedFileObject(
+        writer,
+        dict_data={"/Filter": generic.NameObject("/ASCIIHexDecode")},
+        encoded_data=payload.hex().encode("ascii") + b">",
+        mime_type="application/json",
+    )
+    embed_file(
+        writer,
+        FileSpec(
+            file_spec_string="review.json",
+            file_name="review.json",
+            embedded_data=stream,
+            af_relationship=generic.NameObject("/Data"),
+        ),
+    )
+    assert verify_codes(_sign_revision(writer)) == ("no_data",)
+
+
+# -- import_sheets: every code of its own ----------------------------------------------
+
+
+def test_the_unchanged_sheet_counts(tmp_path, good):
+    """The baseline of every test below: each changes one thing and is refused for it."""
+    record = import_one(
+        tmp_path,
+        "good.pdf",
+        good[1],
+        pack_ids=[PACK_ID],
+        candidate_categories={CANDIDATE: "arts"},
+    )
+    assert record.status is SheetStatus.COUNTED, record.codes
+    assert record.data == good[0] and record.reviewer == REVIEWER_NAME
+
+
+def test_sealed_sheet_without_the_key(tmp_path, good):
+    ours = x25519.Identity.generate()
+    sealed = pyrage.encrypt(good[1], [ours.to_public()])
+    record = import_one(tmp_path, "s.pdf.age", sealed)
+    assert refused_with(record) == ("sealed",)
+    # With the key it opens and counts: the refusal was about the key alone.
+    assert import_one(tmp_path, "s.pdf.age", sealed, sealing=ours).status is SheetStatus.COUNTED
+
+
+def test_sealed_sheet_the_secretariat_cannot_open(tmp_path, good):
+    ours, stranger = x25519.Identity.generate(), x25519.Identity.generate()
+    sealed = pyrage.encrypt(good[1], [stranger.to_public()])
+    record = import_one(tmp_path, "s.pdf.age", sealed, sealing=ours)
+    assert refused_with(record) == ("sealed_foreign",)
+
+
+def test_a_file_that_cannot_be_read(tmp_path):
+    folder = tmp_path / "sheets"
+    folder.mkdir()
+    try:
+        os.symlink(tmp_path / "gone.pdf", folder / "dangling.pdf")
+    except OSError:
+        pytest.skip("symbolic links are not available here")
+    result = import_sheets(session_for(tmp_path / "session"), folder, use_cache=False, workers=1)
+    (record,) = result.records
+    assert refused_with(record) == ("unreadable",)
+    assert record.sha256 is None
+
+
+def test_a_file_too_large_is_refused_unread(tmp_path):
+    folder = tmp_path / "sheets"
+    folder.mkdir()
+    with (folder / "huge.pdf").open("wb") as fh:
+        fh.truncate(MAX_SHEET_BYTES + 1)  # sparse: no disk, and never read
+    result = import_sheets(session_for(tmp_path / "session"), folder, use_cache=False, workers=1)
+    (record,) = result.records
+    assert refused_with(record) == ("too_large",)
+    # Refused by the import before reading (verify_sheet's own cap would hash it first).
+    assert record.sha256 is None
+
+
+def test_signer_not_on_the_roster(tmp_path, good):
+    session = session_for(tmp_path / "session", enrolled=False)
+    assert refused_with(import_one(tmp_path, "x.pdf", good[1], session)) == ("not_on_roster",)
+
+
+def test_pack_the_secretariat_did_not_build(tmp_path, good):
+    record = import_one(tmp_path, "x.pdf", good[1], pack_ids=["pack-0002"])
+    assert refused_with(record) == ("unknown_pack",)
+
+
+def test_rubric_not_of_the_session(tmp_path, good):
+    news = next(r for r in _bundled() if r.id != "arts")
+    session = session_for(tmp_path / "session", rubrics=(RubricRef(news.id, news.fingerprint),))
+    assert refused_with(import_one(tmp_path, "x.pdf", good[1], session)) == ("unknown_rubric",)
+
+
+def test_rubric_of_another_version(tmp_path, good):
+    session = session_for(tmp_path / "session", rubrics=(RubricRef("arts", "0" * 64),))
+    assert refused_with(import_one(tmp_path, "x.pdf", good[1], session)) == ("rubric_mismatch",)
+
+
+def test_rubric_of_another_category_than_the_list(tmp_path, good):
+    other = next(r for r in _bundled() if r.id != "arts")
+    record = import_one(tmp_path, "x.pdf", good[1], candidate_categories={CANDIDATE: other.id})
+    assert refused_with(record) == ("wrong_category",)
+
+
+def test_candidate_not_on_the_list(tmp_path, good):
+    record = import_one(tmp_path, "x.pdf", good[1], candidate_categories={"C001": "arts"})
+    assert refused_with(record) == ("unknown_candidate",)
+
+
+def _forged_total(data: SheetData) -> SheetData:
+    return replace(data, total=data.total + Decimal("1.00"))
+
+
+def _forged_level(data: SheetData) -> SheetData:
+    return replace(data, level=Level.EXCELLENT if data.level is not Level.EXCELLENT else Level.POOR)
+
+
+def _veto_on_a_scored_sheet(data: SheetData) -> SheetData:
+    return replace(data, vetoes=(CheckKind.ETHICS,))
+
+
+def _vetoed_without_its_veto(_data: SheetData) -> SheetData:
+    vetoed = sheet(vetoed_review(rubric(), CANDIDATE), session_id=SESSION_ID)
+    assert vetoed.total is None and vetoed.vetoes
+    return replace(vetoed, vetoes=())
+
+
+def _vetoed_shown_as_scored(_data: SheetData) -> SheetData:
+    vetoed = sheet(vetoed_review(rubric(), CANDIDATE), session_id=SESSION_ID)
+    return replace(vetoed, total=Decimal("80.25"), level=Level.GOOD, vetoes=())
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        _forged_total,
+        _forged_level,
+        _veto_on_a_scored_sheet,
+        _vetoed_without_its_veto,
+        _vetoed_shown_as_scored,
+    ],
+)
+def test_signed_result_disagreeing_with_the_signed_scores(tmp_path, good, forge):
+    """The reviewer's own key signs a review.json whose result is not what its scores
+    and checks give (a tampered export, or a bug in the reviewer's build)."""
+    forged = forge(good[0])
+    assert forged != good[0]
+    pdf = sign(forged)
+    assert verify_sheet(pdf, pki().ca_pem, session_id=SESSION_ID).valid  # only the import sees it
+    record = import_one(tmp_path, "x.pdf", pdf)
+    assert refused_with(record) == ("inconsistent_total",)
+    assert record.data == forged  # what was refused is reported as signed
+
+
+def test_a_cached_verdict_that_does_not_parse_is_a_verify_error(tmp_path, good):
+    """The cache in the session folder may be edited: a verdict whose data does not
+    parse refuses the sheet instead of counting it or stopping the import."""
+    session = session_for(tmp_path / "session")
+    first = import_one(tmp_path, "x.pdf", good[1], session, use_cache=True)
+    assert first.status is SheetStatus.COUNTED
+    (cache,) = session.folder.iterdir()
+    doc = json.loads(cache.read_text("utf-8"))
+    doc["entries"][first.sha256]["data"] = base64.b64encode(b'{"format": 1}').decode("ascii")
+    cache.write_text(json.dumps(doc), "utf-8")
+    folder = tmp_path / "sheets"
+    result = import_sheets(session, folder, workers=1)
+    assert result.from_cache == 1
+    (record,) = result.records
+    assert refused_with(record) == ("verify_error",)
+
+
+def test_a_crash_in_the_verifier_is_a_verify_error(tmp_path, good, monkeypatch):
+    def crash(_data: bytes) -> SheetData:
+        raise RuntimeError("a bug in the verifier")
+
+    monkeypatch.setattr(SheetData, "from_json_bytes", staticmethod(crash))
+    assert refused_with(import_one(tmp_path, "x.pdf", good[1])) == ("verify_error",)
+
+
+def _bundled():
+    from reviewer.rubric.file import bundled_rubrics
+
+    return bundled_rubrics()
+
+
+# -- the registry: code → the tests that fail without its rule --------------------------
+
+TAMPER = "tests/test_sheet_tamper.py"
+HERE = "tests/test_refusal_codes.py"
+AGGREGATE = "tests/test_aggregate.py"  # slow: a whole practice session
+HOSTILE = "tests/test_pack_hostile.py"
+CONTAINER = "tests/test_pack_container.py"
+PACK = "tests/test_pack.py"
+
+VERIFY_TESTS: dict[str, tuple[str, ...]] = {
+    "too_large": (f"{TAMPER}::test_huge_file_is_refused_unread",),
+    "not_pdf": (f"{HERE}::test_not_pdf_is_its_own_code",),
+    "signature_count": (
+        f"{TAMPER}::test_two_signatures",
+        f"{HERE}::test_an_unsigned_sheet_is_refused_for_its_signature_count",
+    ),
+    "signature_invalid": (
+        f"{TAMPER}::test_byte_flipped",
+        f"{TAMPER}::test_random_byte_flips_are_refused_or_change_nothing",
+        f"{HERE}::test_a_signature_whose_cms_names_no_signer_is_invalid",
+    ),
+    "untrusted": (f"{TAMPER}::test_signed_by_a_key_outside_the_ca",),
+    "modified": (
+        f"{TAMPER}::test_incremental_update_replacing_review_json",
+        f"{TAMPER}::test_incremental_update_adding_a_second_review_json",
+    ),
+    "appended": (f"{TAMPER}::test_bytes_appended",),
+    "no_data": (
+        f"{TAMPER}::test_no_review_data",
+        f"{HERE}::test_review_json_in_an_encoding_the_verifier_does_not_read_is_no_data",
+    ),
+    "two_data": (f"{TAMPER}::test_two_review_data_files",),
+    "schema": (f"{TAMPER}::test_review_data_not_matching_its_schema",),
+    "wrong_signer": (f"{TAMPER}::test_data_naming_another_reviewer",),
+    "other_session": (f"{TAMPER}::test_sheet_of_another_session_or_pack",),
+    "other_pack": (f"{TAMPER}::test_sheet_of_another_session_or_pack",),
+}
+
+INTAKE_TESTS: dict[str, tuple[str, ...]] = {
+    "sealed": (
+        f"{HERE}::test_sealed_sheet_without_the_key",
+        "tests/test_sealing.py::test_aggregation_opens_sealed_sheets_with_the_key_only",
+    ),
+    "sealed_foreign": (
+        f"{HERE}::test_sealed_sheet_the_secretariat_cannot_open",
+        "tests/test_sealing.py::test_aggregation_opens_sealed_sheets_with_the_key_only",
+    ),
+    "unreadable": (f"{HERE}::test_a_file_that_cannot_be_read",),
+    "too_large": (f"{HERE}::test_a_file_too_large_is_refused_unread",),
+    "not_on_roster": (
+        f"{HERE}::test_signer_not_on_the_roster",
+        f"{AGGREGATE}::test_roster_pack_and_category_bindings",
+    ),
+    "unknown_pack": (
+        f"{HERE}::test_pack_the_secretariat_did_not_build",
+        f"{AGGREGATE}::test_roster_pack_and_category_bindings",
+    ),
+    "unknown_rubric": (f"{HERE}::test_rubric_not_of_the_session",),
+    "rubric_mismatch": (f"{HERE}::test_rubric_of_another_version",),
+    "wrong_category": (
+        f"{HERE}::test_rubric_of_another_category_than_the_list",
+        f"{AGGREGATE}::test_roster_pack_and_category_bindings",
+    ),
+    "unknown_candidate": (
+        f"{HERE}::test_candidate_not_on_the_list",
+        f"{AGGREGATE}::test_roster_pack_and_category_bindings",
+    ),
+    "inconsistent_total": (f"{HERE}::test_signed_result_disagreeing_with_the_signed_scores",),
+    "verify_error": (
+        f"{HERE}::test_a_cached_verdict_that_does_not_parse_is_a_verify_error",
+        f"{HERE}::test_a_crash_in_the_verifier_is_a_verify_error",
+    ),
+}
+
+# Pack refusals are exception classes; each test expects its class with pytest.raises.
+PACK_TESTS: dict[str, tuple[str, ...]] = {
+    "NotAPackError": (f"{HOSTILE}::test_not_a_zip", f"{CONTAINER}::test_not_a_zip"),
+    "PackDamagedError": (
+        f"{HOSTILE}::test_attachment_the_manifest_does_not_list",
+        f"{HOSTILE}::test_header_disagreeing_with_the_manifest",
+        f"{CONTAINER}::test_disagreeing_sizes_are_refused",
+        f"{CONTAINER}::test_local_header_that_disagrees_with_the_directory_is_refused",
+        f"{CONTAINER}::test_crc_mismatch_in_a_small_member_is_reported",
+    ),
+    "PackTooLargeError": (
+        f"{HOSTILE}::test_zip_bomb_caps",
+        f"{HOSTILE}::test_oversized_manifest_member",
+        f"{CONTAINER}::test_member_caps",
+        f"{CONTAINER}::test_huge_declared_entry_count_is_refused_before_parsing",
+    ),
+    "UnsafeMemberError": (
+        f"{HOSTILE}::test_traversal_and_absolute_names",
+        f"{CONTAINER}::test_member_names_outside_the_allow_list_are_refused",
+    ),
+    "DuplicateMemberError": (
+        f"{HOSTILE}::test_duplicate_member",
+        f"{CONTAINER}::test_duplicate_members_are_refused",
+    ),
+    "MissingMemberError": (
+        f"{HOSTILE}::test_missing_standard_member",
+        f"{HOSTILE}::test_missing_attachment",
+        f"{CONTAINER}::test_missing_members_are_refused",
+    ),
+    "UnsupportedPackError": (
+        f"{HOSTILE}::test_compressed_pack",
+        f"{CONTAINER}::test_compressed_members_are_refused",
+    ),
+    "NotAddressedToYouError": (f"{HOSTILE}::test_not_addressed_to_you",),
+    "UntrustedSignerError": (
+        f"{HOSTILE}::test_signer_outside_the_session_ca",
+        f"{HOSTILE}::test_pack_bringing_its_own_ca",
+    ),
+    "SignatureMismatchError": (
+        f"{HOSTILE}::test_bad_signature_manifest_replaced",
+        f"{HOSTILE}::test_signature_garbage",
+    ),
+    "ManifestInvalidError": (
+        f"{HOSTILE}::test_manifest_schema_break_names_the_path",
+        f"{HOSTILE}::test_deeply_nested_manifest",
+        "tests/test_manifest.py::test_not_json_objects",
+    ),
+    "WrongSessionError": (
+        f"{HOSTILE}::test_pack_for_another_session",
+        f"{PACK}::test_header_alone_and_expected_session",
+    ),
+    "AttachmentDamagedError": (
+        f"{HOSTILE}::test_attachment_hash_mismatch",
+        f"{HOSTILE}::test_truncated_attachment_yields_nothing",
+        f"{HOSTILE}::test_attachment_not_encrypted_to_you",
+    ),
+    "UnknownAttachmentError": (f"{PACK}::test_unknown_attachment",),
+    "PackBuildError": (
+        f"{PACK}::test_bad_recipients_are_refused_before_anything_is_written",
+        f"{PACK}::test_key_and_certificate_must_match",
+        f"{CONTAINER}::test_writer_refuses_bad_names_duplicates_and_missing_folders",
+    ),
+}
+
+
+def intake_codes() -> set[str]:
+    """The import's own codes: the keys of the message table behind ``refusal_message``
+    (found through it, wherever the table lives)."""
+    messages = inspect.getmodule(refusal_message)._MESSAGES  # type: ignore[union-attr]
+    return set(messages)
+
+
+def pack_refusals() -> set[str]:
+    """Every PackError subclass the pack code defines (PackError itself is the family)."""
+    found: set[str] = set()
+    todo = [pack_errors.PackError]
+    while todo:
+        cls = todo.pop()
+        for sub in cls.__subclasses__():
+            if sub.__module__.startswith("reviewer.pack"):
+                found.add(sub.__name__)
+            todo.append(sub)
+    return found
+
+
+def _test_function(node: str):
+    path, name = node.split("::")
+    module = importlib.import_module(path.removesuffix(".py").replace("/", "."))
+    return getattr(module, name, None)
+
+
+@pytest.mark.parametrize(
+    ("registry", "codes"),
+    [
+        pytest.param(VERIFY_TESTS, lambda: set(REFUSAL_CODES), id="verify_sheet"),
+        pytest.param(INTAKE_TESTS, intake_codes, id="import_sheets"),
+        pytest.param(PACK_TESTS, pack_refusals, id="packs"),
+    ],
+)
+def test_every_refusal_code_has_a_test(registry, codes):
+    expected = codes()
+    assert expected, "no refusal codes found: the canonical list moved?"
+    missing = expected - set(registry)
+    assert not missing, f"refusal codes without a test: {sorted(missing)}"
+    stale = set(registry) - expected
+    assert not stale, f"tests registered for codes that no longer exist: {sorted(stale)}"
+    for code, nodes in registry.items():
+        assert nodes, code
+        for node in nodes:
+            fn = _test_function(node)
+            assert callable(fn), f"{code}: {node} does not exist"
+            # A registered test must at least name what it checks.
+            assert code in inspect.getsource(fn), f"{node} does not mention {code}"
+
+
+def test_every_intake_code_has_a_message():
+    for code in intake_codes():
+        assert refusal_message(code) != code
+
+
+def test_verify_gives_only_the_codes_it_lists():
+    """Every code verify_sheet adds is in REFUSAL_CODES and every listed code is added
+    somewhere (read from its source, so that no branch is needed to see it)."""
+    tree = ast.parse(inspect.getsource(sheet_verify))
+    added = {
+        node.args[0].value
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "add"
+        and node.args
+        and isinstance(node.args[0], ast.Constant)
+        and isinstance(node.args[0].value, str)
+    }
+    assert added == set(REFUSAL_CODES)
+    assert len(REFUSAL_CODES) == len(set(REFUSAL_CODES))
+
+
+def test_verify_refuses_to_give_an_unlisted_code():
+    reasons = sheet_verify._Reasons()
+    with pytest.raises(ValueError, match="not in REFUSAL_CODES"):
+        reasons.add("made_up", "x")
