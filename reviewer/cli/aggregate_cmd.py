@@ -4,12 +4,14 @@ Exit 0 when the reports were written; 1 when the result is blocked (two differen
 sheets claim the same version, or one candidate's sheets use different rubrics: only
 ``refused.csv`` and ``conflicts.csv`` are written, so the secretary sees what to
 resolve) or on any error, with a message on stderr. Progress goes to stderr.
+
+The pipeline is ``reviewer.secretariat.service.Secretariat``'s, as in the secretariat
+window; this module is the arguments, the messages and the exit code.
 """
 
 from __future__ import annotations
 
 import argparse
-import logging
 import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -18,18 +20,13 @@ from reviewer.base.i18n import _
 from reviewer.cli.errors import CommandError
 from reviewer.crypto.passphrase import PassphraseError, WrongPassphrase, obtain_passphrase
 from reviewer.pack.candidates import CandidatesError
-from reviewer.people.session import SessionError, open_session
-from reviewer.secretariat.aggregate import AggregateOptions, Method, aggregate
-from reviewer.secretariat.candidates import read_candidate_list
-from reviewer.secretariat.intake import (
-    AggregateError,
-    ImportProgress,
-    import_sheets,
-    session_pack_ids,
-)
-from reviewer.secretariat.report import ReportError, write_reports
+from reviewer.people.session import SessionError
+from reviewer.secretariat.aggregate import AggregateOptions, Method
+from reviewer.secretariat.intake import AggregateError, ImportProgress
+from reviewer.secretariat.report import ReportError
+from reviewer.secretariat.service import Secretariat, counts_line
 from reviewer.secretariat.tables import conflict_lines
-from reviewer.sheet.sign import SheetSigner, SheetSigningError
+from reviewer.sheet.sign import SheetSigningError
 
 
 def _positive(text: str) -> int:
@@ -151,25 +148,22 @@ class _Progress:
 
 
 def cmd_aggregate(args: argparse.Namespace) -> int:
-    # pyHanko logs every untrusted signature with a traceback; the refusal says it all.
-    logging.getLogger("pyhanko").addHandler(logging.NullHandler())
-    logging.getLogger("pyhanko").propagate = False
     try:
-        session = open_session(args.session)
+        secretariat = Secretariat.open(args.session)
     except SessionError as exc:
         raise CommandError(str(exc)) from None
 
-    pack_ids = None
+    packs = None
     if args.pack:
         try:
-            pack_ids = session_pack_ids(session, args.pack)
+            packs = secretariat.read_packs(args.pack)
         except AggregateError as exc:
             raise CommandError(str(exc)) from None
 
-    listed = None
+    candidates = None
     if args.candidates:
         try:
-            listed = read_candidate_list(args.candidates, [r.id for r in session.rubrics])
+            candidates = secretariat.read_candidates(args.candidates)
         except CandidatesError as exc:
             raise CommandError(exc.report()) from None
 
@@ -179,26 +173,19 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
             file=args.passphrase_file,
             prompt=_("Session passphrase (to sign the summary): "),
         )
-        key = session.load_secretariat_key(passphrase)
-        signer = SheetSigner(key, session.secretariat_certificate, session.ca_certificate)
-        # Sealed sheets (*.pdf.age) open with the secretariat's sealing identity.
-        sealing = session.load_sealing_identity(passphrase) if session.seal_recipient else None
+        secretariat.unlock(passphrase)
     except (PassphraseError, SessionError, SheetSigningError, WrongPassphrase) as exc:
         raise CommandError(str(exc)) from None
 
     _say(_("verifying the sheets in {folder}").format(folder=args.sheets))
     try:
-        imported = import_sheets(
-            session,
+        imported = secretariat.import_sheets(
             args.sheets,
-            pack_ids=pack_ids,
-            candidate_categories={c.candidate_id: c.category for c in listed}
-            if listed is not None
-            else None,
+            packs=packs,
+            candidates=candidates,
             workers=args.workers,
             use_cache=not args.no_cache,
             progress=_Progress(),
-            sealing=sealing,
         )
     except AggregateError as exc:
         raise CommandError(str(exc)) from None
@@ -213,24 +200,13 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
         calibrate=args.calibrate,
         calibration_min=args.calibration_min,
     )
-    result = aggregate(session, imported, options, listed)
+    result = secretariat.aggregate(options)
     try:
-        written = write_reports(result, args.out, signer=signer, progress=_say)
+        written = secretariat.write_reports(args.out, result, progress=_say)
     except (ReportError, SheetSigningError) as exc:
         raise CommandError(str(exc)) from None
 
-    _say(
-        _(
-            "{counted} sheets counted, {refused} refused, {superseded} superseded, "
-            "{duplicates} duplicate, {missing} missing"
-        ).format(
-            counted=len(imported.counted),
-            refused=len(imported.refused),
-            superseded=len(imported.superseded),
-            duplicates=len(imported.duplicates),
-            missing=len(result.missing),
-        )
-    )
+    _say(counts_line(result))
     if not imported.packs_checked:
         _say(_("warning: no --pack given; the pack each sheet was made from was not checked"))
     if result.blocked:

@@ -2,17 +2,16 @@
 see the ranking, each candidate's sheets, the refused and missing lists and the charts,
 and export the reports.
 
-It wires the core exactly as ``reviewer aggregate`` does (``cli/aggregate_cmd.py``):
-``import_sheets`` → ``aggregate`` → ``write_reports`` with a ``SheetSigner`` made from the
-secretariat key. Every slow step (verifying, aggregating, rendering the summary,
-unlocking the key: Argon2id, signing) runs through ``ui.common.worker``. The options bar is
-``ui.secretariat.options``, the result tabs ``ui.secretariat.results``; this module holds
-what happens when: the session, the sources, the worker, the status bar, the menus.
+The pipeline is the core's ``Secretariat`` service (``reviewer.secretariat.service``),
+as for ``reviewer aggregate``. Every slow step (verifying, aggregating, rendering the
+summary, unlocking a key: Argon2id, signing) runs through ``ui.common.worker``. The
+options bar is ``ui.secretariat.options``, the result tabs ``ui.secretariat.results``;
+this module holds what happens when: the session, the sources, the worker, the status
+bar, the menus.
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 from pathlib import Path
 
@@ -36,20 +35,17 @@ from PySide6.QtWidgets import (
 from reviewer.base.i18n import _
 from reviewer.crypto.passphrase import WrongPassphrase
 from reviewer.pack.candidates import CandidatesError
-from reviewer.people.session import SESSION_FILE, Session, SessionError, open_session
-from reviewer.secretariat.aggregate import AggregateOptions, AggregateResult, aggregate
-from reviewer.secretariat.candidates import ListedCandidate, read_candidate_list
+from reviewer.people.session import SESSION_FILE, Session, SessionError
+from reviewer.secretariat.aggregate import AggregateOptions, AggregateResult
 from reviewer.secretariat.intake import (
     DEFAULT_WORKERS,
     AggregateError,
     ImportCancelled,
     ImportResult,
-    import_sheets,
-    session_pack_ids,
 )
-from reviewer.secretariat.report import ReportError, WrittenReports, write_reports
-from reviewer.secretariat.summary_pdf import render_summary
-from reviewer.sheet.sign import SheetSigner, SheetSigningError
+from reviewer.secretariat.report import ReportError, WrittenReports
+from reviewer.secretariat.service import CandidateList, Packs, Secretariat, counts_line
+from reviewer.sheet.sign import SheetSigningError
 from ui.common import worker
 from ui.common.actions import add_action, add_language_menu
 from ui.common.labels import plain_label
@@ -81,25 +77,18 @@ class SecretariatWindow(QMainWindow):
         self._switch_language = switch_language
         self.workers = workers
         self.settings = QSettings()
-        self.session: Session | None = None
+        self.secretariat: Secretariat | None = None
         self.sheets_dir: Path | None = None
-        self.pack_paths: list[Path] = []
-        self.pack_ids: list[str] | None = None
-        self.candidate_file: Path | None = None
-        self.listed: list[ListedCandidate] | None = None
-        self.imported: ImportResult | None = None
+        self.packs: Packs | None = None
+        self.candidate_list: CandidateList | None = None
         self.last_export: WrittenReports | None = None
         self._task: worker.TaskHandle | None = None
         self._cancel = threading.Event()
-        self._sealing = None  # the secretariat's sealing identity, once unlocked
         self._busy_now = False
         self._preview_pending = False  # asked for while busy: drawn when idle
         self._summary = ""  # what the last import found, for the status bar
         self._previous_sheets: Path | None = None
         self.setAcceptDrops(True)
-        # pyHanko logs every untrusted signature with a traceback; the refusal says it all.
-        logging.getLogger("pyhanko").addHandler(logging.NullHandler())
-        logging.getLogger("pyhanko").propagate = False
 
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
@@ -256,18 +245,26 @@ class SecretariatWindow(QMainWindow):
         if folder:
             self.open_session(Path(folder))
 
+    @property
+    def session(self) -> Session | None:
+        return self.secretariat.session if self.secretariat is not None else None
+
+    @property
+    def imported(self) -> ImportResult | None:
+        """The sheets last imported, which a change of options aggregates again."""
+        return self.secretariat.imported if self.secretariat is not None else None
+
     def open_session(self, folder: Path) -> None:
         try:
-            session = open_session(Path(folder))
+            secretariat = Secretariat.open(Path(folder))
         except SessionError as exc:
             QMessageBox.warning(self, _("The session could not be opened"), str(exc))
             return
         self.settings.setValue("session_folder", str(folder))
-        self.session = session
-        self._sealing = None
+        self.secretariat = secretariat
+        session = secretariat.session
         self.sheets_dir = None
-        self.pack_paths, self.pack_ids = [], None
-        self.candidate_file, self.listed = None, None
+        self.packs, self.candidate_list = None, None
         self._clear_result()
         self.retranslate()
         self.stack.setCurrentWidget(self.work)
@@ -292,32 +289,32 @@ class SecretariatWindow(QMainWindow):
             _("Sheets: {folder}").format(folder=self.sheets_dir)
             if self.sheets_dir
             else _("Sheets: none imported yet"),
-            _("Packs: {files}").format(files=", ".join(p.name for p in self.pack_paths))
-            if self.pack_paths
+            _("Packs: {files}").format(files=", ".join(p.name for p in self.packs.paths))
+            if self.packs
             else _("Packs: not checked"),
-            _("Candidate list: {file}").format(file=self.candidate_file.name)
-            if self.candidate_file
+            _("Candidate list: {file}").format(file=self.candidate_list.path.name)
+            if self.candidate_list
             else _("Candidate list: none (candidates from the sheets)"),
         ]
         self.sources_label.setText("   ·   ".join(parts))
 
     def choose_packs(self) -> None:
-        if self.session is None:
+        if self.secretariat is None:
             return
         paths, _filter = QFileDialog.getOpenFileNames(
             self,
             _("Packs built for this session"),
-            str(self.session.folder.parent),
+            str(self.secretariat.session.folder.parent),
             _("Dossier packs (*.rvpack)"),
         )
         if not paths:
             return
         try:
-            ids = session_pack_ids(self.session, [Path(p) for p in paths])
+            packs = self.secretariat.read_packs(Path(p) for p in paths)
         except AggregateError as exc:
             QMessageBox.warning(self, _("The pack was refused"), str(exc))
             return
-        self.pack_paths, self.pack_ids = [Path(p) for p in paths], ids
+        self.packs = packs
         self._sources_changed()
 
     def choose_candidate_list(self) -> None:
@@ -333,20 +330,19 @@ class SecretariatWindow(QMainWindow):
             self.set_candidate_list(Path(path))
 
     def set_candidate_list(self, path: Path) -> None:
-        assert self.session is not None
+        assert self.secretariat is not None
         try:
-            listed = read_candidate_list(path, [r.id for r in self.session.rubrics])
+            candidate_list = self.secretariat.read_candidates(path)
         except CandidatesError as exc:
             QMessageBox.warning(self, _("The candidate list was refused"), exc.report())
             return
-        self.candidate_file, self.listed = path, listed
+        self.candidate_list = candidate_list
         self._sources_changed()
 
     def set_packs(self, paths: list[Path]) -> None:
         """As choosing the packs (for ``--pack`` and tests)."""
-        assert self.session is not None
-        self.pack_ids = session_pack_ids(self.session, paths)
-        self.pack_paths = list(paths)
+        assert self.secretariat is not None
+        self.packs = self.secretariat.read_packs(paths)
         self._sources_changed()
 
     def _sources_changed(self) -> None:
@@ -370,19 +366,18 @@ class SecretariatWindow(QMainWindow):
         return self.options_bar.options()
 
     def import_sheets(self, folder: Path) -> None:
-        if self.session is None or self._busy_now:
+        if self.secretariat is None or self._busy_now:
             return
-        session, options, listed = self.session, self.options(), self.listed
-        pack_ids = self.pack_ids
-        categories = {c.candidate_id: c.category for c in listed} if listed is not None else None
+        secretariat, options = self.secretariat, self.options()
+        packs, candidate_list = self.packs, self.candidate_list
         self._previous_sheets = self.sheets_dir  # shown again if this import fails
         self.sheets_dir = Path(folder)
         self._update_sources()
         self._cancel.clear()
         cancel = self._cancel
         workers = self.workers
-        sealing, unlock_with = self._sealing, None
-        if session.seal_recipient and sealing is None and any(Path(folder).rglob("*.pdf.age")):
+        unlock_with = None
+        if secretariat.needs_unsealing(folder):
             passphrase, ok = QInputDialog.getText(
                 self,
                 _("Sealed sheets"),
@@ -391,27 +386,22 @@ class SecretariatWindow(QMainWindow):
             )
             unlock_with = passphrase if ok and passphrase else None
 
-        def job(ctx: worker.TaskContext) -> tuple[AggregateResult, object]:
+        def job(ctx: worker.TaskContext) -> AggregateResult:
             # Without the passphrase, sealed sheets are listed as refused, with the reason.
-            key = sealing or (session.load_sealing_identity(unlock_with) if unlock_with else None)
-            imported = import_sheets(
-                session,
+            if unlock_with:
+                secretariat.unlock(unlock_with, sign=False)
+            secretariat.import_sheets(
                 folder,
-                pack_ids=pack_ids,
-                candidate_categories=categories,
+                packs=packs,
+                candidates=candidate_list,
                 workers=workers,
                 progress=lambda p: ctx.progress(p.done, p.total),
                 cancelled=lambda: ctx.cancelled or cancel.is_set(),
-                sealing=key,
             )
-            return aggregate(session, imported, options, listed), key
-
-        def done(outcome: tuple[AggregateResult, object]) -> None:
-            result, self._sealing = outcome
-            self._imported(result)
+            return secretariat.aggregate(options)
 
         self._busy(_("Verifying the sheets in {folder}…").format(folder=folder), cancellable=True)
-        self._task = worker.run_task(job, done, self._failed, self._progressed)
+        self._task = worker.run_task(job, self._imported, self._failed, self._progressed)
 
     def _progressed(self, done: int, total: int) -> None:
         self.progress.setRange(0, max(total, 1))
@@ -428,36 +418,20 @@ class SecretariatWindow(QMainWindow):
 
     def _imported(self, result: AggregateResult) -> None:
         self._task = None
-        self.imported = result.imported
         self.show_result(result)
-        imp = result.imported
-        text = _(
-            "{counted} sheets counted, {refused} refused, {superseded} superseded, "
-            "{duplicates} duplicate, {missing} missing"
-        ).format(
-            counted=len(imp.counted),
-            refused=len(imp.refused),
-            superseded=len(imp.superseded),
-            duplicates=len(imp.duplicates),
-            missing=len(result.missing),
-        )
-        if imp.cache_note:
-            text += " · " + imp.cache_note
+        text = counts_line(result)
+        if result.imported.cache_note:
+            text += " · " + result.imported.cache_note
         self._summary = text
         self._idle(text)
 
     def options_changed(self, *_args) -> None:
-        if self.imported is None or self.session is None or self._busy_now:
+        if self.imported is None or self.secretariat is None or self._busy_now:
             return
-        session, imported, options, listed = (
-            self.session,
-            self.imported,
-            self.options(),
-            self.listed,
-        )
+        secretariat, options = self.secretariat, self.options()
         self._busy(_("Aggregating…"))
         self._task = worker.run_task(
-            lambda _ctx: aggregate(session, imported, options, listed),
+            lambda _ctx: secretariat.aggregate(options),
             self._reaggregated,
             self._failed,
         )
@@ -490,7 +464,6 @@ class SecretariatWindow(QMainWindow):
         return self.results.result
 
     def _clear_result(self) -> None:
-        self.imported = None
         self.results.clear()
         self._update_actions()
 
@@ -499,6 +472,9 @@ class SecretariatWindow(QMainWindow):
         self._update_actions()
 
     def _render_preview(self, result: AggregateResult) -> None:
+        secretariat = self.secretariat
+        if secretariat is None:
+            return
         if self._busy_now:  # an import or aggregation is running: draw when it is done
             self._preview_pending = True
             return
@@ -508,15 +484,15 @@ class SecretariatWindow(QMainWindow):
             self.results.show_preview(result, pdf)
             self._idle(self._summary)
 
-        worker.run_task(lambda _ctx: render_summary(result), shown_, self._failed)
+        worker.run_task(lambda _ctx: secretariat.preview_summary(result), shown_, self._failed)
 
     # --- exporting --------------------------------------------------------------------
 
     def export_reports(self) -> None:
-        result, session = self.result, self.session
-        if result is None or session is None or result.blocked or self._busy_now:
+        result, secretariat = self.result, self.secretariat
+        if result is None or secretariat is None or result.blocked or self._busy_now:
             return
-        start = str(self.settings.value("reports_folder", str(session.folder.parent)))
+        start = str(self.settings.value("reports_folder", str(secretariat.session.folder.parent)))
         folder = QFileDialog.getExistingDirectory(self, _("Where to write the reports"), start)
         if not folder:
             return
@@ -532,9 +508,8 @@ class SecretariatWindow(QMainWindow):
         out = Path(folder)
 
         def job(_ctx: worker.TaskContext) -> WrittenReports:
-            key = session.load_secretariat_key(passphrase)
-            signer = SheetSigner(key, session.secretariat_certificate, session.ca_certificate)
-            return write_reports(result, out, signer=signer)
+            secretariat.unlock(passphrase, unseal=False)
+            return secretariat.write_reports(out, result)
 
         self._busy(_("Unlocking the secretariat key and writing the reports…"))
         self._task = worker.run_task(job, self._exported, self._failed)

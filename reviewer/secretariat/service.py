@@ -1,0 +1,222 @@
+"""The secretariat's core service: one session, from a folder of signed sheets to the
+reports for the decision body.
+
+``reviewer aggregate`` and the secretariat window both call this, so the pipeline
+(intake → aggregate → report, with the secretariat's keys) is wired once. The packs and
+the candidate list are read and checked when they are chosen, so a bad one is refused
+before the slow part; the import remembers the candidate list it was checked against,
+and ``aggregate`` ranks that import again with other options without verifying anything.
+
+API:
+    sec = Secretariat.open(session_dir)             # SessionError
+    sec.session, sec.can_sign, sec.can_unseal, sec.imported
+    sec.read_packs(paths) -> Packs                  # AggregateError: unreadable, another session's
+    sec.read_candidates(path) -> CandidateList      # CandidatesError (every problem: .report())
+    sec.needs_unsealing(folder) -> bool             # sealed sheets there, and no key to open them
+    sec.unlock(passphrase, *, sign=True, unseal=True)   # WrongPassphrase, SessionError,
+                                                        # SheetSigningError; nothing kept on error
+    sec.import_sheets(folder, *, packs, candidates, workers, use_cache, progress, cancelled)
+        -> ImportResult                             # AggregateError, ImportCancelled
+    sec.aggregate(options) -> AggregateResult       # of the last import; quick, no I/O
+    sec.preview_summary(result) -> bytes            # the summary PDF, unsigned
+    sec.write_reports(out_dir, result, *, progress) -> WrittenReports   # ReportError,
+                                                        # SheetSigningError; needs unlock()
+    counts_line(result) -> str                      # "N sheets counted, N refused, …"
+
+Not thread-safe: one call at a time (the window runs one task at a time). State changes
+only when a call succeeds: a failed or cancelled import keeps the previous one.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from pyrage import x25519
+
+from reviewer.base.i18n import _
+from reviewer.people.session import Session, open_session
+from reviewer.secretariat import aggregate as aggregation
+from reviewer.secretariat import intake, report
+from reviewer.secretariat.aggregate import AggregateOptions, AggregateResult
+from reviewer.secretariat.candidates import ListedCandidate, read_candidate_list
+from reviewer.secretariat.intake import DEFAULT_WORKERS, ImportProgress, ImportResult
+from reviewer.secretariat.report import WrittenReports
+from reviewer.sheet.sign import SheetSigner
+
+
+@dataclass(frozen=True)
+class Packs:
+    """The packs the secretariat built for this session: sheets from any other are refused."""
+
+    paths: tuple[Path, ...]
+    ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class CandidateList:
+    """The candidate list (CSV or XLSX) the packs were built from."""
+
+    path: Path
+    candidates: tuple[ListedCandidate, ...]
+
+    @property
+    def categories(self) -> Mapping[str, str]:
+        """Candidate id → rubric id, what each sheet is checked against."""
+        return {c.candidate_id: c.category for c in self.candidates}
+
+
+@dataclass(frozen=True)
+class _Import:
+    result: ImportResult
+    candidates: CandidateList | None  # what it was checked against, aggregated with
+
+
+def _quiet_pyhanko() -> None:
+    # pyHanko logs every untrusted signature with a traceback; the refusal says it all.
+    log = logging.getLogger("pyhanko")
+    if not any(isinstance(h, logging.NullHandler) for h in log.handlers):
+        log.addHandler(logging.NullHandler())
+    log.propagate = False
+
+
+class Secretariat:
+    def __init__(self, session: Session):
+        _quiet_pyhanko()
+        self.session = session
+        self._signer: SheetSigner | None = None
+        self._sealing: x25519.Identity | None = None
+        self._last: _Import | None = None
+
+    @classmethod
+    def open(cls, session_dir: Path) -> Secretariat:
+        """The session in ``session_dir`` (the folder with session.json); ``SessionError``."""
+        return cls(open_session(Path(session_dir)))
+
+    # --- what the sheets are checked against -------------------------------------------
+
+    def read_packs(self, paths: Iterable[Path]) -> Packs:
+        """Only the public header of each pack is read (no key needed); ``AggregateError``
+        if one cannot be read or was built for another session."""
+        paths = tuple(Path(p) for p in paths)
+        return Packs(paths, tuple(intake.session_pack_ids(self.session, paths)))
+
+    def read_candidates(self, path: Path) -> CandidateList:
+        listed = read_candidate_list(Path(path), [r.id for r in self.session.rubrics])
+        return CandidateList(Path(path), tuple(listed))
+
+    # --- the keys ----------------------------------------------------------------------
+
+    @property
+    def can_sign(self) -> bool:
+        return self._signer is not None
+
+    @property
+    def can_unseal(self) -> bool:
+        return self._sealing is not None
+
+    def needs_unsealing(self, folder: Path) -> bool:
+        """Whether ``folder`` holds sealed sheets (``*.pdf.age``) that cannot be opened
+        until ``unlock`` (without it they are refused, with the reason)."""
+        return (
+            self.session.seal_recipient is not None
+            and self._sealing is None
+            and any(Path(folder).rglob("*" + intake.SEALED_SUFFIX))
+        )
+
+    def unlock(self, passphrase: str, *, sign: bool = True, unseal: bool = True) -> None:
+        """Open the secretariat's keys with the session passphrase (Argon2id each): its
+        signing key (``sign``), for the summary, and, in a session whose sheets travel
+        sealed, its sealing identity (``unseal``), for ``*.pdf.age``. On an error
+        (``WrongPassphrase``, ``SessionError``, ``SheetSigningError``) nothing changes."""
+        s = self.session
+        signer, sealing = self._signer, self._sealing
+        if sign:
+            key = s.load_secretariat_key(passphrase)
+            signer = SheetSigner(key, s.secretariat_certificate, s.ca_certificate)
+        if unseal and s.seal_recipient:
+            sealing = s.load_sealing_identity(passphrase)
+        self._signer, self._sealing = signer, sealing
+
+    # --- the pipeline ------------------------------------------------------------------
+
+    @property
+    def imported(self) -> ImportResult | None:
+        """The last import that succeeded, None before."""
+        return self._last.result if self._last is not None else None
+
+    def import_sheets(
+        self,
+        folder: Path,
+        *,
+        packs: Packs | None = None,
+        candidates: CandidateList | None = None,
+        workers: int = DEFAULT_WORKERS,
+        use_cache: bool = True,
+        progress: Callable[[ImportProgress], None] | None = None,
+        cancelled: Callable[[], bool] | None = None,
+    ) -> ImportResult:
+        """Verify and sort every sheet under ``folder`` (``intake.import_sheets``).
+
+        Without ``packs`` the pack of each sheet is not checked (``packs_checked`` is
+        False and the reports say so); without ``candidates`` the candidates are those
+        the sheets name. ``progress`` and ``cancelled`` are called from the calling
+        thread between sheets; ``ImportCancelled`` once ``cancelled()`` is true."""
+        result = intake.import_sheets(
+            self.session,
+            Path(folder),
+            pack_ids=packs.ids if packs is not None else None,
+            candidate_categories=candidates.categories if candidates is not None else None,
+            workers=workers,
+            use_cache=use_cache,
+            progress=progress,
+            cancelled=cancelled,
+            sealing=self._sealing,
+        )
+        self._last = _Import(result, candidates)
+        return result
+
+    def aggregate(self, options: AggregateOptions | None = None) -> AggregateResult:
+        """Rank the last import with ``options``, against the candidate list it was
+        checked against."""
+        if self._last is None:
+            raise RuntimeError("import_sheets() before aggregate()")
+        listed = list(self._last.candidates.candidates) if self._last.candidates else None
+        return aggregation.aggregate(self.session, self._last.result, options, listed)
+
+    def preview_summary(self, result: AggregateResult) -> bytes:
+        """The summary PDF with its charts, unsigned: for showing, not for handing out."""
+        from reviewer.secretariat.summary_pdf import render_summary  # reportlab: slow import
+
+        return render_summary(result)
+
+    def write_reports(
+        self,
+        out_dir: Path,
+        result: AggregateResult,
+        *,
+        progress: Callable[[str], None] | None = None,
+    ) -> WrittenReports:
+        """The reports of ``result`` in ``out_dir`` (see ``report``), the summary signed
+        with the key ``unlock`` opened. A blocked result writes only the refused sheets
+        and the conflicts."""
+        if self._signer is None:
+            raise RuntimeError("unlock() before write_reports()")
+        return report.write_reports(result, Path(out_dir), signer=self._signer, progress=progress)
+
+
+def counts_line(result: AggregateResult) -> str:
+    """What became of the sheets, in one line (the CLI's last words, the window's status)."""
+    imported = result.imported
+    return _(
+        "{counted} sheets counted, {refused} refused, {superseded} superseded, "
+        "{duplicates} duplicate, {missing} missing"
+    ).format(
+        counted=len(imported.counted),
+        refused=len(imported.refused),
+        superseded=len(imported.superseded),
+        duplicates=len(imported.duplicates),
+        missing=len(result.missing),
+    )
