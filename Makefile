@@ -34,6 +34,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check reviewer ui tests benchmarks scripts packaging
 	$(BIN)/ruff format --check --quiet reviewer ui tests benchmarks scripts packaging
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 test: $(STAMP) catalog lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q

@@ -16,7 +16,7 @@ from pyhanko_certvalidator import ValidationContext
 from reviewer.sheet.data import SheetData
 from reviewer.sheet.render import render_sheet
 from reviewer.sheet.sign import SheetSigner, SheetSigningError, embed_and_sign
-from reviewer.sheet.verify import load_trust_anchor, verify_sheet
+from reviewer.sheet.verify import RefusedSheet, VerifiedSheet, load_trust_anchor, verify_sheet
 from tests.sheet_fixtures import pki, recused_review, rubric, sheet
 
 
@@ -64,7 +64,8 @@ def test_review_json_is_embedded_as_data_and_round_trips(signed):
 def test_verify_sheet_accepts_it(signed):
     data, pdf = signed
     result = verify_sheet(pdf, pki().ca_pem, session_id=data.session_id, pack_id=data.pack_id)
-    assert result.valid, result.reasons
+    assert isinstance(result, VerifiedSheet), result.reasons
+    assert result.valid and result.reasons == () and result.codes == ()
     assert result.data == data
     assert result.signer_name == "买买提·艾力"
     assert result.signer_cert_sha256 == pki().cert_sha256
@@ -77,6 +78,13 @@ def test_a_recusal_is_a_signed_sheet_too():
     pdf = embed_and_sign(render_sheet(data, rubric()), data, SheetSigner(p.key, p.cert, p.ca_cert))
     result = verify_sheet(pdf, p.ca_cert)
     assert result.valid and result.data.recused
+
+
+def test_a_refused_sheet_names_at_least_one_reason():
+    with pytest.raises(ValueError):
+        RefusedSheet(reasons=(), codes=())
+    with pytest.raises(ValueError):
+        RefusedSheet(reasons=("a", "b"), codes=("a",))
 
 
 def test_one_signer_signs_many(signed):

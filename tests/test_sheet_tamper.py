@@ -17,7 +17,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from reviewer.sheet.data import SheetData
 from reviewer.sheet.render import render_sheet
 from reviewer.sheet.sign import SheetSigner, embed_and_sign
-from reviewer.sheet.verify import REFUSAL_CODES, SheetTrustError, verify_sheet
+from reviewer.sheet.verify import REFUSAL_CODES, RefusedSheet, SheetTrustError, verify_sheet
 from tests.sheet_fixtures import issue_reviewer, make_ca, pki, rubric, sheet
 
 
@@ -32,7 +32,7 @@ def good() -> tuple[SheetData, bytes]:
 
 def _codes(pdf: bytes, **kwargs) -> tuple[str, ...]:
     result = verify_sheet(pdf, pki().ca_pem, **kwargs)
-    assert not result.valid
+    assert isinstance(result, RefusedSheet) and not result.valid
     assert len(result.reasons) == len(result.codes)
     return result.codes
 

@@ -60,7 +60,8 @@ def prepare(app: QApplication, lang: str | None = None) -> Translations:
 
 
 def _finish(app: QApplication, window: QMainWindow, translations: Translations) -> None:
-    window.translations = translations  # owned by the window, which lives as long as the app
+    # Owned by the window, which lives as long as the app; a plain attribute on any window.
+    setattr(window, "translations", translations)  # noqa: B010
     # Names with rare characters appear only later (after unlocking, after importing), so
     # the font waits for the first paint, and in the reviewer's window for the core to
     # load: on two cores, unpacking it alongside would slow loading by half.
@@ -131,6 +132,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return self_test.main(args.lang)
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    if not isinstance(app, QApplication):
+        raise RuntimeError("the GUI needs a QApplication, not a QCoreApplication")
+    window: QMainWindow | None
     if args.rubrics:
         window = create_window(app, args.lang)
     elif args.secretariat is not None:

@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape
 
 from reportlab.pdfbase import pdfmetrics, ttfonts
 from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen.canvas import Canvas
 
 from reviewer.base.resources import CJK_FONT_FILE, RARE_FONT_FILE, font_bytes, fonts_dir
 
@@ -45,10 +46,10 @@ class SheetFonts:
 
     def _font_for(self, ch: str) -> str | None:
         code = ord(ch)
-        if code in pdfmetrics.getFont(self.primary).face.charToGlyph:
+        if code in _tt_font(self.primary).face.charToGlyph:
             return self.primary
         for name in self.fallbacks:
-            if code in pdfmetrics.getFont(name).face.charToGlyph:
+            if code in _tt_font(name).face.charToGlyph:
                 return name
         return None
 
@@ -168,7 +169,15 @@ def _register_fallbacks(paths: tuple[Path, ...]) -> tuple[str, ...]:
         return _fallback_names[paths]
 
 
-def draw_string(canvas, x: float, y: float, text: str, size: float) -> float:
+def _tt_font(name: str) -> TTFont:
+    """A font registered here: always a TrueType font, whose glyph map says what it covers."""
+    font = pdfmetrics.getFont(name)
+    if not isinstance(font, TTFont):
+        raise TypeError(f"font {name!r} is not a TrueType font")
+    return font
+
+
+def draw_string(canvas: Canvas, x: float, y: float, text: str, size: float) -> float:
     """Draw one line on a canvas, each run in a font that has it; returns the end x."""
     fonts = sheet_fonts()
     for ch_run, font in _runs(fonts, text):

@@ -85,16 +85,16 @@ def describe_rubric(r: Rubric) -> str:
         "",
         _("Checks before scoring (不通过 is a veto, 一票否决):"),
     ]
-    for c in r.checks:
-        aspects = join_list(a.get() for a in c.aspects)
-        lines.append(f"  - {c.name.get()}: {aspects}")
+    for check in r.checks:
+        aspects = join_list(a.get() for a in check.aspects)
+        lines.append(f"  - {check.name.get()}: {aspects}")
         lines.append(
             "    "
             + _("Plan, section {section}: “{quote}”").format(
-                section=c.source.section, quote=c.source.quote
+                section=check.source.section, quote=check.source.quote
             )
         )
-        lines.append("    " + c.guidance.get())
+        lines.append("    " + check.guidance.get())
     lines.append("")
     lines.append(_("Criteria:"))
     for i, c in enumerate(r.criteria, 1):

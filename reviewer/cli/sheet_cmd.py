@@ -14,7 +14,7 @@ from reviewer.crypto.passphrase import PassphraseError, WrongPassphrase, obtain_
 from reviewer.people.home import resolve_home
 from reviewer.people.session import SessionError, open_session
 from reviewer.sheet.data import MAX_SHEET_JSON_BYTES
-from reviewer.sheet.verify import SheetTrustError, verify_sheet
+from reviewer.sheet.verify import SheetTrustError, VerifiedSheet, verify_sheet
 from reviewer.station.export import ExportError, export_all, export_sheet
 from reviewer.station.workstation import Workstation, WorkstationError
 
@@ -69,8 +69,9 @@ def cmd_export(args: argparse.Namespace) -> int:
     station = _station(args)
     try:
         pack_id = station.open_pack(args.pack).pack_id
+        refused: list[tuple[str, str]] = []
         if args.candidate:
-            sheets, refused = [export_sheet(station, pack_id, args.candidate, args.out)], []
+            sheets = [export_sheet(station, pack_id, args.candidate, args.out)]
         else:
             sheets, refused = export_all(station, pack_id, args.out)
     except (WorkstationError, ExportError) as exc:
@@ -137,31 +138,31 @@ def cmd_verify(args: argparse.Namespace) -> int:
             print(_("{file}: INVALID: cannot read: {error}").format(file=path, error=exc.strerror))
             all_valid = False
             continue
-        if result.valid:
-            data = result.data
+        if isinstance(result, VerifiedSheet):
+            sheet = result.data
             print(
                 _("{file}: VALID, signed by {signer}").format(file=path, signer=result.signer_name)
             )
             print(
                 "  "
                 + _("session {s} · pack {p} · candidate {c} {name} · rubric {r} {fp}").format(
-                    s=data.session_id,
-                    p=data.pack_id,
-                    c=data.candidate_id,
-                    name=data.candidate_name,
-                    r=data.rubric_id,
-                    fp=data.rubric_fingerprint[:16],
+                    s=sheet.session_id,
+                    p=sheet.pack_id,
+                    c=sheet.candidate_id,
+                    name=sheet.candidate_name,
+                    r=sheet.rubric_id,
+                    fp=sheet.rubric_fingerprint[:16],
                 )
             )
-            if data.recused:
-                print("  " + _("recused (回避): {reason}").format(reason=data.recusal_reason))
+            if sheet.recused:
+                print("  " + _("recused (回避): {reason}").format(reason=sheet.recusal_reason))
             else:
-                level = data.level.label() if data.level else "—"
-                total = data.total if data.total is not None else _("not counted (veto)")
+                level = sheet.level.label() if sheet.level else "—"
+                total = sheet.total if sheet.total is not None else _("not counted (veto)")
                 print(
                     "  "
                     + _("total {total} · level {level} · version {v}").format(
-                        total=total, level=level, v=data.version
+                        total=total, level=level, v=sheet.version
                     )
                 )
         else:

@@ -88,7 +88,11 @@ def sign_detached(
     """DER-encoded detached CMS SignedData over ``data``, carrying the signer certificate."""
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise TypeError("CMS signing here uses ECDSA keys only")
-    if key.public_key().public_numbers() != certificate.public_key().public_numbers():
+    cert_key = certificate.public_key()
+    if (
+        not isinstance(cert_key, ec.EllipticCurvePublicKey)
+        or key.public_key().public_numbers() != cert_key.public_numbers()
+    ):
         raise ValueError(_("The signing key does not belong to the signing certificate."))
     return (
         pkcs7.PKCS7SignatureBuilder()
@@ -283,8 +287,10 @@ def _parse_unchecked(signature: bytes) -> _Parsed:
     )
 
 
-def _find_signer_certificate(signed: asn1_cms.SignedData, sid: asn1_cms.SignerIdentifier):
-    candidates = []
+def _find_signer_certificate(
+    signed: asn1_cms.SignedData, sid: asn1_cms.SignerIdentifier
+) -> x509.Certificate:
+    candidates: list[x509.Certificate] = []
     for choice in signed["certificates"] or []:
         if choice.name != "certificate":
             continue

@@ -21,7 +21,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from keyring.backend import KeyringBackend
 
 SERVICE = "reviewer-workstation"
 TEST_ENV_VAR = "REVIEWER_TESTING"
@@ -52,7 +55,7 @@ class KeyringStore:
     def __init__(self, service: str = SERVICE):
         self.service = service
 
-    def _backend(self):
+    def _backend(self) -> KeyringBackend | None:
         try:
             import keyring
 

@@ -12,7 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from reviewer.base.i18n import _
-from reviewer.demo.practice import DEMO_PASSPHRASE, DemoResult
+from reviewer.demo.practice import DEMO_PASSPHRASE, DemoError, DemoResult
 from reviewer.review.scoring import Conflict, Review, evaluate
 from reviewer.rubric.model import CheckKind, CheckResult, Rubric
 from reviewer.station.export import ExportedSheet, export_sheet
@@ -46,6 +46,8 @@ def simulate_reviewer(
     sheets = []
     for candidate in pack.candidates:
         rubric = pack.rubric(candidate.rubric_id)
+        if rubric is None:
+            raise DemoError(_("the pack has no rubric {id}").format(id=candidate.rubric_id))
         # A candidate's quality is the same for every reviewer (seeded by candidate).
         quality = random.Random(f"{seed}:{candidate.candidate_id}").uniform(0.55, 0.95)
         review = Review(candidate.candidate_id, rubric.id)

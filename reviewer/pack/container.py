@@ -179,7 +179,7 @@ def _directory_size(fh: BinaryIO, file_size: int) -> tuple[int, int]:
 class _MemberRaw(io.RawIOBase):
     """One member's bytes, within the bounds checked at open, from the shared handle."""
 
-    def __init__(self, fh: BinaryIO, lock: threading.Lock, member: Member):
+    def __init__(self, fh: io.BufferedReader, lock: threading.Lock, member: Member):
         super().__init__()
         self._fh, self._lock, self._member = fh, lock, member
         self._next = member.data_offset
@@ -211,7 +211,7 @@ STREAM_BUFFER = 1024 * 1024
 
 
 def member_stream(
-    fh: BinaryIO, lock: threading.Lock, member: Member, buffer_size: int = STREAM_BUFFER
+    fh: io.BufferedReader, lock: threading.Lock, member: Member, buffer_size: int = STREAM_BUFFER
 ) -> io.BufferedReader:
     return io.BufferedReader(_MemberRaw(fh, lock, member), buffer_size=buffer_size)
 
@@ -224,7 +224,7 @@ class PackReader:
         self.limits = limits
         self._lock = threading.Lock()
         try:
-            self._fh: BinaryIO = open(self.path, "rb")  # noqa: SIM115 - closed by close()
+            self._fh: io.BufferedReader = open(self.path, "rb")  # noqa: SIM115 - closed by close()
         except OSError as exc:
             raise NotAPackError(
                 _("Cannot read the pack {path}: {error}").format(

@@ -55,6 +55,7 @@ from reviewer.secretariat.stats import (
     shown,
     trimmed_mean,
 )
+from reviewer.sheet.data import SheetData
 
 SCALE_MAX = Fraction(100)
 
@@ -250,10 +251,10 @@ def aggregate(
     order = {name: i for i, name in enumerate(roster)}
     rubrics: Mapping[str, Rubric] = imported.rubrics
 
-    by_candidate: dict[str, list[SheetRecord]] = defaultdict(list)
+    by_candidate: dict[str, list[_Counted]] = defaultdict(list)
     for record in imported.counted:
-        assert record.data is not None and record.reviewer is not None
-        by_candidate[record.data.candidate_id].append(record)
+        counted = _Counted.of(record)
+        by_candidate[counted.data.candidate_id].append(counted)
     refused_pairs = {
         (r.reviewer, r.data.candidate_id)
         for r in imported.refused
@@ -271,21 +272,20 @@ def aggregate(
     if candidate_list is not None:
         info = {c.candidate_id: (c.name, c.category) for c in candidate_list}
     for cid, records in sorted(by_candidate.items()):
-        used = sorted({r.data.rubric_id for r in records})  # type: ignore[union-attr]
+        used = sorted({r.data.rubric_id for r in records})
         if len(used) > 1:
             category_conflicts.append((cid, tuple(used)))
         if cid not in info:
             first = records[0].data
-            assert first is not None
             info[cid] = (first.candidate_name, first.rubric_id)
 
     # Calibration needs every reviewer's scores first.
     raw_scores: dict[tuple[str, str], Fraction] = {}
     for cid, records in by_candidate.items():
         for r in records:
-            total = exact_total(rubrics.get(r.data.rubric_id), r.data)  # type: ignore[union-attr]
-            if total is not None and not r.data.recused:  # type: ignore[union-attr]
-                raw_scores[(cid, r.reviewer)] = total  # type: ignore[index]
+            total = exact_total(rubrics.get(r.data.rubric_id), r.data)
+            if total is not None and not r.data.recused:
+                raw_scores[(cid, r.reviewer)] = total
     calibrated_scores, calibrated_reviewers = (
         _calibrate(raw_scores, opts.calibration_min) if opts.calibrate else ({}, set())
     )
@@ -306,10 +306,9 @@ def aggregate(
         criteria: dict[str, list[Fraction]] = defaultdict(list)
         for r in records:
             data = r.data
-            assert data is not None and r.reviewer is not None
             total = raw_scores.get((cid, r.reviewer))
             cal = calibrated_scores.get((cid, r.reviewer), total) if opts.calibrate else None
-            sheets.append(ReviewerSheet(r.reviewer, r, total, cal))
+            sheets.append(ReviewerSheet(r.reviewer, r.record, total, cal))
             if data.recused:
                 recusals.append(Recusal(r.reviewer, data.recusal_reason or ""))
                 continue
@@ -334,7 +333,7 @@ def aggregate(
             missing.append(MissingSheet(reviewer, cid, name, (reviewer, cid) in refused_pairs))
         trimmed_value, trimmed = trimmed_mean(scores, opts.trim_min)
         criterion_order = [c.id for c in rubric.criteria] if rubric else sorted(criteria)
-        count = sum(1 for r in records if not r.data.recused)  # type: ignore[union-attr]
+        count = sum(1 for r in records if not r.data.recused)
         low, high = (min(scores), max(scores)) if scores else (None, None)
         aggregates.append(
             CandidateAggregate(
@@ -353,9 +352,9 @@ def aggregate(
                 minimum=low,
                 maximum=high,
                 criterion_means=tuple(
-                    (c, mean(criteria[c]))
+                    (c, criterion_mean)
                     for c in criterion_order
-                    if criteria.get(c)  # type: ignore[misc]
+                    if (criterion_mean := mean(criteria.get(c, []))) is not None
                 ),
                 vetoes=tuple(vetoes),
                 recusals=tuple(recusals),
@@ -394,13 +393,25 @@ def aggregate(
     )
 
 
-def _category_name(rubric: Rubric | None, records: list[SheetRecord], rubric_id: str) -> str:
+def _category_name(rubric: Rubric | None, records: list[_Counted], rubric_id: str) -> str:
     if rubric is not None:
         return rubric.category.get()
-    for r in records:
-        if r.data is not None:
-            return r.data.category
-    return rubric_id
+    return records[0].data.category if records else rubric_id
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """A counted sheet with what counting guarantees it: its review data and its reviewer."""
+
+    record: SheetRecord
+    data: SheetData
+    reviewer: str
+
+    @staticmethod
+    def of(record: SheetRecord) -> _Counted:
+        if record.data is None or record.reviewer is None:
+            raise ValueError(f"{record.path}: a counted sheet without data or reviewer")
+        return _Counted(record, record.data, record.reviewer)
 
 
 def _apply(method: Method, values: Sequence[Fraction], trim_min: int) -> Fraction | None:

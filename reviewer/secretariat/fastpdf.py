@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import binascii
 import re
+from typing import BinaryIO
 
 from pyhanko.pdf_utils import generic
 
@@ -25,7 +26,7 @@ _MAX = 16 * 1024 * 1024
 _original = generic.read_hex_string_from_stream
 
 
-def _fast_hex_string(stream):
+def _fast_hex_string(stream: BinaryIO) -> generic.ByteStringObject | generic.TextStringObject:
     start = stream.tell()
     stream.read(1)  # the "<"
     buf = b""

@@ -113,6 +113,7 @@ def _sheet_title(title: str, used: set[str]) -> str:
 def xlsx_bytes(result: AggregateResult) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.worksheet.worksheet import Worksheet
 
     book = Workbook()
     used: set[str] = set()
@@ -120,6 +121,7 @@ def xlsx_bytes(result: AggregateResult) -> bytes:
     flagged = PatternFill("solid", fgColor="FFF2CC")
 
     info = book.active
+    assert isinstance(info, Worksheet)  # a new workbook has one worksheet, active
     info.title = _sheet_title(_("Information"), used)
     for label, value in info_rows(result):
         info.append([_text_cell(label), _xlsx_value(value)])

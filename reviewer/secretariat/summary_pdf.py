@@ -18,6 +18,7 @@ import io
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from fractions import Fraction
+from typing import Any, Literal
 
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
@@ -25,10 +26,21 @@ from pyhanko.sign import signers
 from pyhanko.sign.general import SigningError
 from reportlab.graphics.shapes import Circle, Drawing, Line, Rect, String
 from reportlab.lib import colors
+from reportlab.lib.colors import Color
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.platypus import PageBreak, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from reviewer.base.i18n import _
 from reviewer.base.pdf_fonts import SheetFonts, sheet_fonts
@@ -43,7 +55,10 @@ PAGE = landscape(A4)
 MARGIN = 14 * mm
 STRIP_WIDTH = 110 * mm
 STRIP_HEIGHT = 11
-_GRID = [
+# One TableStyle command: ("NAME", (col, row), (col, row), *values).
+_Command = tuple[Any, ...]
+
+_GRID: list[_Command] = [
     ("GRID", (0, 0), (-1, -1), 0.4, colors.Color(0.6, 0.6, 0.6)),
     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
     ("TOPPADDING", (0, 0), (-1, -1), 2),
@@ -69,26 +84,33 @@ def _num(value: Fraction | None) -> str:
     return "—" if v is None else str(v)
 
 
-def _table(rows: list[list], widths: Sequence[float] | None, font: str, extra=()) -> Table:
-    table = Table(rows, colWidths=widths, repeatRows=1, splitInRow=1, hAlign="LEFT")
-    table.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), font, 8), *_GRID, *extra]))
+def _table(
+    rows: Sequence[Sequence[object]],
+    widths: Sequence[float] | None,
+    font: str,
+    extra: Sequence[_Command] = (),
+) -> Table:
+    table = Table(
+        [list(row) for row in rows], colWidths=widths, repeatRows=1, splitInRow=1, hAlign="LEFT"
+    )
+    style: list[_Command] = [("FONT", (0, 0), (-1, -1), font, 8), *_GRID, *extra]
+    table.setStyle(TableStyle(style))
     return table
 
 
 def _drawing(width: float, height: float) -> Drawing:
-    d = Drawing(width, height)
     # The renderer sets this font first, even with no text: the default is Helvetica,
     # which would then be an unembedded font in the file.
-    d.initialFontName = sheet_fonts().primary
-    return d
+    return Drawing(width, height, initialFontName=sheet_fonts().primary)
 
 
-def _strip(values: Sequence[Fraction], marks: Sequence[tuple[Fraction | None, object]]) -> Drawing:
+def _strip(values: Sequence[Fraction], marks: Sequence[tuple[Fraction | None, Color]]) -> Drawing:
     """Scores on a 0–100 axis: the range, each value a dot, each mark a coloured bar."""
     d = _drawing(STRIP_WIDTH, STRIP_HEIGHT)
     scale = STRIP_WIDTH / 100
     mid = STRIP_HEIGHT / 2
-    d.add(Rect(0, 0, STRIP_WIDTH, STRIP_HEIGHT, fillColor=None, strokeColor=colors.white))
+    # types-reportlab's Rect lacks Unpack[...] on **kw, so no keyword type-checks there.
+    d.add(Rect(0, 0, STRIP_WIDTH, STRIP_HEIGHT, fillColor=None, strokeColor=colors.white))  # type: ignore[arg-type]
     for tick in range(0, 101, 10):
         d.add(
             Line(
@@ -124,7 +146,9 @@ def _axis(font: str) -> Drawing:
     d = _drawing(STRIP_WIDTH, 10)
     scale = STRIP_WIDTH / 100
     for tick in range(0, 101, 20):
-        anchor = "start" if tick == 0 else "end" if tick == 100 else "middle"
+        anchor: Literal["start", "middle", "end"] = (
+            "start" if tick == 0 else "end" if tick == 100 else "middle"
+        )
         d.add(String(tick * scale, 2, str(tick), fontName=font, fontSize=6.5, textAnchor=anchor))
     return d
 
@@ -284,18 +308,18 @@ def render_summary(result: AggregateResult) -> bytes:
     story.append(PageBreak())
     story.append(Paragraph(m(_("Scores per reviewer")), st.h1))
     story.append(_legend(fonts, st))
-    chart = [
+    per_reviewer: list[list[Flowable | str]] = [
         [Paragraph(m(_("Reviewer")), st.small), _axis(font), Paragraph(m(_("Mean")), st.small)]
     ]
     for r in result.reviewers:
-        chart.append(
+        per_reviewer.append(
             [
                 Paragraph(m(r.reviewer), st.body),
                 _strip(r.scores, [(r.mean, colors.red)]),
                 _num(r.mean),
             ]
         )
-    story.append(_table(chart, [50 * mm, STRIP_WIDTH + 4, 20 * mm], font))
+    story.append(_table(per_reviewer, [50 * mm, STRIP_WIDTH + 4, 20 * mm], font))
 
     _vetoes_and_recusals(story, result, fonts, st)
     _lists(story, result, fonts, st)
@@ -315,7 +339,7 @@ def render_summary(result: AggregateResult) -> bytes:
         lang="zh-CN",
     )
 
-    def footer(canvas, _doc) -> None:
+    def footer(canvas: Canvas, _doc: BaseDocTemplate) -> None:
         canvas.saveState()
         canvas.setFont(font, 7.5)
         canvas.drawString(MARGIN, 7 * mm, fonts.plain(result.session_name)[:80])
@@ -382,7 +406,9 @@ def _lists(story: list, result: AggregateResult, fonts: SheetFonts, st: _Styles)
     story.append(Paragraph(m(_("Missing sheets")), st.h1))
     by_reviewer = result.missing_by_reviewer()
     if by_reviewer:
-        rows = [[Paragraph(m(h), st.small) for h in (_("Reviewer"), _("Number"), _("Candidates"))]]
+        rows: list[list[Paragraph | str]] = [
+            [Paragraph(m(h), st.small) for h in (_("Reviewer"), _("Number"), _("Candidates"))]
+        ]
         for reviewer, ids in by_reviewer.items():
             rows.append(
                 [

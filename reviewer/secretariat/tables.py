@@ -8,6 +8,7 @@ translated when the table is built (Chinese by default).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -41,8 +42,7 @@ def check_name(kind: CheckKind) -> str:
     return _("ethics check") if kind is CheckKind.ETHICS else _("political quality check")
 
 
-def level_text(levels: dict[str, int] | object) -> str:
-    counts = dict(levels)  # type: ignore[call-overload]
+def level_text(counts: Mapping[str, int]) -> str:
     return join_list(
         f"{Level(level).label()} {counts[level]}"
         for level in (lv.value for lv in reversed(list(Level)))

@@ -11,8 +11,11 @@ area free for the signature box (``SIGNATURE_BOX``), which the signer fills.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
 
 from reportlab.graphics.barcode import qrencoder
 from reportlab.lib import colors
@@ -83,7 +86,7 @@ def _styles(font: str) -> _Styles:
     )
 
 
-_GRID = [
+_GRID: list[_Command] = [
     ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
     ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
     ("TOPPADDING", (0, 0), (-1, -1), 3),
@@ -92,14 +95,27 @@ _GRID = [
 _HEAD_BG = colors.Color(0.93, 0.93, 0.93)
 
 
-def _table(rows, widths, extra=(), header=True) -> Table:
+# One TableStyle command: ("NAME", (col, row), (col, row), *values).
+_Command = tuple[Any, ...]
+
+
+def _table(
+    rows: Sequence[Sequence[Paragraph | str]],
+    widths: Sequence[float],
+    extra: Sequence[_Command] = (),
+    header: bool = True,
+) -> Table:
     # Cells select their font even when they hold paragraphs; the default is Helvetica.
-    style = [("FONT", (0, 0), (-1, -1), PRIMARY_FONT, 9.5), *_GRID, *extra]
+    style: list[_Command] = [("FONT", (0, 0), (-1, -1), PRIMARY_FONT, 9.5), *_GRID, *extra]
     if header:
         style.append(("BACKGROUND", (0, 0), (-1, 0), _HEAD_BG))
     # splitInRow: one long note or list must be able to continue on the next page.
     table = Table(
-        rows, colWidths=widths, repeatRows=1 if header else 0, splitInRow=1, hAlign="CENTER"
+        [list(row) for row in rows],
+        colWidths=widths,
+        repeatRows=1 if header else 0,
+        splitInRow=1,
+        hAlign="CENTER",
     )
     table.setStyle(TableStyle(style))
     return table
@@ -124,10 +140,10 @@ class _Reserved(Flowable):
         self.data_hash = data_hash
         self.signer = signer
 
-    def wrap(self, availWidth, availHeight):  # noqa: N803 (reportlab's names)
+    def wrap(self, availWidth: float, availHeight: float) -> tuple[float, float]:  # noqa: N803 (reportlab's names)
         return availWidth, RESERVED_HEIGHT
 
-    def drawOn(self, canvas, x, y, _sW=0):  # noqa: N802
+    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:  # noqa: N802
         canvas.saveState()
         x1, y1, x2, y2 = SIGNATURE_BOX
         _, height = self.signer.wrapOn(canvas, FRAME_WIDTH, 20 * mm)
@@ -156,7 +172,7 @@ def qr_payload(data_hash: str) -> str:
     return f"SHA256:{data_hash.upper()}"
 
 
-def _draw_qr(canvas, value: str, x: float, y: float, size: float) -> None:
+def _draw_qr(canvas: Canvas, value: str, x: float, y: float, size: float) -> None:
     # The encoder straight to rectangles, one per run of dark modules: reportlab's widget
     # builds a shape object per module (slow), and renderPDF would select base-14
     # Helvetica as the drawing's font, leaving an unembedded font on the page.
@@ -189,7 +205,7 @@ def _draw_qr(canvas, value: str, x: float, y: float, size: float) -> None:
     canvas.restoreState()
 
 
-def _canvas_maker(fonts: SheetFonts, data: SheetData):
+def _canvas_maker(fonts: SheetFonts, data: SheetData) -> type[Canvas]:
     footer_ids = "  ".join(
         [
             f"评审包 {_short(fonts.plain(data.pack_id), 24)}",
@@ -203,15 +219,16 @@ def _canvas_maker(fonts: SheetFonts, data: SheetData):
     class NumberedCanvas(Canvas):
         """Defers each page's footer to the end, when "共 y 页" is known."""
 
-        def __init__(self, *args, **kwargs):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
-            self._pages: list[dict] = []
+            self._pages: list[dict[str, Any]] = []
 
-        def showPage(self):  # noqa: N802
+        def showPage(self) -> None:  # noqa: N802
             self._pages.append(dict(self.__dict__))
-            self._startPage()
+            # Canvas's own page reset; types-reportlab leaves out its private methods.
+            self._startPage()  # type: ignore[attr-defined]
 
-        def save(self):
+        def save(self) -> None:
             total = len(self._pages)
             for state in self._pages:
                 self.__dict__.update(state)
@@ -232,7 +249,7 @@ def _canvas_maker(fonts: SheetFonts, data: SheetData):
             self.drawRightString(
                 PAGE_WIDTH - MARGIN_X,
                 MARGIN_BOTTOM - 10 * mm,
-                f"第 {self._pageNumber} 页 共 {total} 页",
+                f"第 {self.getPageNumber()} 页 共 {total} 页",
             )
             self.restoreState()
 
@@ -246,7 +263,7 @@ def _story(data: SheetData, rubric: Rubric, fonts: SheetFonts) -> list[Flowable]
     recused = review.conflict is Conflict.RECUSED
     vetoed = bool(data.vetoes)
 
-    def p(text: str, style=s.cell) -> Paragraph:
+    def p(text: str, style: ParagraphStyle = s.cell) -> Paragraph:
         return Paragraph(text, style)
 
     story: list[Flowable] = [
@@ -263,7 +280,7 @@ def _story(data: SheetData, rubric: Rubric, fonts: SheetFonts) -> list[Flowable]
         or "—"
     )
     label_w, value_w = 28 * mm, FRAME_WIDTH / 2 - 28 * mm
-    info = [
+    info: list[list[Paragraph | str]] = [
         [
             p("评审会", s.label),
             p(m(data.session_name)),
@@ -292,7 +309,9 @@ def _story(data: SheetData, rubric: Rubric, fonts: SheetFonts) -> list[Flowable]
     )
 
     story.append(p("一、品德和政治素质考核", s.heading))
-    rows = [[p("考核项目", s.head), p("考核结果", s.head), p("说明", s.head)]]
+    rows: list[list[Paragraph | str]] = [
+        [p("考核项目", s.head), p("考核结果", s.head), p("说明", s.head)]
+    ]
     for check in rubric.checks:
         entry = review.checks.get(check.kind)
         if recused or entry is None or entry.result is None:
@@ -316,15 +335,18 @@ def _story(data: SheetData, rubric: Rubric, fonts: SheetFonts) -> list[Flowable]
     ]
     for i, c in enumerate(rubric.criteria, start=1):
         score = review.scores.get(c.id)
-        counted = score is not None and not recused and not vetoed
-        band = c.band(score) if counted else None
+        counted = score if score is not None and not recused and not vetoed else None
+        band = c.band(counted) if counted is not None else None
         rows.append(
             [
                 p(str(i), s.label),
                 p(m(c.name.zh)),
                 p(f"“{m(c.source.quote)}”（{m(c.source.section)}）", s.cell_small),
                 p(_num(c.weight), s.label),
-                p(f"{_num(score)} / {_num(c.max_score)}" if counted else "—", s.label),
+                p(
+                    f"{_num(counted)} / {_num(c.max_score)}" if counted is not None else "—",
+                    s.label,
+                ),
                 p(band.level.zh if band else "—", s.label),
             ]
         )
@@ -379,7 +401,7 @@ def _story(data: SheetData, rubric: Rubric, fonts: SheetFonts) -> list[Flowable]
     return story
 
 
-def _num(value) -> str:
+def _num(value: Decimal) -> str:
     text = format(value.normalize(), "f")
     return "0" if text in ("-0", "") else text
 

@@ -14,6 +14,7 @@ import hashlib
 import io
 import uuid
 from datetime import UTC, datetime
+from typing import Any
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
@@ -65,7 +66,7 @@ class _LoadedKeySigner(signers.SimpleSigner):
     """SimpleSigner that signs with a key object loaded once: the stock one parses the
     DER private key again on every signature."""
 
-    def __init__(self, key: ec.EllipticCurvePrivateKey, **kwargs):
+    def __init__(self, key: ec.EllipticCurvePrivateKey, **kwargs: Any):
         super().__init__(**kwargs)
         self._key = key
 
@@ -90,7 +91,11 @@ class SheetSigner:
     ):
         if not isinstance(key, ec.EllipticCurvePrivateKey):
             raise SheetSigningError(_("the signing key is not an elliptic-curve (P-256) key"))
-        if key.public_key().public_numbers() != cert.public_key().public_numbers():
+        cert_key = cert.public_key()
+        if (
+            not isinstance(cert_key, ec.EllipticCurvePublicKey)
+            or key.public_key().public_numbers() != cert_key.public_numbers()
+        ):
             raise SheetSigningError(_("the signing key does not belong to the certificate"))
         der = serialization.Encoding.DER
         signing_key = asn1_keys.PrivateKeyInfo.load(
@@ -152,7 +157,12 @@ def _stamp_page(fonts: SheetFonts, name: str, cert_sha256: str, moment: datetime
     width, height = x2 - x1, y2 - y1
     buf = io.BytesIO()
     canvas = Canvas(
-        buf, pagesize=(width, height), initialFontName=fonts.primary, invariant=1, pageCompression=1
+        buf,
+        pagesize=(width, height),
+        # types-reportlab has initialFontName as a float; reportlab takes a font name.
+        initialFontName=fonts.primary,  # type: ignore[arg-type]
+        invariant=1,
+        pageCompression=1,
     )
     style = ParagraphStyle("stamp", fontName=fonts.primary, fontSize=9, leading=13)
     local = moment.astimezone(BEIJING)

@@ -16,7 +16,7 @@ import logging
 import zlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar, Literal
 
 from asn1crypto import pem
 from asn1crypto import x509 as asn1_x509
@@ -66,14 +66,37 @@ class SheetTrustError(SheetError):
 
 
 @dataclass(frozen=True)
-class SheetVerification:
-    valid: bool
-    reasons: tuple[str, ...]  # translated, for people; empty when valid
+class VerifiedSheet:
+    """A sheet that passed every check: its review data and its signer are known."""
+
+    data: SheetData
+    signer_name: str
+    signer_cert_sha256: str
+    signing_time: datetime | None  # None when the signer stated no signing time
+    valid: ClassVar[Literal[True]] = True
+    # Nothing was refused; here so that both results can be reported alike.
+    reasons: ClassVar[tuple[str, ...]] = ()
+    codes: ClassVar[tuple[str, ...]] = ()
+
+
+@dataclass(frozen=True)
+class RefusedSheet:
+    """A sheet refused for at least one reason; whatever could be read of it, untrusted."""
+
+    reasons: tuple[str, ...]  # translated, for people
     codes: tuple[str, ...]  # stable, for programs: one per reason
     signer_name: str | None = None
     signer_cert_sha256: str | None = None
     signing_time: datetime | None = None
-    data: SheetData | None = None
+    data: SheetData | None = None  # the review data the file carries, if it could be read
+    valid: ClassVar[Literal[False]] = False
+
+    def __post_init__(self) -> None:
+        if not self.codes or len(self.codes) != len(self.reasons):
+            raise ValueError("a refused sheet has one reason per code, and at least one")
+
+
+SheetVerification = VerifiedSheet | RefusedSheet
 
 
 class _Reasons:
@@ -114,19 +137,19 @@ def verify_sheet(
     session_id: str | None = None,
     pack_id: str | None = None,
     manifest_sha256: str | None = None,
-) -> SheetVerification:
+) -> VerifiedSheet | RefusedSheet:
     """Check one sheet; give the session's ids to refuse a sheet bound to another."""
     ca = load_trust_anchor(trust_anchor)
     reasons = _Reasons()
     if len(pdf_bytes) > MAX_SHEET_BYTES:
         reasons.add("too_large", _("the file is too large to be a review sheet"))
-        return _result(reasons)
+        return _refused(reasons)
     try:
         reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
         signatures = list(reader.embedded_signatures)
     except Exception:  # noqa: BLE001 (hostile bytes: any parser failure is "unreadable")
         reasons.add("not_pdf", _("the file is not a readable PDF"))
-        return _result(reasons)
+        return _refused(reasons)
     if len(signatures) != 1:
         reasons.add(
             "signature_count",
@@ -134,9 +157,10 @@ def verify_sheet(
                 n=len(signatures)
             ),
         )
-        return _result(reasons)
+        return _refused(reasons)
     sig = signatures[0]
-    signer_name = signer_sha = signing_time = None
+    signer_name: str | None = None
+    signer_sha: str | None = None
     try:
         cert = sig.signer_cert
         signer_sha = hashlib.sha256(cert.dump()).hexdigest()
@@ -149,7 +173,7 @@ def verify_sheet(
     except Exception as exc:  # noqa: BLE001 (a mangled CMS blob must not escape)
         _log.debug("signature validation failed", exc_info=exc)
         reasons.add("signature_invalid", _("the signature does not verify"))
-        return _result(reasons, signer_name, signer_sha)
+        return _refused(reasons, signer_name, signer_sha)
 
     if not (status.intact and status.valid):
         reasons.add("signature_invalid", _("the signature does not verify"))
@@ -164,7 +188,7 @@ def verify_sheet(
     elif status.docmdp_ok is False:
         reasons.add("modified", _("the file was changed after signing"))
 
-    data = None
+    data: SheetData | None = None
     try:
         payloads = _review_payloads(reader, sig.signed_revision)
     except Exception as exc:  # noqa: BLE001 (a malformed name tree is the file's fault)
@@ -196,18 +220,24 @@ def verify_sheet(
             or (manifest_sha256 is not None and data.manifest_sha256 != manifest_sha256.lower())
         ):
             reasons.add("other_pack", _("the sheet was made from another dossier pack"))
-    return _result(reasons, signer_name, signer_sha, signing_time, data)
+    if data is not None and not reasons.codes:
+        return VerifiedSheet(
+            data=data,
+            signer_name=signer_name,
+            signer_cert_sha256=signer_sha,
+            signing_time=signing_time,
+        )
+    return _refused(reasons, signer_name, signer_sha, signing_time, data)
 
 
-def _result(
+def _refused(
     reasons: _Reasons,
     signer_name: str | None = None,
     signer_sha: str | None = None,
     signing_time: datetime | None = None,
     data: SheetData | None = None,
-) -> SheetVerification:
-    return SheetVerification(
-        valid=not reasons.codes,
+) -> RefusedSheet:
+    return RefusedSheet(
         reasons=tuple(reasons.messages),
         codes=tuple(reasons.codes),
         signer_name=signer_name,

@@ -61,6 +61,8 @@ def export_sheet(
         if candidate is None:
             raise ExportError(_("no candidate {id} in this pack").format(id=candidate_id))
         rubric = pack.rubric(candidate.rubric_id)
+        if rubric is None:
+            raise ExportError(_("the pack has no rubric {id}").format(id=candidate.rubric_id))
         review = workspace.review(pack_id, candidate_id)
         version = workspace.sheet_version(pack_id, candidate_id)
         signed = workspace.signed_sheets(pack_id, candidate_id)

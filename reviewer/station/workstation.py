@@ -275,6 +275,8 @@ class Workstation:
                 )
             opened = self._opened(pack_id)
             meta = opened.manifest.attachment(sha256)
+            if meta is None:
+                raise WorkstationError(_("this material does not belong to this candidate"))
             try:
                 data = opened.read_attachment(sha256)
             except PackError as exc:

@@ -35,15 +35,15 @@ def review_changes(old: Review, new: Review) -> list[tuple[EventKind, dict[str, 
                 )
             )
     for cid in sorted(set(old.scores) | set(new.scores)):
-        a, b = old.scores.get(cid), new.scores.get(cid)
-        if a != b:
+        old_score, new_score = old.scores.get(cid), new.scores.get(cid)
+        if old_score != new_score:
             out.append(
                 (
                     EventKind.SCORE_CHANGED,
                     {
                         "criterion": cid,
-                        "old": None if a is None else str(a),
-                        "new": None if b is None else str(b),
+                        "old": None if old_score is None else str(old_score),
+                        "new": None if new_score is None else str(new_score),
                     },
                 )
             )

@@ -204,7 +204,7 @@ class Workspace:
 
     def _rows(self) -> list[tuple[AuditEvent | None, str]]:
         vault = self._v()
-        rows = []
+        rows: list[tuple[AuditEvent | None, str]] = []
         for seq, at, payload, mac in self._db.execute(
             "SELECT seq, at, payload, mac FROM events ORDER BY rowid"
         ):

@@ -8,8 +8,8 @@ text is shown as plain text, never as rich text. Nothing is written to disk.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImageReader, QPainter, QPixmap
+from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, QRectF, Qt
+from PySide6.QtGui import QColor, QFont, QImageReader, QPainter, QPaintEvent, QPixmap
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
@@ -43,13 +43,17 @@ class Watermark(QWidget):
         self.resize(parent.size())
         self.raise_()
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt name)
-        if watched is self.parent() and event.type() == event.Type.Resize:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
+        if (
+            watched is self.parent()
+            and isinstance(watched, QWidget)
+            and event.type() == QEvent.Type.Resize
+        ):
             self.resize(watched.size())
             self.raise_()
         return False
 
-    def paintEvent(self, _event) -> None:  # noqa: N802
+    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setPen(QColor(160, 0, 0, 60))

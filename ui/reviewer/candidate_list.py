@@ -6,6 +6,7 @@ from __future__ import annotations
 from PySide6.QtCore import (
     QAbstractTableModel,
     QModelIndex,
+    QPersistentModelIndex,
     QSortFilterProxyModel,
     Qt,
     Signal,
@@ -43,6 +44,9 @@ _STATUS_MARKS = {
 }
 
 
+_Index = QModelIndex | QPersistentModelIndex
+
+
 class CandidateModel(QAbstractTableModel):
     ID_ROLE = Qt.ItemDataRole.UserRole
     STATUS_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -65,18 +69,20 @@ class CandidateModel(QAbstractTableModel):
                 self.dataChanged.emit(self.index(row, 0), self.index(row, self.columnCount() - 1))
                 return
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.entries)
 
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else 5
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> str | None:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return [_("No."), _("Name"), _("Category"), _("Status"), _("My total")][section]
         return None
 
-    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> object:
         if not index.isValid():
             return None
         entry = self.entries[index.row()]
@@ -105,7 +111,7 @@ class CandidateModel(QAbstractTableModel):
 
 
 class CandidateFilter(QSortFilterProxyModel):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
         self.category: str | None = None
         self.status: str | None = None
@@ -116,7 +122,7 @@ class CandidateFilter(QSortFilterProxyModel):
         self.category, self.status, self.text = category, status, text.strip().casefold()
         self.invalidateFilter()
 
-    def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:
+    def filterAcceptsRow(self, row: int, parent: _Index) -> bool:
         model = self.sourceModel()
         index = model.index(row, 0, parent)
         if self.category and model.data(index, CandidateModel.CATEGORY_ROLE) != self.category:

@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer.base.i18n import _
+from reviewer.pack.manifest import Attachment
 from reviewer.review.scoring import Conflict
 from reviewer.station.workstation import Workstation, WorkstationError
 from ui.common import worker
@@ -85,7 +86,11 @@ class CandidatePage(QWidget):
         self.setObjectName("candidatePage")
         pack = station.workspace.pack(pack_id)
         info = pack.candidate(candidate_id)
+        if info is None:
+            raise WorkstationError(_("no candidate {id} in this pack").format(id=candidate_id))
         rubric = pack.rubric(info.rubric_id)
+        if rubric is None:
+            raise WorkstationError(_("the pack has no rubric {id}").format(id=info.rubric_id))
         details = info.details
         flags = []
         if details.get("central_western_border_ethnic"):
@@ -222,7 +227,7 @@ class CandidatePage(QWidget):
             self._attachment_refused,
         )
 
-    def _show_attachment(self, result) -> None:
+    def _show_attachment(self, result: tuple[bytes, Attachment]) -> None:
         # The page may have been torn down (locked) while the worker decrypted.
         if shiboken6.isValid(self.viewer):
             data, meta = result

@@ -41,7 +41,7 @@ class IdleLock(QObject):
         if self._active:
             self._timer.start()
 
-    def eventFilter(self, watched, event) -> bool:  # noqa: N802 (Qt name)
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
         if event.type() in _INPUT:
             self._timer.start()
         return False

@@ -39,7 +39,10 @@ TEXT_DEBOUNCE_MS = 300
 
 
 def _decimals(step: Decimal) -> int:
-    return max(0, -step.normalize().as_tuple().exponent)
+    exponent = step.normalize().as_tuple().exponent
+    if not isinstance(exponent, int):  # "n", "N" or "F": NaN or infinity
+        raise ValueError(f"a score step must be a finite number, not {step}")
+    return max(0, -exponent)
 
 
 class ScoreBox(QDoubleSpinBox):
@@ -153,16 +156,16 @@ class ScoringPanel(QWidget):
             box.valueChanged.connect(lambda _v: self._edited())
             level = QLabel()
             level.setObjectName(f"level-{c.id}")
-            row = QHBoxLayout()
-            row.addWidget(box)
-            row.addWidget(
+            score_row = QHBoxLayout()
+            score_row.addWidget(box)
+            score_row.addWidget(
                 QLabel(
                     _("/ {max} · weight {weight}%").format(
                         max=canonical_decimal(c.max_score), weight=canonical_decimal(c.weight)
                     )
                 )
             )
-            row.addWidget(level, 1)
+            score_row.addWidget(level, 1)
             title = plain_label(c.name.get(), bold=True)
             title.setToolTip(
                 "\n".join(
@@ -175,7 +178,7 @@ class ScoringPanel(QWidget):
                 )
             )
             title.setBuddy(box)
-            form.addRow(title, row)
+            form.addRow(title, score_row)
             self.score_boxes[c.id] = box
             self.level_labels[c.id] = level
         self.total_label = plain_label("", bold=True)
