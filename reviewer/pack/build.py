@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 import pyrage
 from cryptography import x509
@@ -258,7 +259,12 @@ def build_pack(
             try:
                 with source.path.open("rb") as fh, writer.member(attachment_member(sha)) as out:
                     reading = _Reading(fh, attachment.size, tick("encrypting", source.relative))
-                    pyrage.encrypt_io(reading, out, age_recipients)
+                    # pyrage only calls read()/write(); its stubs ask for BufferedIOBase.
+                    pyrage.encrypt_io(
+                        cast(io.BufferedIOBase, reading),
+                        cast(io.BufferedIOBase, out),
+                        age_recipients,
+                    )
             except OSError as exc:
                 # Reading the material or writing the pack: either way nothing is kept.
                 raise PackBuildError(

@@ -14,7 +14,7 @@ import io
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 import pyrage
 from cryptography import x509
@@ -138,7 +138,9 @@ class OpenedPack:
             raise AttachmentDamagedError(attachment.name, _("truncated or padded"))
         sink = _Sink(attachment.size)
         try:
-            pyrage.decrypt_io(self._reader.open_stream(member), sink, self._identities)
+            # pyrage only calls read()/write(); its stubs ask for a BufferedIOBase.
+            out = cast(io.BufferedIOBase, sink)
+            pyrage.decrypt_io(self._reader.open_stream(member), out, self._identities)
         except Exception as exc:
             # Whatever was written before the failure is unauthenticated: drop it.
             sink.buffer = io.BytesIO()

@@ -347,9 +347,9 @@ def import_sheets(
             if stop():
                 cache.save()
                 raise ImportCancelled()
-            data = load(index)
-            if data is not None:
-                finished(index, verify_bytes(data))
+            loaded = load(index)
+            if loaded is not None:
+                finished(index, verify_bytes(loaded))
     else:
         verify_parallel(
             pending, load, workers, (ca_der, session.id, lang), finished, check_cancelled, cache
@@ -403,9 +403,10 @@ def _check(
     candidate_categories: Mapping[str, str] | None,
 ) -> SheetRecord:
     signing_time = verdict.get("signing_time")
-    common = {
+    signer_cert_sha256: str | None = verdict.get("signer_cert_sha256")
+    common: dict[str, Any] = {
         "signer_name": verdict.get("signer_name"),
-        "signer_cert_sha256": verdict.get("signer_cert_sha256"),
+        "signer_cert_sha256": signer_cert_sha256,
         "signing_time": datetime.fromisoformat(signing_time) if signing_time else None,
     }
     codes = tuple(verdict.get("codes") or ())
@@ -417,7 +418,7 @@ def _check(
         data = SheetData.from_json_bytes(base64.b64decode(verdict["data"]))
     except (SheetError, KeyError, TypeError, ValueError):
         return _refusal(rel, sha256, "verify_error", **common)
-    entry = roster.get(common["signer_cert_sha256"] or "")
+    entry = roster.get(signer_cert_sha256 or "")
     found: list[str] = []
     if entry is None:
         found.append("not_on_roster")

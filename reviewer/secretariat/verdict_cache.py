@@ -77,7 +77,7 @@ class VerdictCache:
 
     def get(self, sha256: str) -> dict[str, Any] | None:
         entry = self.entries.get(sha256)
-        if not _well_formed(entry):
+        if entry is None or not _well_formed(entry):
             return None
         if entry.get("codes") and entry.get("lang") != language():
             # Reasons are stored translated; verify again rather than show another language.

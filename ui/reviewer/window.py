@@ -440,7 +440,7 @@ class ReviewWindow(QMainWindow):
         self._idle(_("{n} sheet(s) signed and exported").format(n=len(sheets)))
         if self.work is not None:  # locked meanwhile: nothing to refresh
             for candidate_id in {s.candidate_id for s in sheets}:
-                self.work.refresh(candidate_id)
+                self.work.refresh_candidate(candidate_id)
         if refused:
             QMessageBox.warning(
                 self,

@@ -58,7 +58,7 @@ class ReviewWork(QSplitter):
         self.undo_group.setActiveStack(page.editor.stack)
         self.candidate_list.select(candidate_id)
 
-    def refresh(self, candidate_id: str) -> None:
+    def refresh_candidate(self, candidate_id: str) -> None:
         """Update one candidate's row after its review changed."""
         entry = self.station.workspace.candidate_entry(self.pack_id, candidate_id)
         self.candidate_list.update_entry(entry)

@@ -8,7 +8,7 @@ shown as plain text only.
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -28,6 +28,10 @@ from reviewer.secretariat.stats import shown
 from reviewer.secretariat.tables import Table, check_name, criterion_name
 from ui.common.labels import plain_label
 from ui.secretariat.table_view import VETO_COLOUR, cell_text, plain_tooltip
+
+
+def _text(item: QTableWidgetItem | None) -> str:
+    return item.text() if item is not None else ""
 
 
 def _pairs_table(rows: list[tuple[str, str]], name: str) -> QTableWidget:
@@ -86,7 +90,7 @@ class FitTable(QTableWidget):
             height += self.horizontalScrollBar().sizeHint().height()
         self.setFixedHeight(height)
 
-    def showEvent(self, event) -> None:  # noqa: N802 (Qt name)
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt name)
         super().showEvent(event)
         self.fit()
 
@@ -199,7 +203,8 @@ class CandidateDetail(QScrollArea):
                 total = _("veto")
             else:
                 total = cell_text(shown(sheet.total))
-            option = rubric.recommendation(data.review.recommendation) if rubric else None
+            chosen = data.review.recommendation
+            option = rubric.recommendation(chosen) if rubric and chosen else None
             recommendation = option.name.get() if option else (data.review.recommendation or "")
             checks = []
             for kind in (CheckKind.POLITICAL, CheckKind.ETHICS):
@@ -222,7 +227,9 @@ class CandidateDetail(QScrollArea):
                 table.setItem(row, column, item)
             if data.vetoes:
                 for column in range(len(cells)):
-                    table.item(row, column).setBackground(QColor(VETO_COLOUR))
+                    cell = table.item(row, column)
+                    if cell is not None:
+                        cell.setBackground(QColor(VETO_COLOUR))
         table.resizeColumnsToContents()
         for column in range(len(headers)):
             table.setColumnWidth(column, min(table.columnWidth(column), 200))
@@ -236,6 +243,6 @@ class CandidateDetail(QScrollArea):
         if table is None:
             return []
         return [
-            [table.item(r, c).text() for c in range(table.columnCount())]
+            [_text(table.item(r, c)) for c in range(table.columnCount())]
             for r in range(table.rowCount())
         ]

@@ -64,7 +64,7 @@ class OptionsBar(QWidget):
         self.disagreement.valueChanged.connect(self._changed)
         self.calibrate.toggled.connect(self._changed)
 
-    def _changed(self, *_args) -> None:
+    def _changed(self, *_args: object) -> None:
         self.changed.emit()
 
     def _inputs(self) -> tuple[QWidget, ...]:

@@ -10,7 +10,7 @@ contain. Drawing the summary is slow and the window owns the busy state and the 
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from reviewer.base.i18n import _
@@ -176,7 +176,7 @@ class ResultTabs(QWidget):
         lines += conflict_lines(result)
         return "\n".join(lines)
 
-    def _candidate_chosen(self, current, _previous) -> None:
+    def _candidate_chosen(self, current: QModelIndex, _previous: QModelIndex) -> None:
         key = current.data(Qt.ItemDataRole.UserRole) if current.isValid() else None
         if key and self.result is not None:
             self.detail.show_candidate(self.result, self._candidates, key)

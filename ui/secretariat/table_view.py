@@ -8,10 +8,17 @@ is shown as plain text only, and tooltips are escaped.
 from __future__ import annotations
 
 import html
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (
+    QAbstractTableModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
 
@@ -20,6 +27,8 @@ from reviewer.secretariat.tables import Cell, Table
 VETO_COLOUR = "#f2e0e0"  # as in the summary PDF
 FLAG_COLOUR = "#fff2cc"
 MAX_COLUMN_WIDTH = 320
+
+_Index = QModelIndex | QPersistentModelIndex
 
 
 def cell_text(value: Cell) -> str:
@@ -49,14 +58,14 @@ class TableModel(QAbstractTableModel):
     def __init__(self) -> None:
         super().__init__()
         self.table = Table("", (), ())
-        self.colours: list[str | None] = []
-        self.keys: list[str | None] = []
+        self.colours: Sequence[str | None] = []
+        self.keys: Sequence[str | None] = []
 
     def set_table(
         self,
         table: Table,
-        colours: list[str | None] | None = None,
-        keys: list[str | None] | None = None,
+        colours: Sequence[str | None] | None = None,
+        keys: Sequence[str | None] | None = None,
     ) -> None:
         self.beginResetModel()
         self.table = table
@@ -64,13 +73,15 @@ class TableModel(QAbstractTableModel):
         self.keys = keys or [None] * len(table.rows)
         self.endResetModel()
 
-    def rowCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.table.rows)
 
-    def columnCount(self, parent: QModelIndex = QModelIndex()) -> int:  # noqa: B008
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.table.headers)
 
-    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+    def headerData(
+        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
         if orientation == Qt.Orientation.Horizontal and role in (
             Qt.ItemDataRole.DisplayRole,
             Qt.ItemDataRole.ToolTipRole,
@@ -78,7 +89,7 @@ class TableModel(QAbstractTableModel):
             return self.table.headers[section]
         return None
 
-    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole) -> Any:
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
         value = self.table.rows[index.row()][index.column()]
@@ -104,7 +115,7 @@ class TableModel(QAbstractTableModel):
 class TableSort(QSortFilterProxyModel):
     """Sorts numbers as numbers, text as text, and empty cells last."""
 
-    def lessThan(self, left: QModelIndex, right: QModelIndex) -> bool:  # noqa: N802
+    def lessThan(self, left: _Index, right: _Index) -> bool:  # noqa: N802
         a = self.sourceModel().data(left, TableModel.SORT_ROLE)
         b = self.sourceModel().data(right, TableModel.SORT_ROLE)
         return _sort_key(a) < _sort_key(b)
@@ -130,7 +141,12 @@ class TableView(QTableView):
         self.horizontalHeader().setStretchLastSection(True)
         self.horizontalHeader().setSectionsMovable(True)
 
-    def set_table(self, table: Table, colours=None, keys=None) -> None:
+    def set_table(
+        self,
+        table: Table,
+        colours: Sequence[str | None] | None = None,
+        keys: Sequence[str | None] | None = None,
+    ) -> None:
         self.model_.set_table(table, colours, keys)
         self.proxy.sort(-1)  # the core's order until a header is clicked
         self.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
