@@ -77,7 +77,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except CommandError as exc:
-        print(str(exc), file=sys.stderr)
+        print(exc.report(), file=sys.stderr)
         return exc.exit_code
     except KeyboardInterrupt:
         print(_("interrupted"), file=sys.stderr)

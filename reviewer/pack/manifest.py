@@ -23,6 +23,7 @@ from typing import Any
 import pyrage
 from pyrage import x25519
 
+from reviewer.base.errors import Problem
 from reviewer.base.i18n import _
 from reviewer.pack.errors import ManifestInvalidError
 from reviewer.rubric.model import RUBRIC_FORMAT, canonical_json
@@ -187,10 +188,10 @@ class _TooManyProblems(Exception):
 
 class _Reader:
     def __init__(self) -> None:
-        self.problems: list[str] = []
+        self.problems: list[Problem] = []
 
     def fail(self, path: str, message: str) -> None:
-        self.problems.append(f"{path}: {message}" if path else message)
+        self.problems.append(Problem(path, message))
         if len(self.problems) >= MAX_PROBLEMS:
             raise _TooManyProblems
 
@@ -348,29 +349,26 @@ def _refuse_constant(name: str) -> Any:
 def load_json(data: bytes, max_bytes: int = MAX_MANIFEST_BYTES) -> Any:
     """Parse untrusted JSON bytes with size, encoding, duplicate-key and depth checks."""
     if len(data) > max_bytes:
-        raise ManifestInvalidError(
-            [
-                _("the manifest is {size} bytes; at most {limit} are allowed").format(
-                    size=len(data), limit=max_bytes
-                )
-            ]
-        )
+        message = _("the manifest is {size} bytes; at most {limit} are allowed")
+        raise ManifestInvalidError([Problem("", message.format(size=len(data), limit=max_bytes))])
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ManifestInvalidError(
-            [_("not UTF-8 text (bad byte at offset {pos})").format(pos=exc.start)]
+            [Problem("", _("not UTF-8 text (bad byte at offset {pos})").format(pos=exc.start))]
         ) from None
     try:
         value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
     except RecursionError:
-        raise ManifestInvalidError([_("nested too deeply")]) from None
+        raise ManifestInvalidError([Problem("", _("nested too deeply"))]) from None
     except ValueError as exc:
         raise ManifestInvalidError(
-            [_("not valid JSON: {error}").format(error=str(exc)[:200])]
+            [Problem("", _("not valid JSON: {error}").format(error=str(exc)[:200]))]
         ) from None
     if _depth(value) > MAX_DEPTH:
-        raise ManifestInvalidError([_("nested deeper than {n} levels").format(n=MAX_DEPTH)])
+        raise ManifestInvalidError(
+            [Problem("", _("nested deeper than {n} levels").format(n=MAX_DEPTH))]
+        )
     return value
 
 
@@ -405,7 +403,9 @@ def parse_manifest(data: bytes) -> Manifest:
     try:
         manifest = _manifest(r, doc)
     except _TooManyProblems:
-        r.problems.append(_("... and more; stopped after {n} problems").format(n=MAX_PROBLEMS))
+        r.problems.append(
+            Problem("", _("... and more; stopped after {n} problems").format(n=MAX_PROBLEMS))
+        )
         manifest = None
     if r.problems or manifest is None:
         raise ManifestInvalidError(r.problems)

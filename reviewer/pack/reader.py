@@ -116,7 +116,7 @@ def parse_header(data: bytes) -> PackHeader:
     try:
         doc = load_json(data, max_bytes=64 * 1024)
     except ManifestInvalidError as exc:
-        raise bad("; ".join(exc.problems)) from None
+        raise bad("; ".join(map(str, exc.problems))) from None
     if not isinstance(doc, dict) or doc.get("kind") != PACK_KIND:
         raise bad(_("not a dossier pack header"))
     if doc.get("format") != PACK_FORMAT or isinstance(doc.get("format"), bool):
@@ -562,7 +562,7 @@ def _open(
     signature = reader.read(SIGNATURE)
     try:
         signer = cms.verify_detached(signature, plaintext, trust_anchor, now=now)
-    except cms.UntrustedSignerError as exc:
+    except cms.SignerCertificateError as exc:
         raise UntrustedSignerError(str(exc)) from None
     except cms.CmsError as exc:
         raise SignatureMismatchError(str(exc)) from None

@@ -1,7 +1,7 @@
 """Enrolment request and response files, read as hostile input.
 
 API:
-    class EnrolmentError(Exception)                  -- message is user-facing
+    class EnrolmentError(ReviewerError)              -- message is user-facing
     REQUEST_FORMAT, RESPONSE_FORMAT, RECORD_FORMAT, FORMAT_VERSION = 1
     MAX_REQUEST_BYTES = 16 KiB, MAX_RESPONSE_BYTES = 64 KiB
     @dataclass EnrolmentRequest(name, age_recipient, csr)  .public_key .key_fingerprint
@@ -37,6 +37,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID, SignatureAlgorithmOID
 from pyrage import RecipientError, x25519
 
+from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
 from reviewer.people import ca
 
@@ -50,7 +51,7 @@ MAX_SESSION_NAME_CHARS = 200
 MAX_PEM_CHARS = 8 * 1024
 
 
-class EnrolmentError(Exception):
+class EnrolmentError(ReviewerError):
     """A request, response or enrolment record that cannot be used."""
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Sequence
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from reviewer.base.errors import Problem, ReviewerError
 from reviewer.base.i18n import _
 from reviewer.base.resources import rubrics_dir
 from reviewer.rubric.four_onlys import forbidden_measures_in
@@ -40,24 +41,15 @@ _ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,31}")
 
 
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
-
-
-class RubricError(Exception):
+class RubricError(ReviewerError):
     """A rubric file that cannot be used; carries every problem found."""
 
-    def __init__(self, source: str, problems: list[Problem]):
+    def __init__(self, source: str, problems: Sequence[Problem]):
         self.source = source
-        self.problems = problems
-        super().__init__(self.report())
+        super().__init__(_("{source}: the rubric cannot be used").format(source=source), problems)
 
     def report(self) -> str:
+        # One line a problem, each naming the file, as compilers do.
         return "\n".join(f"{self.source}: {p}" for p in self.problems)
 
 

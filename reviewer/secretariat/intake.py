@@ -49,6 +49,7 @@ from pyrage import x25519
 
 from reviewer import __version__
 from reviewer.base.atomic_file import write_atomically
+from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import N_, _, language, set_language
 from reviewer.people.session import RosterEntry, Session
 from reviewer.review.scoring import Outcome, evaluate, round_display
@@ -91,7 +92,7 @@ _MESSAGES: dict[str, str] = {
 }
 
 
-class AggregateError(Exception):
+class AggregateError(ReviewerError):
     """The import cannot start or go on (bad session, unreadable folder); for people."""
 
 
