@@ -11,7 +11,7 @@ from reviewer.base.errors import Problem, ReviewerError
 
 # Control flow, caught inside the module that raises it; never shown to anyone (see the
 # docstring of reviewer/base/errors.py for why each one stays outside the root).
-OUTSIDE_THE_ROOT = {"_TooManyProblems", "ImportCancelled", "StepFailed", "_Duplicate"}
+OUTSIDE_THE_ROOT = {"TooManyProblems", "ImportCancelled", "StepFailed", "_Duplicate"}
 
 
 def _core_exception_classes() -> list[type[BaseException]]:

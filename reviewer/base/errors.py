@@ -11,8 +11,8 @@ else is a bug.
 Outside the root, on purpose, are exceptions that never reach a person because they
 steer control flow inside one module and are caught there:
 
-- ``reviewer.pack.manifest._TooManyProblems``: the manifest reader's cap on problems is
-  reached; the reader catches it and adds an "and more" line;
+- ``reviewer.base.strict.TooManyProblems``: a problem collector's cap is reached; the
+  reader that raised it catches it and adds an "and more" line;
 - ``reviewer.secretariat.intake.ImportCancelled``: the user cancelled an import; the
   window says so, it is not an error;
 - ``reviewer.self_test.StepFailed``: one self-test step's verdict, printed as
