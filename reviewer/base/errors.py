@@ -6,7 +6,8 @@ findings, where each one is and what is wrong there. Every subsystem's error fam
 (``PackError``, ``RubricError``, ``SessionError``, the CLI's ``CommandError``...)
 derives from it, so the edges of the program (the CLI's ``main``, the GUI's worker and
 windows) need to know only this class: a ``ReviewerError`` is shown as it is; anything
-else is a bug.
+else is a bug, logged with its traceback by ``reviewer.base.crash_log`` and shown as an
+internal error.
 
 Outside the root, on purpose, are exceptions that never reach a person because they
 steer control flow inside one module and are caught there:

@@ -34,7 +34,6 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer.base.i18n import _
-from reviewer.crypto.passphrase import WrongPassphrase
 from reviewer.pack.candidates import CandidatesError
 from reviewer.people.session import SESSION_FILE, Session, SessionError, open_session
 from reviewer.secretariat.aggregate import AggregateOptions, AggregateResult, aggregate
@@ -47,26 +46,16 @@ from reviewer.secretariat.intake import (
     import_sheets,
     session_pack_ids,
 )
-from reviewer.secretariat.report import ReportError, WrittenReports, write_reports
+from reviewer.secretariat.report import WrittenReports, write_reports
 from reviewer.secretariat.summary_pdf import render_summary
-from reviewer.sheet.sign import SheetSigner, SheetSigningError
+from reviewer.sheet.sign import SheetSigner
 from ui.common import worker
 from ui.common.actions import add_action, add_language_menu
+from ui.common.errors import show_error
 from ui.common.labels import plain_label
 from ui.common.welcome_page import WelcomePage
 from ui.secretariat.options import OptionsBar
 from ui.secretariat.results import ResultTabs
-
-# Errors the core raises with a message for people; anything else is a bug, shown too.
-_EXPECTED = (
-    AggregateError,
-    ReportError,
-    SessionError,
-    SheetSigningError,
-    WrongPassphrase,
-    CandidatesError,
-    OSError,
-)
 
 
 class SecretariatWindow(QMainWindow):
@@ -260,7 +249,7 @@ class SecretariatWindow(QMainWindow):
         try:
             session = open_session(Path(folder))
         except SessionError as exc:
-            QMessageBox.warning(self, _("The session could not be opened"), str(exc))
+            show_error(self, exc, _("The session could not be opened"))
             return
         self.settings.setValue("session_folder", str(folder))
         self.session = session
@@ -315,7 +304,7 @@ class SecretariatWindow(QMainWindow):
         try:
             ids = session_pack_ids(self.session, [Path(p) for p in paths])
         except AggregateError as exc:
-            QMessageBox.warning(self, _("The pack was refused"), str(exc))
+            show_error(self, exc, _("The pack was refused"))
             return
         self.pack_paths, self.pack_ids = [Path(p) for p in paths], ids
         self._sources_changed()
@@ -337,7 +326,7 @@ class SecretariatWindow(QMainWindow):
         try:
             listed = read_candidate_list(path, [r.id for r in self.session.rubrics])
         except CandidatesError as exc:
-            QMessageBox.warning(self, _("The candidate list was refused"), exc.report())
+            show_error(self, exc, _("The candidate list was refused"))
             return
         self.candidate_file, self.listed = path, listed
         self._sources_changed()
@@ -475,13 +464,7 @@ class SecretariatWindow(QMainWindow):
             self._idle(_("The import was cancelled; nothing was changed."))
             return
         self._idle()
-        if isinstance(exc, CandidatesError):
-            message = exc.report()
-        elif isinstance(exc, _EXPECTED):
-            message = str(exc)
-        else:
-            message = _("Unexpected error: {error}").format(error=exc)
-        QMessageBox.warning(self, _("Secretariat"), message)
+        show_error(self, exc, _("Secretariat"))
 
     # --- showing a result -------------------------------------------------------------
 
