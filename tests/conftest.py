@@ -22,11 +22,14 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 @pytest.fixture(autouse=True)
 def _isolated(tmp_path_factory, monkeypatch):
-    """Every test gets its own reviewer home and starts in Chinese, the default."""
+    """Every test gets its own reviewer home and log folder and starts in Chinese, the
+    default."""
     from reviewer.base.i18n import set_language
 
     home = tmp_path_factory.mktemp("home")
     monkeypatch.setenv("REVIEWER_HOME", str(home))
+    # Unexpected errors and library warnings are logged; never into the real user folder.
+    monkeypatch.setenv("REVIEWER_LOG_DIR", str(tmp_path_factory.mktemp("logs")))
     monkeypatch.delenv("REVIEWER_PASSPHRASE", raising=False)
     set_language("zh_CN")
     yield

@@ -18,12 +18,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
+from PySide6.QtWidgets import QApplication, QMainWindow
 
 from reviewer.base import i18n
 from reviewer.base.i18n import _
 from reviewer.people.home import identity_exists, resolve_home
 from ui import startup_probe
+from ui.common.errors import install_excepthook, show_error
 from ui.common.first_paint import after_first_paint
 from ui.common.fonts import load_rare_font_in_background, register_bundled_font
 from ui.common.translation import Translations
@@ -81,7 +82,7 @@ def create_window(app: QApplication, lang: str | None = None) -> MainWindow:
     try:
         rubrics = bundled_rubrics()
     except RubricError as exc:
-        QMessageBox.critical(None, _("Rubrics could not be loaded"), exc.report())
+        show_error(None, exc, _("Rubrics could not be loaded"), fatal=True)
         rubrics = []
     window = MainWindow(rubrics, translations.apply)
     _finish(app, window, translations)
@@ -135,6 +136,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not isinstance(app, QApplication):
         raise RuntimeError("the GUI needs a QApplication, not a QCoreApplication")
     window: QMainWindow | None
+    # A bug escaping a slot is logged and shown, not printed on a terminal nobody reads.
+    install_excepthook()
     if args.rubrics:
         window = create_window(app, args.lang)
     elif args.secretariat is not None:

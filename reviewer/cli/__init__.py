@@ -1,7 +1,9 @@
 """The ``reviewer`` command line.
 
 Exit codes: 0 success; 1 refused or invalid input (a clear message on stderr, never a
-traceback); 2 usage error. ``--lang zh|en`` picks the language (zh by default).
+traceback; a bug is written to the log file, see ``reviewer.base.crash_log``, and named
+on stderr as an internal error); 2 usage error. ``--lang zh|en`` picks the language (zh
+by default).
 Each command group lives in its own module with a ``register(subparsers)`` function.
 """
 
@@ -13,6 +15,8 @@ import sys
 from collections.abc import Sequence
 
 from reviewer import __version__
+from reviewer.base import crash_log
+from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _, set_language
 from reviewer.cli import (
     aggregate_cmd,
@@ -24,7 +28,6 @@ from reviewer.cli import (
     session_cmd,
     sheet_cmd,
 )
-from reviewer.cli.errors import CommandError
 
 COMMAND_GROUPS = (
     rubric_cmd,
@@ -72,19 +75,23 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     _early_language(args_list)
+    crash_log.install()
     parser = build_parser()
     args = parser.parse_args(args_list)
     try:
         return int(args.func(args) or 0)
-    except CommandError as exc:
-        print(str(exc), file=sys.stderr)
-        return exc.exit_code
+    except ReviewerError as exc:  # a CommandError, or a refusal a command let through
+        print(exc.report(), file=sys.stderr)
+        return getattr(exc, "exit_code", 1)
     except KeyboardInterrupt:
         print(_("interrupted"), file=sys.stderr)
         return 130
     except BrokenPipeError:
         # Output piped into `head` and the like: stop quietly, as Unix tools do.
         sys.stderr.close()
+        return 1
+    except Exception as exc:  # a bug: logged, named, never a traceback on the terminal
+        print(crash_log.internal_error_message(crash_log.record_crash(exc)), file=sys.stderr)
         return 1
 
 

@@ -126,7 +126,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             progress=_progress,
         )
     except PackError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(exc.message, problems=exc.problems) from None
     print(
         _("Wrote {file}: pack {id}, {n} candidates, {a} attachments, for {r} reviewer(s)").format(
             file=built.path,
@@ -143,7 +143,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
     try:
         header = read_header(args.pack)
     except PackError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(exc.message, problems=exc.problems) from None
     me = unlock_from_args(args)
     enrolment = me.enrolments.get(header.session_id)
     if enrolment is None:
@@ -177,5 +177,5 @@ def cmd_inspect(args: argparse.Namespace) -> int:
                 category = c.category if rubric is None else rubric.canonical["category"]["zh"]
                 print(f"  {c.id}  {c.name}  {category}  " + _("{n} works").format(n=len(c.works)))
     except PackError as exc:
-        raise CommandError(str(exc)) from None
+        raise CommandError(exc.message, problems=exc.problems) from None
     return 0

@@ -31,6 +31,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID
 
+from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
 
 MAX_SIGNATURE_BYTES = 256 * 1024
@@ -42,7 +43,7 @@ _DIGESTS: dict[str, type[hashes.HashAlgorithm]] = {
 }
 
 
-class CmsError(Exception):
+class CmsError(ReviewerError):
     """A signature that cannot be accepted; ``str()`` is a translated line."""
 
 
@@ -50,11 +51,15 @@ class MalformedSignatureError(CmsError):
     """Not a detached CMS signature this module can check."""
 
 
-class UntrustedSignerError(CmsError):
+# The names say what is wrong with the signature; what that means for a pack ("not from
+# your secretariat", "does not match its contents") is said by reviewer.pack.errors.
+
+
+class SignerCertificateError(CmsError):
     """The signer does not chain to the trust anchor, or its certificate is not usable."""
 
 
-class SignatureMismatchError(CmsError):
+class SignatureInvalidError(CmsError):
     """Well formed, but it does not sign these bytes."""
 
 
@@ -126,34 +131,34 @@ def verify_detached(
     digest = hashes.Hash(parsed.digest())
     digest.update(data)
     if digest.finalize() != parsed.message_digest:
-        raise SignatureMismatchError(_("the signed digest differs from the content's"))
+        raise SignatureInvalidError(_("the signed digest differs from the content's"))
     public_key = signer_cert.public_key()
     if not isinstance(public_key, ec.EllipticCurvePublicKey):
-        raise UntrustedSignerError(_("the signer's key is not an ECDSA key"))
+        raise SignerCertificateError(_("the signer's key is not an ECDSA key"))
     try:
         public_key.verify(parsed.signature, parsed.signed_bytes, ec.ECDSA(parsed.digest()))
     except InvalidSignature:
-        raise SignatureMismatchError(_("the signature value is invalid")) from None
+        raise SignatureInvalidError(_("the signature value is invalid")) from None
     return VerifiedSigner(signer_cert)
 
 
 def check_issued_by(cert: x509.Certificate, anchor: x509.Certificate, moment: datetime) -> None:
     """The one-level chain a session uses: session CA -> signing certificate."""
     if not _is_ca(anchor):
-        raise UntrustedSignerError(_("the trust anchor is not a CA certificate"))
+        raise SignerCertificateError(_("the trust anchor is not a CA certificate"))
     if cert == anchor:
-        raise UntrustedSignerError(_("signed by the CA itself, not by a signing certificate"))
+        raise SignerCertificateError(_("signed by the CA itself, not by a signing certificate"))
     try:
         cert.verify_directly_issued_by(anchor)
     except (ValueError, TypeError, InvalidSignature):
-        raise UntrustedSignerError(
+        raise SignerCertificateError(
             _("the signer {name} is not certified by your session's CA").format(
                 name=common_name(cert)
             )
         ) from None
     for which in (cert, anchor):
         if not which.not_valid_before_utc <= moment <= which.not_valid_after_utc:
-            raise UntrustedSignerError(
+            raise SignerCertificateError(
                 _("the certificate of {name} is not valid now ({start} to {end})").format(
                     name=common_name(which),
                     start=which.not_valid_before_utc.date(),
@@ -165,7 +170,7 @@ def check_issued_by(cert: x509.Certificate, anchor: x509.Certificate, moment: da
     except x509.ExtensionNotFound:
         usage = None
     if usage is None or not usage.digital_signature:
-        raise UntrustedSignerError(_("the signer's certificate is not for digital signatures"))
+        raise SignerCertificateError(_("the signer's certificate is not for digital signatures"))
 
 
 def _is_ca(cert: x509.Certificate) -> bool:

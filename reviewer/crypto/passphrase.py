@@ -2,7 +2,8 @@
 
 API:
     ENV_VAR = "REVIEWER_PASSPHRASE"
-    class PassphraseError(Exception)          -- no usable passphrase (message is user-facing)
+    class PassphraseError(ReviewerError)      -- no usable passphrase (message is user-facing)
+    class WrongPassphrase(ReviewerError)      -- the passphrase does not open this key
     read_passphrase_file(path) -> str
     obtain_passphrase(*, file=None, prompt, confirm=False, remembered=None,
                       environ=os.environ, interactive=None) -> str
@@ -22,13 +23,14 @@ import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
 
 ENV_VAR = "REVIEWER_PASSPHRASE"
 MAX_PASSPHRASE_FILE_BYTES = 4096
 
 
-class PassphraseError(Exception):
+class PassphraseError(ReviewerError):
     """No passphrase could be obtained; the message is shown to the user as is."""
 
 
@@ -112,5 +114,9 @@ def obtain_passphrase(
     return _prompt(prompt, confirm)
 
 
-class WrongPassphrase(Exception):
-    """The passphrase does not open this key; nothing was changed."""
+class WrongPassphrase(ReviewerError):  # noqa: N818 (the name is the verdict)
+    """The passphrase does not open this key (a sealed file, the workspace key);
+    nothing was changed."""
+
+    def __init__(self, message: str = "") -> None:
+        super().__init__(message or _("wrong passphrase"))

@@ -20,6 +20,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pyrage import passphrase as age_passphrase
 
+from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
 from reviewer.crypto.passphrase import WrongPassphrase
 from reviewer.crypto.vault import NONCE_BYTES, KdfParams, VaultError
@@ -30,7 +31,7 @@ _AGE_MAGIC = b"age-encryption.org/v1\n"
 MAX_BYTES = 256 * 1024
 
 
-class DamagedSecret(Exception):
+class DamagedSecret(ReviewerError):
     pass
 
 

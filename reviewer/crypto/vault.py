@@ -20,20 +20,17 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
+from reviewer.crypto.passphrase import WrongPassphrase
 
 NONCE_BYTES = 12
 KEY_BYTES = 32
 _WRAP_AAD = b"reviewer-workspace-key/1"
 
 
-class VaultError(Exception):
+class VaultError(ReviewerError):
     pass
-
-
-class WrongPassphrase(VaultError):
-    def __init__(self) -> None:
-        super().__init__(_("wrong passphrase"))
 
 
 class DamagedValue(VaultError):

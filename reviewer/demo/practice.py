@@ -29,6 +29,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen import canvas
 
 from reviewer.base import pdf_fonts
+from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
 from reviewer.pack.build import build_pack
 from reviewer.pack.candidates import read_candidates
@@ -135,7 +136,7 @@ class DemoResult:
     pack_id: str
 
 
-class DemoError(Exception):
+class DemoError(ReviewerError):
     pass
 
 

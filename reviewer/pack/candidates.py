@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from reviewer.base.errors import Problem, ReviewerError
 from reviewer.base.i18n import _
 
 MAX_WORKS = 5
@@ -161,30 +162,27 @@ class CandidateRow:
         yield from self.other_materials
 
 
-@dataclass(frozen=True)
-class Problem:
-    line: int | None
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = []
-        if self.line is not None:
-            where.append(_("line {n}").format(n=self.line))
-        if self.column:
-            where.append(self.column)
-        return f"{', '.join(where)}: {self.message}" if where else self.message
+def cell_problem(line: int | None, column: str | None, message: str) -> Problem:
+    """A problem at a line of the list and a column (either may be unknown)."""
+    where = []
+    if line is not None:
+        where.append(_("line {n}").format(n=line))
+    if column:
+        where.append(column)
+    return Problem(", ".join(where), message)
 
 
-class CandidatesError(Exception):
+class CandidatesError(ReviewerError):
     """A candidate list that cannot be used; carries every problem found."""
 
     def __init__(self, source: str, problems: Sequence[Problem]):
         self.source = source
-        self.problems = list(problems)
-        super().__init__(self.report())
+        super().__init__(
+            _("{source}: the candidate list cannot be used").format(source=source), problems
+        )
 
     def report(self) -> str:
+        # One line a problem, each naming the file, as compilers do.
         return "\n".join(f"{self.source}: {p}" for p in self.problems)
 
 
@@ -209,7 +207,7 @@ def _csv_rows(path: Path, problems: list[Problem]) -> Iterator[tuple[int, list[s
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         problems.append(
-            Problem(
+            cell_problem(
                 None,
                 None,
                 _('the file is not UTF-8 text; in Excel or WPS save it as "CSV UTF-8"'),
@@ -223,7 +221,7 @@ def _csv_rows(path: Path, problems: list[Problem]) -> Iterator[tuple[int, list[s
             yield start, [_cell(v) for v in record]
             start = reader.line_num + 1
     except csv.Error as exc:
-        problems.append(Problem(start, None, _("not valid CSV: {error}").format(error=exc)))
+        problems.append(cell_problem(start, None, _("not valid CSV: {error}").format(error=exc)))
 
 
 def _xlsx_rows(path: Path, problems: list[Problem]) -> Iterator[tuple[int, list[str]]]:
@@ -233,10 +231,10 @@ def _xlsx_rows(path: Path, problems: list[Problem]) -> Iterator[tuple[int, list[
             # openpyxl inflates shared strings whole; refuse a workbook that would
             # unpack to far more than any candidate list needs.
             if sum(i.file_size for i in archive.infolist()) > MAX_XLSX_UNCOMPRESSED:
-                problems.append(Problem(None, None, _("the workbook is implausibly large")))
+                problems.append(cell_problem(None, None, _("the workbook is implausibly large")))
                 return
     except (zipfile.BadZipFile, OSError, ValueError):
-        problems.append(Problem(None, None, bad))
+        problems.append(cell_problem(None, None, bad))
         return
     try:
         from openpyxl import load_workbook
@@ -244,14 +242,14 @@ def _xlsx_rows(path: Path, problems: list[Problem]) -> Iterator[tuple[int, list[
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception:
         # openpyxl raises many types on a broken workbook (KeyError, InvalidFileException...)
-        problems.append(Problem(None, None, bad))
+        problems.append(cell_problem(None, None, bad))
         return
     try:
         sheet = book.worksheets[0]
         for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
             yield number, [_cell(v) for v in row]
     except Exception:
-        problems.append(Problem(None, None, bad))
+        problems.append(cell_problem(None, None, bad))
     finally:
         book.close()
 
@@ -263,7 +261,9 @@ def _rows(path: Path, problems: list[Problem]) -> Iterator[tuple[int, list[str]]
     if suffix == ".xlsx":
         return _xlsx_rows(path, problems)
     problems.append(
-        Problem(None, None, _("use a .csv or .xlsx file (found {suffix!r})").format(suffix=suffix))
+        cell_problem(
+            None, None, _("use a .csv or .xlsx file (found {suffix!r})").format(suffix=suffix)
+        )
     )
     return iter(())
 
@@ -278,7 +278,7 @@ class _RowReader:
         self._resolved: dict[str, MaterialFile | None] = {}
 
     def fail(self, column: str | None, message: str) -> None:
-        self.problems.append(Problem(self.line, column, message))
+        self.problems.append(cell_problem(self.line, column, message))
 
     def text(self, row: dict[str, str], column: str, required: bool = False) -> str:
         # Alt+Enter in a spreadsheet cell is formatting, not content.
@@ -428,15 +428,15 @@ def _columns(header: list[str], problems: list[Problem], line: int) -> list[str 
             continue
         column = _HEADER_KEYS.get(_header_key(text))
         if column is None:
-            problems.append(Problem(line, text, _("unknown column (check its spelling)")))
+            problems.append(cell_problem(line, text, _("unknown column (check its spelling)")))
         elif column in seen:
-            problems.append(Problem(line, text, _("the column appears twice")))
+            problems.append(cell_problem(line, text, _("the column appears twice")))
         else:
             seen.add(column)
         columns.append(column)
     for required in REQUIRED_HEADERS:
         if required not in seen:
-            problems.append(Problem(line, required, _("required column is missing")))
+            problems.append(cell_problem(line, required, _("required column is missing")))
     return None if problems else columns
 
 
@@ -452,10 +452,10 @@ def check_input_file(path: Path) -> None:
         size = path.stat().st_size
     except OSError as exc:
         reason = _("cannot read the file: {error}").format(error=exc.strerror or exc)
-        raise CandidatesError(str(path), [Problem(None, None, reason)]) from None
+        raise CandidatesError(str(path), [cell_problem(None, None, reason)]) from None
     if size > MAX_INPUT_BYTES:
         reason = _("the file is larger than {n} MiB").format(n=MAX_INPUT_BYTES // 2**20)
-        raise CandidatesError(str(path), [Problem(None, None, reason)])
+        raise CandidatesError(str(path), [cell_problem(None, None, reason)])
 
 
 def read_candidates(
@@ -472,7 +472,7 @@ def read_candidates(
         raise CandidatesError(
             source,
             [
-                Problem(
+                cell_problem(
                     None,
                     None,
                     _("the materials folder {folder} does not exist").format(folder=materials_dir),
@@ -498,7 +498,7 @@ def read_candidates(
             continue
         if len(candidates) >= MAX_CANDIDATES:
             problems.append(
-                Problem(
+                cell_problem(
                     line,
                     None,
                     _("too many candidates; at most {n} per pack").format(n=MAX_CANDIDATES),
@@ -522,13 +522,13 @@ def read_candidates(
             first_line_of[candidate.id] = line
         candidates.append(candidate)
     if columns is None and not problems:
-        problems.append(Problem(None, None, _("the file is empty; start from the template")))
+        problems.append(cell_problem(None, None, _("the file is empty; start from the template")))
     elif columns is not None and not candidates and not problems:
-        problems.append(Problem(None, None, _("the file lists no candidates")))
+        problems.append(cell_problem(None, None, _("the file lists no candidates")))
     distinct = {m.path for c in candidates for m in c.materials()}
     if len(distinct) > MAX_ATTACHMENTS:
         problems.append(
-            Problem(
+            cell_problem(
                 None,
                 None,
                 _("{n} material files; a pack holds at most {limit}").format(

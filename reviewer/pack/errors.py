@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from reviewer.base.errors import Problem, ReviewerError
 from reviewer.base.i18n import _
 
 
-class PackError(Exception):
+class PackError(ReviewerError):
     """A pack that cannot be built or used; ``str()`` is one translated line."""
 
 
@@ -57,6 +58,11 @@ class NotAddressedToYouError(PackError):
         )
 
 
+# What a refused signature means for a pack. ``reviewer.crypto.cms`` names what is wrong
+# with the signature itself (SignerCertificateError, SignatureInvalidError); the pack
+# reader turns those into these, with the cms reason as the detail.
+
+
 class UntrustedSignerError(PackError):
     def __init__(self, detail: str = "") -> None:
         message = _("This pack is not from your session's secretariat.")
@@ -72,10 +78,8 @@ class SignatureMismatchError(PackError):
 class ManifestInvalidError(PackError):
     """The decrypted manifest breaks its schema; ``problems`` names each JSON path."""
 
-    def __init__(self, problems: Sequence[str]):
-        self.problems = list(problems)
-        head = _("The pack's manifest is invalid:")
-        super().__init__("\n".join([head, *("  " + p for p in self.problems)]))
+    def __init__(self, problems: Sequence[Problem]):
+        super().__init__(_("The pack's manifest is invalid:"), problems)
 
 
 class WrongSessionError(PackError):

@@ -57,7 +57,7 @@ def parse_header(data: bytes) -> PackHeader:
     try:
         doc = load_json(data, max_bytes=64 * 1024)
     except ManifestInvalidError as exc:
-        raise bad("; ".join(exc.problems)) from None
+        raise bad("; ".join(map(str, exc.problems))) from None
     if not isinstance(doc, dict) or doc.get("kind") != PACK_KIND:
         raise bad(_("not a dossier pack header"))
     if doc.get("format") != PACK_FORMAT or isinstance(doc.get("format"), bool):

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -23,13 +22,15 @@ from typing import Any
 import pyrage
 from pyrage import x25519
 
+from reviewer.base import strict
+from reviewer.base.errors import Problem
 from reviewer.base.i18n import _
 from reviewer.pack.errors import ManifestInvalidError
 from reviewer.rubric.model import RUBRIC_FORMAT, canonical_json
 
 MANIFEST_FORMAT = 1
 MAX_MANIFEST_BYTES = 12 * 1024 * 1024
-MAX_DEPTH = 20
+MAX_DEPTH = strict.MAX_DEPTH
 MAX_PROBLEMS = 100
 MAX_RUBRICS = 50
 MAX_CANDIDATES = 5000
@@ -181,38 +182,33 @@ def format_created(moment: dt.datetime) -> str:
 # -- strict parsing -----------------------------------------------------------------
 
 
-class _TooManyProblems(Exception):
-    pass
-
-
-class _Reader:
+class _Reader(strict.Collector):
     def __init__(self) -> None:
-        self.problems: list[str] = []
-
-    def fail(self, path: str, message: str) -> None:
-        self.problems.append(f"{path}: {message}" if path else message)
-        if len(self.problems) >= MAX_PROBLEMS:
-            raise _TooManyProblems
+        super().__init__(limit=MAX_PROBLEMS)
 
     def obj(
         self, value: Any, path: str, required: set[str], optional: frozenset[str] = frozenset()
     ) -> dict[str, Any] | None:
         if not isinstance(value, dict):
-            self.fail(path, _("expected an object, found {kind}").format(kind=_kind(value)))
+            self.fail(
+                path, _("expected an object, found {kind}").format(kind=strict.json_kind(value))
+            )
             return None
         for key in sorted(required - value.keys()):
-            self.fail(_join(path, key), _("required field is missing"))
+            self.fail(strict.join(path, key), _("required field is missing"))
         for key in sorted(value.keys() - required - optional):
-            self.fail(_join(path, key), _("unknown field"))
+            self.fail(strict.join(path, key), _("unknown field"))
         return value
 
     def array(self, doc: dict[str, Any], key: str, path: str, low: int, high: int) -> list[Any]:
         value = doc.get(key)
-        where = _join(path, key)
+        where = strict.join(path, key)
         if key not in doc:
             return []
         if not isinstance(value, list):
-            self.fail(where, _("expected a list, found {kind}").format(kind=_kind(value)))
+            self.fail(
+                where, _("expected a list, found {kind}").format(kind=strict.json_kind(value))
+            )
             return []
         if not low <= len(value) <= high:
             self.fail(
@@ -238,7 +234,12 @@ class _Reader:
         if key not in doc:
             return ""
         return self.string_value(
-            doc[key], _join(path, key), pattern=pattern, max_len=max_len, empty=empty, check=check
+            doc[key],
+            strict.join(path, key),
+            pattern=pattern,
+            max_len=max_len,
+            empty=empty,
+            check=check,
         )
 
     def string_value(
@@ -252,7 +253,7 @@ class _Reader:
         check: Callable[[str], bool] | None = None,
     ) -> str:
         if not isinstance(value, str):
-            self.fail(where, _("expected text, found {kind}").format(kind=_kind(value)))
+            self.fail(where, _("expected text, found {kind}").format(kind=strict.json_kind(value)))
             return ""
         if not value and not empty:
             self.fail(where, _("must not be empty"))
@@ -270,9 +271,11 @@ class _Reader:
         if key not in doc:
             return 0
         value = doc[key]
-        where = _join(path, key)
+        where = strict.join(path, key)
         if isinstance(value, bool) or not isinstance(value, int):
-            self.fail(where, _("expected an integer, found {kind}").format(kind=_kind(value)))
+            self.fail(
+                where, _("expected an integer, found {kind}").format(kind=strict.json_kind(value))
+            )
             return 0
         if not low <= value <= high:
             self.fail(
@@ -287,91 +290,19 @@ class _Reader:
         value = doc[key]
         if not isinstance(value, bool):
             self.fail(
-                _join(path, key),
-                _("expected true or false, found {kind}").format(kind=_kind(value)),
+                strict.join(path, key),
+                _("expected true or false, found {kind}").format(kind=strict.json_kind(value)),
             )
             return False
         return value
 
 
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return _("true/false")
-    if isinstance(value, int | float):
-        return _("a number")
-    if isinstance(value, str):
-        return _("text")
-    if isinstance(value, list):
-        return _("a list")
-    if isinstance(value, dict):
-        return _("an object")
-    return type(value).__name__
-
-
-def _depth(value: Any) -> int:
-    # Iterative, so a hostile document cannot exhaust the Python stack here.
-    deepest = 0
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        deepest = max(deepest, depth)
-        if depth > MAX_DEPTH:
-            return depth
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-    return deepest
-
-
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result = dict(pairs)
-    if len(result) != len(pairs):
-        seen: set[str] = set()
-        for key, _value in pairs:
-            if key in seen:
-                raise ValueError(f"duplicate key {key!r}")
-            seen.add(key)
-    return result
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not allowed")
-
-
 def load_json(data: bytes, max_bytes: int = MAX_MANIFEST_BYTES) -> Any:
-    """Parse untrusted JSON bytes with size, encoding, duplicate-key and depth checks."""
-    if len(data) > max_bytes:
-        raise ManifestInvalidError(
-            [
-                _("the manifest is {size} bytes; at most {limit} are allowed").format(
-                    size=len(data), limit=max_bytes
-                )
-            ]
-        )
+    """Parse untrusted JSON bytes (``strict.load_json``); refuse them as a manifest."""
     try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ManifestInvalidError(
-            [_("not UTF-8 text (bad byte at offset {pos})").format(pos=exc.start)]
-        ) from None
-    try:
-        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_refuse_constant)
-    except RecursionError:
-        raise ManifestInvalidError([_("nested too deeply")]) from None
-    except ValueError as exc:
-        raise ManifestInvalidError(
-            [_("not valid JSON: {error}").format(error=str(exc)[:200])]
-        ) from None
-    if _depth(value) > MAX_DEPTH:
-        raise ManifestInvalidError([_("nested deeper than {n} levels").format(n=MAX_DEPTH)])
-    return value
+        return strict.load_json(data, max_bytes, MAX_DEPTH)
+    except strict.StrictJsonError as exc:
+        raise ManifestInvalidError([Problem("", exc.message)]) from None
 
 
 _TOP = {
@@ -404,8 +335,8 @@ def parse_manifest(data: bytes) -> Manifest:
     r = _Reader()
     try:
         manifest = _manifest(r, doc)
-    except _TooManyProblems:
-        r.problems.append(_("... and more; stopped after {n} problems").format(n=MAX_PROBLEMS))
+    except strict.TooManyProblems:
+        r.stopped()
         manifest = None
     if r.problems or manifest is None:
         raise ManifestInvalidError(r.problems)
@@ -487,28 +418,28 @@ def _rubrics(r: _Reader, doc: dict[str, Any]) -> list[ManifestRubric]:
         rid = r.string(entry, "id", where, pattern=_RUBRIC_ID)
         sha = r.string(entry, "sha256", where, pattern=_SHA256)
         if rid in seen:
-            r.fail(_join(where, "id"), _("duplicate rubric id {id!r}").format(id=rid))
+            r.fail(strict.join(where, "id"), _("duplicate rubric id {id!r}").format(id=rid))
         seen.add(rid)
         body = entry.get("rubric")
         if "rubric" in entry and not isinstance(body, dict):
             r.fail(
-                _join(where, "rubric"),
-                _("expected an object, found {kind}").format(kind=_kind(body)),
+                strict.join(where, "rubric"),
+                _("expected an object, found {kind}").format(kind=strict.json_kind(body)),
             )
             continue
         if not isinstance(body, dict):
             continue
         if body.get("id") != rid:
-            r.fail(_join(where, "rubric.id"), _("does not match the entry's id"))
+            r.fail(strict.join(where, "rubric.id"), _("does not match the entry's id"))
         if body.get("format") != RUBRIC_FORMAT:
             r.fail(
-                _join(where, "rubric.format"),
+                strict.join(where, "rubric.format"),
                 _("rubric format {found!r} is not supported").format(found=body.get("format")),
             )
         actual = hashlib.sha256(canonical_json(body)).hexdigest()
         if sha and actual != sha:
             r.fail(
-                _join(where, "sha256"),
+                strict.join(where, "sha256"),
                 _("the rubric's fingerprint is {actual}, not the one stated").format(
                     actual=actual[:16]
                 ),
@@ -527,7 +458,7 @@ def _attachments(r: _Reader, doc: dict[str, Any]) -> list[Attachment]:
             continue
         sha = r.string(entry, "sha256", where, pattern=_SHA256)
         if sha in seen:
-            r.fail(_join(where, "sha256"), _("listed twice"))
+            r.fail(strict.join(where, "sha256"), _("listed twice"))
         seen.add(sha)
         size = r.integer(entry, "size", where, 0, MAX_ATTACHMENT_SIZE)
         media_type = r.string(entry, "media_type", where, pattern=_MEDIA_TYPE)
@@ -559,7 +490,7 @@ def _candidates(
         cid = r.string(entry, "id", where, pattern=_CANDIDATE_ID)
         if cid in first:
             r.fail(
-                _join(where, "id"),
+                strict.join(where, "id"),
                 _("duplicate id {id!r} (also candidates[{j}])").format(id=cid, j=first[cid]),
             )
         first.setdefault(cid, i)
@@ -580,7 +511,7 @@ def _candidates(
             if attachment is not None:
                 attachment = r.string_value(
                     attachment,
-                    _join(wwhere, "attachment"),
+                    strict.join(wwhere, "attachment"),
                     pattern=_SHA256,
                     check=known_attachment,
                 )

@@ -225,7 +225,7 @@ def _open(
     signature = reader.read(SIGNATURE)
     try:
         signer = cms.verify_detached(signature, plaintext, trust_anchor, now=now)
-    except cms.UntrustedSignerError as exc:
+    except cms.SignerCertificateError as exc:
         raise UntrustedSignerError(str(exc)) from None
     except cms.CmsError as exc:
         raise SignatureMismatchError(str(exc)) from None

@@ -1,7 +1,7 @@
 """The session CA: an X.509 root per review session and the certificates it issues.
 
 API:
-    class CertificateError(Exception)
+    class CertificateError(ReviewerError)
     CA_VALIDITY, CLOCK_SKEW: timedelta
     MAX_NAME_BYTES = 64                                    # X.509 upper bound for a CN
     check_person_name(name: str) -> str                    # NFC, or CertificateError
@@ -51,6 +51,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
 from cryptography.x509.oid import NameOID
 
+from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
 from reviewer.crypto import secret_file
 
@@ -76,7 +77,7 @@ _SPOOFING = {
 }
 
 
-class CertificateError(Exception):
+class CertificateError(ReviewerError):
     """A certificate, key or name that cannot be used; the message is user-facing."""
 
 

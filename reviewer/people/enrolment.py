@@ -1,7 +1,7 @@
 """Enrolment request and response files, read as hostile input.
 
 API:
-    class EnrolmentError(Exception)                  -- message is user-facing
+    class EnrolmentError(ReviewerError)              -- message is user-facing
     REQUEST_FORMAT, RESPONSE_FORMAT, RECORD_FORMAT, FORMAT_VERSION = 1
     MAX_REQUEST_BYTES = 16 KiB, MAX_RESPONSE_BYTES = 64 KiB
     @dataclass EnrolmentRequest(name, age_recipient, csr)  .public_key .key_fingerprint
@@ -37,6 +37,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID, SignatureAlgorithmOID
 from pyrage import RecipientError, x25519
 
+from reviewer.base import strict
+from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
 from reviewer.people import ca
 
@@ -50,7 +52,7 @@ MAX_SESSION_NAME_CHARS = 200
 MAX_PEM_CHARS = 8 * 1024
 
 
-class EnrolmentError(Exception):
+class EnrolmentError(ReviewerError):
     """A request, response or enrolment record that cannot be used."""
 
 
@@ -119,31 +121,15 @@ def read_capped(path: Path, max_bytes: int) -> bytes:
     return data
 
 
-def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f"duplicate key {key!r}")
-        result[key] = value
-    return result
-
-
-def _refuse_constant(name: str) -> Any:
-    raise ValueError(f"invalid number {name}")
-
-
 def _load_json(data: bytes, max_bytes: int, what: str) -> dict[str, Any]:
     if len(data) > max_bytes:
         raise EnrolmentError(
             _("the {what} is too large (more than {n} bytes)").format(what=what, n=max_bytes)
         )
     try:
-        doc = json.loads(
-            data.decode("utf-8-sig"),
-            object_pairs_hook=_no_duplicates,
-            parse_constant=_refuse_constant,
-        )
-    except (UnicodeDecodeError, ValueError, RecursionError):
+        # A BOM is allowed: these files are small enough to be opened in Notepad.
+        doc = strict.load_json(data.removeprefix(b"\xef\xbb\xbf"), max_bytes)
+    except strict.StrictJsonError:
         raise EnrolmentError(_("the {what} is not valid JSON").format(what=what)) from None
     if not isinstance(doc, dict):
         raise EnrolmentError(_("the {what} is not a JSON object").format(what=what))

@@ -2,7 +2,7 @@
 signing sheets, kept on the reviewer's own laptop and encrypted at rest.
 
 API:
-    class IdentityError(Exception)           -- message is user-facing
+    class IdentityError(ReviewerError)       -- message is user-facing
     class NoIdentity(IdentityError)
     class AcceptOutcome(Enum): INSTALLED, REPLACED, UNCHANGED
     create_identity(home, name, passphrase, now=None) -> UnlockedIdentity
@@ -41,6 +41,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from pyrage import x25519
 
 from reviewer.base.atomic_file import write_atomically
+from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
 from reviewer.crypto import secret_file
 from reviewer.people import ca, enrolment
@@ -57,7 +58,7 @@ ENROLMENT_DIR = "enrolments"
 MAX_IDENTITY_FILE_BYTES = 16 * 1024
 
 
-class IdentityError(Exception):
+class IdentityError(ReviewerError):
     """An identity that cannot be created, read or used."""
 
 

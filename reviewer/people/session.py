@@ -2,7 +2,7 @@
 CA, the secretariat's signing certificate and the roster of enrolled reviewers.
 
 API:
-    class SessionError(Exception)                      -- message is user-facing
+    class SessionError(ReviewerError)                  -- message is user-facing
     class EnrolOutcome(Enum): NEW, EXISTING
     @dataclass RubricRef(id, fingerprint)
     @dataclass RosterEntry(name, certificate, age_recipient, enrolled)
@@ -52,6 +52,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from pyrage import x25519
 
 from reviewer.base.atomic_file import write_atomically
+from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
 from reviewer.crypto import secret_file
 from reviewer.people import ca, enrolment
@@ -75,7 +76,7 @@ MAX_SESSION_FILE_BYTES = 256 * 1024
 MAX_ROSTER_FILE_BYTES = 16 * 1024 * 1024
 
 
-class SessionError(Exception):
+class SessionError(ReviewerError):
     """A session folder that cannot be created, read or changed."""
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
 from reviewer.review.scoring import CheckEntry, Conflict, Review
 from reviewer.rubric.model import CheckKind, CheckResult, canonical_decimal
@@ -19,7 +20,7 @@ _MAX_TEXT = 20_000
 _MAX_SCORES = 100
 
 
-class ReviewDataError(ValueError):
+class ReviewDataError(ReviewerError):
     """Review data that cannot be read; the message names the place."""
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Sequence
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from reviewer.base import strict
+from reviewer.base.errors import Problem, ReviewerError
 from reviewer.base.i18n import _
 from reviewer.base.resources import rubrics_dir
 from reviewer.rubric.four_onlys import forbidden_measures_in
@@ -40,36 +42,24 @@ _ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,31}")
 
 
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}" if self.path else self.message
-
-
-class RubricError(Exception):
+class RubricError(ReviewerError):
     """A rubric file that cannot be used; carries every problem found."""
 
-    def __init__(self, source: str, problems: list[Problem]):
+    def __init__(self, source: str, problems: Sequence[Problem]):
         self.source = source
-        self.problems = problems
-        super().__init__(self.report())
+        super().__init__(_("{source}: the rubric cannot be used").format(source=source), problems)
 
     def report(self) -> str:
+        # One line a problem, each naming the file, as compilers do.
         return "\n".join(f"{self.source}: {p}" for p in self.problems)
 
 
-class _Reader:
+class _Reader(strict.Collector):
     """Walks the parsed document, recording problems instead of stopping at the first."""
 
     def __init__(self, plan: Plan):
-        self.problems: list[Problem] = []
+        super().__init__()
         self.plan = plan
-
-    def fail(self, path: str, message: str) -> None:
-        self.problems.append(Problem(path, message))
 
     def table(self, doc: Any, path: str) -> dict[str, Any] | None:
         if not isinstance(doc, dict):
@@ -79,17 +69,17 @@ class _Reader:
 
     def keys(self, doc: dict[str, Any], path: str, required: set[str], optional: set[str]):
         for key in sorted(required - doc.keys()):
-            self.fail(_join(path, key), _("required field is missing"))
+            self.fail(strict.join(path, key), _("required field is missing"))
         for key in sorted(doc.keys() - required - optional):
-            self.fail(_join(path, key), _("unknown field (check its spelling)"))
+            self.fail(strict.join(path, key), _("unknown field (check its spelling)"))
 
     def string(self, doc: dict[str, Any], key: str, path: str, pattern=None) -> str:
         value = doc.get(key)
-        where = _join(path, key)
+        where = strict.join(path, key)
         if value is None:
             return ""
         if not isinstance(value, str):
-            self.fail(where, _("expected text, found {kind}").format(kind=_kind(value)))
+            self.fail(where, _("expected text, found {kind}").format(kind=strict.toml_kind(value)))
             return ""
         if not value.strip():
             self.fail(where, _("must not be empty"))
@@ -102,17 +92,19 @@ class _Reader:
     def boolean(self, doc: dict[str, Any], key: str, path: str, default: bool = False) -> bool:
         value = doc.get(key, default)
         if not isinstance(value, bool):
-            self.fail(_join(path, key), _("expected true or false"))
+            self.fail(strict.join(path, key), _("expected true or false"))
             return default
         return value
 
     def number(self, doc: dict[str, Any], key: str, path: str) -> Decimal | None:
         value = doc.get(key)
-        where = _join(path, key)
+        where = strict.join(path, key)
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, int | Decimal):
-            self.fail(where, _("expected a number, found {kind}").format(kind=_kind(value)))
+            self.fail(
+                where, _("expected a number, found {kind}").format(kind=strict.toml_kind(value))
+            )
             return None
         number = Decimal(value)
         if not number.is_finite():
@@ -125,12 +117,12 @@ class _Reader:
         if value is None:
             return []
         if not isinstance(value, list):
-            self.fail(_join(path, key), _("expected a list"))
+            self.fail(strict.join(path, key), _("expected a list"))
             return []
         return value
 
     def text(self, doc: dict[str, Any], key: str, path: str) -> Text:
-        return self.text_value(doc.get(key), _join(path, key))
+        return self.text_value(doc.get(key), strict.join(path, key))
 
     def text_value(self, raw: Any, where: str) -> Text:
         if raw is None:
@@ -142,7 +134,7 @@ class _Reader:
         return Text(self.string(table, "zh", where), self.string(table, "en", where))
 
     def quote(self, doc: dict[str, Any], key: str, path: str) -> PlanQuote:
-        where = _join(path, key)
+        where = strict.join(path, key)
         raw = doc.get(key)
         table = self.table(raw, where) if raw is not None else None
         if table is None:
@@ -154,7 +146,7 @@ class _Reader:
         if section and quote:
             if self.plan.section_text(section) is None:
                 self.fail(
-                    _join(where, "section"),
+                    strict.join(where, "section"),
                     _("the plan has no section {section!r}").format(section=section),
                 )
             elif not self.plan.contains(section, quote):
@@ -165,7 +157,7 @@ class _Reader:
                     else _("it is not found anywhere in the plan")
                 )
                 self.fail(
-                    _join(where, "quote"),
+                    strict.join(where, "quote"),
                     _("not a verbatim quote of section {section}; {hint}").format(
                         section=section, hint=hint
                     ),
@@ -178,7 +170,7 @@ class _Reader:
         bands: list[Band] = []
         items = self.array(doc, key, path)
         for i, raw in enumerate(items):
-            where = f"{_join(path, key)}[{i}]"
+            where = f"{strict.join(path, key)}[{i}]"
             table = self.table(raw, where)
             if table is None:
                 continue
@@ -189,7 +181,7 @@ class _Reader:
             except ValueError:
                 if level_name:
                     self.fail(
-                        _join(where, "level"),
+                        strict.join(where, "level"),
                         _("unknown level {value!r}; use one of {choices}").format(
                             value=level_name, choices=", ".join(v.value for v in LEVEL_ORDER)
                         ),
@@ -205,13 +197,13 @@ class _Reader:
                 for name, bound in (("min", low), ("max", high)):
                     if bound % step != 0:
                         self.fail(
-                            _join(where, name),
+                            strict.join(where, name),
                             _("{value} is not a multiple of the step {step}").format(
                                 value=bound, step=step
                             ),
                         )
             bands.append(Band(level, low, high, description))
-        where = _join(path, key)
+        where = strict.join(path, key)
         levels = [b.level for b in bands]
         if len(bands) != len(items):
             return tuple(bands)
@@ -247,24 +239,6 @@ class _Reader:
         return tuple(bands)
 
 
-def _join(path: str, key: str) -> str:
-    return f"{path}.{key}" if path else key
-
-
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return _("true/false")
-    if isinstance(value, int | Decimal):
-        return _("a number")
-    if isinstance(value, str):
-        return _("text")
-    if isinstance(value, list):
-        return _("a list")
-    if isinstance(value, dict):
-        return _("a table")
-    return type(value).__name__
-
-
 def _check(r: _Reader, raw: Any, where: str) -> Check | None:
     table = r.table(raw, where)
     if table is None:
@@ -276,15 +250,15 @@ def _check(r: _Reader, raw: Any, where: str) -> Check | None:
     except ValueError:
         if kind_name:
             r.fail(
-                _join(where, "kind"),
+                strict.join(where, "kind"),
                 _("unknown check {value!r}; use ethics or political").format(value=kind_name),
             )
         return None
     aspects = []
     for j, a in enumerate(r.array(table, "aspects", where)):
-        aspects.append(r.text_value(a, f"{_join(where, 'aspects')}[{j}]"))
+        aspects.append(r.text_value(a, f"{strict.join(where, 'aspects')}[{j}]"))
     if not aspects:
-        r.fail(_join(where, "aspects"), _("name at least one aspect the check covers"))
+        r.fail(strict.join(where, "aspects"), _("name at least one aspect the check covers"))
     return Check(
         kind=kind,
         name=r.text(table, "name", where),
@@ -309,23 +283,23 @@ def _criterion(r: _Reader, raw: Any, where: str) -> Criterion | None:
     top = r.number(table, "max_score", where)
     step = r.number(table, "step", where)
     if weight is not None and weight <= 0:
-        r.fail(_join(where, "weight"), _("must be greater than 0"))
+        r.fail(strict.join(where, "weight"), _("must be greater than 0"))
     if top is not None and top <= 0:
-        r.fail(_join(where, "max_score"), _("must be greater than 0"))
+        r.fail(strict.join(where, "max_score"), _("must be greater than 0"))
     if step is not None and step <= 0:
-        r.fail(_join(where, "step"), _("must be greater than 0"))
+        r.fail(strict.join(where, "step"), _("must be greater than 0"))
     elif step is not None and top is not None and top > 0 and top % step != 0:
         r.fail(
-            _join(where, "max_score"),
+            strict.join(where, "max_score"),
             _("{value} is not a multiple of the step {step}").format(value=top, step=step),
         )
     name = r.text(table, "name", where)
     bands = r.bands(table, "bands", where, top, step)
     guidance = r.text(table, "guidance", where) if "guidance" in table else None
     for measure, text_where in forbidden_measures_in(
-        [(_join(where, "name"), name)]
+        [(strict.join(where, "name"), name)]
         + [(f"{where}.bands[level={b.level.value}].description", b.description) for b in bands]
-        + ([(_join(where, "guidance"), guidance)] if guidance else [])
+        + ([(strict.join(where, "guidance"), guidance)] if guidance else [])
     ):
         r.fail(text_where, measure.explain())
     return Criterion(
@@ -501,7 +475,7 @@ def parse_rubric_document(doc: dict[str, Any], source: str, plan: Plan | None = 
         r.keys(table, where, {"id", "name"}, {"negative"})
         rid = r.string(table, "id", where, _ID)
         if rid in rec_ids:
-            r.fail(_join(where, "id"), _("duplicate id {id!r}").format(id=rid))
+            r.fail(strict.join(where, "id"), _("duplicate id {id!r}").format(id=rid))
         rec_ids.add(rid)
         recommendations.append(
             Recommendation(rid, r.text(table, "name", where), r.boolean(table, "negative", where))

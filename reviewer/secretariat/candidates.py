@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from reviewer.base.errors import Problem
 from reviewer.base.i18n import _
 
 # The file-level readers (CSV with BOM, XLSX with size caps) and the header matching are
@@ -26,9 +27,9 @@ from reviewer.pack.candidates import (
     H_NAME,
     MAX_CANDIDATES,
     CandidatesError,
-    Problem,
     _header_key,
     _rows,
+    cell_problem,
     check_input_file,
 )
 
@@ -64,20 +65,22 @@ def read_candidate_list(path: Path, categories: Iterable[str]) -> list[ListedCan
                     columns[column] = i
             for required in (H_ID, H_NAME, H_CATEGORY):
                 if required not in columns:
-                    problems.append(Problem(line, required, _("required column is missing")))
+                    problems.append(cell_problem(line, required, _("required column is missing")))
             if problems:
                 break
             continue
         cid, name, category = (_cell(cells, columns[h]) for h in (H_ID, H_NAME, H_CATEGORY))
         if not _ID.fullmatch(cid):
-            problems.append(Problem(line, H_ID, _("{value!r} is not a valid id").format(value=cid)))
+            problems.append(
+                cell_problem(line, H_ID, _("{value!r} is not a valid id").format(value=cid))
+            )
             continue
         if cid in seen:
-            problems.append(Problem(line, H_ID, _("the id {id} appears twice").format(id=cid)))
+            problems.append(cell_problem(line, H_ID, _("the id {id} appears twice").format(id=cid)))
             continue
         if category not in allowed:
             problems.append(
-                Problem(
+                cell_problem(
                     line,
                     H_CATEGORY,
                     _("unknown category {value!r}; use one of {choices}").format(
@@ -89,10 +92,10 @@ def read_candidate_list(path: Path, categories: Iterable[str]) -> list[ListedCan
         seen.add(cid)
         found.append(ListedCandidate(cid, name or cid, category))
         if len(found) > MAX_CANDIDATES:
-            problems.append(Problem(line, None, _("too many candidates")))
+            problems.append(cell_problem(line, None, _("too many candidates")))
             break
     if columns is None and not problems:
-        problems.append(Problem(None, None, _("the file has no header row")))
+        problems.append(cell_problem(None, None, _("the file has no header row")))
     if problems:
         raise CandidatesError(source, problems)
     return found

@@ -42,6 +42,7 @@ import pyrage
 from cryptography.hazmat.primitives import serialization
 from pyrage import x25519
 
+from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _, language
 from reviewer.people.session import RosterEntry, Session
 from reviewer.review.scoring import Outcome, evaluate, round_display
@@ -61,7 +62,7 @@ DEFAULT_WORKERS = 2
 MIN_PARALLEL = 12
 
 
-class AggregateError(Exception):
+class AggregateError(ReviewerError):
     """The import cannot start or go on (bad session, unreadable folder); for people."""
 
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
 from reviewer.secretariat.aggregate import AggregateResult
 from reviewer.secretariat.tables import (
@@ -65,7 +66,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _XML_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
-class ReportError(Exception):
+class ReportError(ReviewerError):
     """The reports could not be written; the message is for people."""
 
 

@@ -21,6 +21,7 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import best_match
 
+from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _, join_list
 from reviewer.base.resources import resources_dir
 from reviewer.review.review_json import ReviewDataError, review_from_dict, review_to_dict
@@ -33,17 +34,17 @@ SCHEMA_FILE_NAME = "review-sheet-1.schema.json"
 MAX_SHEET_JSON_BYTES = 1024 * 1024
 
 
-class SheetError(Exception):
+class SheetError(ReviewerError):
     """A sheet that cannot be made, read or trusted; the message is for people."""
 
 
 class SheetDataError(SheetError):
     """``review.json`` that cannot be read; ``path`` names where (``$.candidate.name``)."""
 
-    def __init__(self, path: str, message: str):
+    def __init__(self, path: str, detail: str):
         self.path = path
-        self.message = message
-        super().__init__(f"{path}: {message}")
+        self.detail = detail
+        super().__init__(f"{path}: {detail}")
 
 
 class SheetSchemaError(SheetDataError):

@@ -207,7 +207,7 @@ def verify_sheet(
             reasons.add(
                 "schema",
                 _("review data does not match its schema: {path}").format(path=exc.path)
-                + f" ({exc.message})",
+                + f" ({exc.detail})",
             )
         except SheetError as exc:
             reasons.add("schema", str(exc))

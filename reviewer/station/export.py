@@ -22,6 +22,7 @@ import pyrage
 from pyrage import x25519
 
 from reviewer.base.atomic_file import write_atomically
+from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
 from reviewer.sheet.data import SheetError, Supersedes, make_sheet_data
 from reviewer.sheet.render import render_sheet
@@ -33,7 +34,7 @@ from reviewer.workspace.store import WorkspaceError
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 
 
-class ExportError(Exception):
+class ExportError(ReviewerError):
     pass
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
 from reviewer.crypto.passphrase import WrongPassphrase
 from reviewer.pack.errors import PackError
@@ -49,7 +50,7 @@ if TYPE_CHECKING:
 WORKSPACE_DIR = "workspace"
 
 
-class WorkstationError(Exception):
+class WorkstationError(ReviewerError):
     pass
 
 
@@ -221,7 +222,7 @@ class Workstation:
                     expected_session_id=header.session_id,
                 )
             except PackError as exc:
-                raise WorkstationError(str(exc)) from None
+                raise WorkstationError(exc.message, exc.problems) from None
             try:
                 info = pack_info(opened)
                 imported = self.workspace.import_pack(info)
@@ -280,7 +281,7 @@ class Workstation:
             try:
                 data = opened.read_attachment(sha256)
             except PackError as exc:
-                raise WorkstationError(str(exc)) from None
+                raise WorkstationError(exc.message, exc.problems) from None
             self.workspace.record(
                 EventKind.ATTACHMENT_VIEWED, candidate_id=candidate_id, name=meta.name
             )

@@ -15,12 +15,13 @@ from pathlib import Path
 
 import sqlite_utils
 
+from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
 
 DB_NAME = "workspace.db"
 
 
-class WorkspaceDbError(Exception):
+class WorkspaceDbError(ReviewerError):
     pass
 
 

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
 from reviewer.crypto.vault import (
     KdfParams,
@@ -57,7 +58,7 @@ from reviewer.workspace.model import (
 )
 
 
-class WorkspaceError(Exception):
+class WorkspaceError(ReviewerError):
     pass
 
 

@@ -1,5 +1,15 @@
-"""What both windows share: actions and menus, fonts, labels, translation, the
-welcome page, first-paint timing and the one worker helper for slow work.
+"""What both windows share: actions and menus, showing errors, fonts, labels,
+translation, the welcome page, first-paint timing and the one worker helper for slow
+work.
 """
 
-__all__ = ["actions", "first_paint", "fonts", "labels", "translation", "welcome_page", "worker"]
+__all__ = [
+    "actions",
+    "errors",
+    "first_paint",
+    "fonts",
+    "labels",
+    "translation",
+    "welcome_page",
+    "worker",
+]

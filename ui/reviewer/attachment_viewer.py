@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
 from ui.common.labels import plain_label
 
@@ -68,7 +69,7 @@ class Watermark(QWidget):
         painter.end()
 
 
-class AttachmentRefused(Exception):
+class AttachmentRefused(ReviewerError):
     pass
 
 

@@ -30,6 +30,7 @@ from reviewer.pack.manifest import Attachment
 from reviewer.review.scoring import Conflict
 from reviewer.station.workstation import Workstation, WorkstationError
 from ui.common import worker
+from ui.common.errors import error_text
 from ui.common.labels import plain_label
 from ui.reviewer.attachment_viewer import AttachmentViewer, watermark_text
 from ui.reviewer.review_editor import ReviewEditor
@@ -236,7 +237,7 @@ class CandidatePage(QWidget):
     def _attachment_refused(self, exc: Exception) -> None:
         self._shown = None
         if shiboken6.isValid(self.viewer):
-            self.viewer.show_message(str(exc))
+            self.viewer.show_message(error_text(exc))
 
     def flush(self) -> None:
         self.panel.flush()

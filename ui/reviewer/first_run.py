@@ -25,8 +25,9 @@ from PySide6.QtWidgets import (
 from reviewer.base.i18n import _
 from reviewer.crypto.passphrase_strength import strength
 from reviewer.crypto.secret_store import SecretStore
-from reviewer.people.identity import IdentityError, UnlockedIdentity, create_identity, write_request
+from reviewer.people.identity import UnlockedIdentity, create_identity, write_request
 from ui.common import worker
+from ui.common.errors import error_text
 from ui.common.labels import plain_label
 
 
@@ -102,8 +103,8 @@ class IdentityPage(QWizardPage):
         self.error.setText(_("Creating your keys…"))
         try:
             self.identity = run_and_wait(lambda: create_identity(self.home, name, passphrase))
-        except IdentityError as exc:
-            self.error.setText(str(exc))
+        except Exception as exc:  # noqa: BLE001 (a refusal, or a bug: logged, named)
+            self.error.setText(error_text(exc))
             return False
         if self.remember.isChecked():
             self.store.set(self.identity.key_fingerprint, passphrase)
@@ -145,8 +146,8 @@ class RequestPage(QWizardPage):
     def write_to(self, path: Path) -> None:
         try:
             write_request(path, self.identity_page.identity.enrolment_request())
-        except IdentityError as exc:
-            self.status.setText(str(exc))
+        except Exception as exc:  # noqa: BLE001 (a refusal, or a bug: logged, named)
+            self.status.setText(error_text(exc))
             return
         self.saved_to = path
         self.status.setText(_("Saved to {file}").format(file=path))

@@ -37,6 +37,7 @@ from PySide6.QtWidgets import (
 from reviewer.base.i18n import _
 from ui.common import worker
 from ui.common.actions import add_action, add_language_menu
+from ui.common.errors import error_text, is_refusal, show_error
 from ui.common.first_paint import after_first_paint
 from ui.common.welcome_page import WelcomePage
 from ui.reviewer.idle_lock import DEFAULT_IDLE_MINUTES, IdleLock
@@ -148,9 +149,11 @@ class ReviewWindow(QMainWindow):
 
     def _load_failed(self, exc: Exception) -> None:
         self._waiting = None
-        self.load_error = str(exc)  # ui.app exits with 1
-        if not self._closed:
-            QMessageBox.critical(self, _("Reviewer Workstation"), self.load_error)
+        # ui.app exits with 1 when this is set.
+        if self._closed:
+            self.load_error = error_text(exc)
+        else:
+            self.load_error = show_error(self, exc, fatal=True)
             self.close()
 
     @property
@@ -281,10 +284,10 @@ class ReviewWindow(QMainWindow):
                 self.stack.setCurrentWidget(self.welcome)
 
         def failed(exc: Exception) -> None:
-            if quiet:
+            if quiet and is_refusal(exc):  # a remembered passphrase that no longer works
                 self.lock_screen.reset()
             else:
-                self.lock_screen.failed(str(exc))
+                self.lock_screen.failed(error_text(exc))
 
         station = self.station
         worker.run_task(lambda _ctx: station.unlock(passphrase), done, failed)
@@ -357,7 +360,7 @@ class ReviewWindow(QMainWindow):
 
     def _pack_refused(self, exc: Exception) -> None:
         self._idle()
-        QMessageBox.warning(self, _("The pack was refused"), str(exc))
+        show_error(self, exc, _("The pack was refused"))
         if self.unlocked and self.work is None:
             self.stack.setCurrentWidget(self.welcome)
 
@@ -450,7 +453,7 @@ class ReviewWindow(QMainWindow):
 
     def _export_failed(self, exc: Exception) -> None:
         self._idle()
-        QMessageBox.warning(self, _("The sheet was not exported"), str(exc))
+        show_error(self, exc, _("The sheet was not exported"))
 
     # --- other ------------------------------------------------------------------------
 
@@ -467,7 +470,7 @@ class ReviewWindow(QMainWindow):
         try:
             session_name = self.station.accept_enrolment(Path(path))
         except WorkstationError as exc:
-            QMessageBox.warning(self, _("The response was refused"), str(exc))
+            show_error(self, exc, _("The response was refused"))
             return
         QMessageBox.information(
             self, _("Enrolled"), _("You are enrolled in {session}.").format(session=session_name)

@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer.base.i18n import _
-from reviewer.crypto.passphrase import WrongPassphrase
 from reviewer.pack.candidates import CandidatesError
 from reviewer.people.session import SESSION_FILE, Session, SessionError
 from reviewer.secretariat.aggregate import AggregateOptions, AggregateResult
@@ -43,26 +42,15 @@ from reviewer.secretariat.intake import (
     ImportCancelled,
     ImportResult,
 )
-from reviewer.secretariat.report import ReportError, WrittenReports
+from reviewer.secretariat.report import WrittenReports
 from reviewer.secretariat.service import CandidateList, Packs, Secretariat, counts_line
-from reviewer.sheet.sign import SheetSigningError
 from ui.common import worker
 from ui.common.actions import add_action, add_language_menu
+from ui.common.errors import show_error
 from ui.common.labels import plain_label
 from ui.common.welcome_page import WelcomePage
 from ui.secretariat.options import OptionsBar
 from ui.secretariat.results import ResultTabs
-
-# Errors the core raises with a message for people; anything else is a bug, shown too.
-_EXPECTED = (
-    AggregateError,
-    ReportError,
-    SessionError,
-    SheetSigningError,
-    WrongPassphrase,
-    CandidatesError,
-    OSError,
-)
 
 
 class SecretariatWindow(QMainWindow):
@@ -258,7 +246,7 @@ class SecretariatWindow(QMainWindow):
         try:
             secretariat = Secretariat.open(Path(folder))
         except SessionError as exc:
-            QMessageBox.warning(self, _("The session could not be opened"), str(exc))
+            show_error(self, exc, _("The session could not be opened"))
             return
         self.settings.setValue("session_folder", str(folder))
         self.secretariat = secretariat
@@ -312,7 +300,7 @@ class SecretariatWindow(QMainWindow):
         try:
             packs = self.secretariat.read_packs(Path(p) for p in paths)
         except AggregateError as exc:
-            QMessageBox.warning(self, _("The pack was refused"), str(exc))
+            show_error(self, exc, _("The pack was refused"))
             return
         self.packs = packs
         self._sources_changed()
@@ -334,7 +322,7 @@ class SecretariatWindow(QMainWindow):
         try:
             candidate_list = self.secretariat.read_candidates(path)
         except CandidatesError as exc:
-            QMessageBox.warning(self, _("The candidate list was refused"), exc.report())
+            show_error(self, exc, _("The candidate list was refused"))
             return
         self.candidate_list = candidate_list
         self._sources_changed()
@@ -449,13 +437,7 @@ class SecretariatWindow(QMainWindow):
             self._idle(_("The import was cancelled; nothing was changed."))
             return
         self._idle()
-        if isinstance(exc, CandidatesError):
-            message = exc.report()
-        elif isinstance(exc, _EXPECTED):
-            message = str(exc)
-        else:
-            message = _("Unexpected error: {error}").format(error=exc)
-        QMessageBox.warning(self, _("Secretariat"), message)
+        show_error(self, exc, _("Secretariat"))
 
     # --- showing a result -------------------------------------------------------------
 
