@@ -46,7 +46,7 @@ class ReviewWork(QSplitter):
         page = self.pages.get(candidate_id)
         if page is None:
             page = CandidatePage(self.station, self.pack_id, candidate_id)
-            page.changed.connect(self.refresh)
+            page.changed.connect(self.refresh_candidate)
             page.message.connect(self.message)
             self.pages[candidate_id] = page
             self.page_stack.addWidget(page)
