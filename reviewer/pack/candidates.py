@@ -565,12 +565,14 @@ def _write_xlsx_template(path: Path) -> None:
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
     from openpyxl.worksheet.datavalidation import DataValidation
+    from openpyxl.worksheet.worksheet import Worksheet
 
     from reviewer.rubric.file import bundled_rubrics
 
     rubrics = bundled_rubrics()
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)  # a new workbook has one worksheet, active
     sheet.title = "候选人"
     sheet.append(list(HEADERS))
     for i, header in enumerate(HEADERS, start=1):

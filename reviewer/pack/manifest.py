@@ -384,7 +384,7 @@ def _manifest(r: _Reader, raw: Any) -> Manifest | None:
     rubrics = _rubrics(r, doc)
     attachments = _attachments(r, doc)
     attachment_ids = {a.sha256 for a in attachments}
-    rubric_ids = {x.id for x in rubrics}
+    rubric_ids: set[str] | None = {x.id for x in rubrics}
     if "rubrics" in doc and len(rubrics) != len(doc.get("rubrics") or []):
         rubric_ids = None  # a broken rubric entry: category checks would only add noise
     candidates = _candidates(r, doc, rubric_ids, attachment_ids)

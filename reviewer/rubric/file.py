@@ -67,13 +67,15 @@ class _Reader(strict.Collector):
             return None
         return doc
 
-    def keys(self, doc: dict[str, Any], path: str, required: set[str], optional: set[str]):
+    def keys(self, doc: dict[str, Any], path: str, required: set[str], optional: set[str]) -> None:
         for key in sorted(required - doc.keys()):
             self.fail(strict.join(path, key), _("required field is missing"))
         for key in sorted(doc.keys() - required - optional):
             self.fail(strict.join(path, key), _("unknown field (check its spelling)"))
 
-    def string(self, doc: dict[str, Any], key: str, path: str, pattern=None) -> str:
+    def string(
+        self, doc: dict[str, Any], key: str, path: str, pattern: re.Pattern[str] | None = None
+    ) -> str:
         value = doc.get(key)
         where = strict.join(path, key)
         if value is None:

@@ -7,7 +7,9 @@ secretariat (USB stick); the response comes back through "Import enrolment respo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QEventLoop
 from PySide6.QtWidgets import (
@@ -30,13 +32,15 @@ from ui.common import worker
 from ui.common.errors import error_text
 from ui.common.labels import plain_label
 
+T = TypeVar("T")
 
-def run_and_wait(fn):
+
+def run_and_wait(fn: Callable[[], T]) -> T:
     """Run ``fn`` in the worker and wait for it without freezing the window."""
     loop = QEventLoop()
-    box: dict = {}
+    box: dict[str, Any] = {}
 
-    def done(key, value):
+    def done(key: str, value: object) -> None:
         box[key] = value
         loop.quit()
 
@@ -145,7 +149,10 @@ class RequestPage(QWizardPage):
 
     def write_to(self, path: Path) -> None:
         try:
-            write_request(path, self.identity_page.identity.enrolment_request())
+            identity = self.identity_page.identity
+            if identity is None:  # a bug: reported like any other below
+                raise RuntimeError("RequestPage.write_to() before the identity was created")
+            write_request(path, identity.enrolment_request())
         except Exception as exc:  # noqa: BLE001 (a refusal, or a bug: logged, named)
             self.status.setText(error_text(exc))
             return

@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QKeySequence, QUndoGroup
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QKeySequence,
+    QUndoGroup,
+)
 from PySide6.QtWidgets import (
     QApplication,
     QDialog,
@@ -45,7 +52,9 @@ from ui.reviewer.lock_screen import LockScreen
 
 if TYPE_CHECKING:
     from reviewer.crypto.secret_store import SecretStore
+    from reviewer.station.export import ExportedSheet
     from reviewer.station.workstation import OpenResult, Workstation
+    from ui.reviewer.candidate_list import CandidateList
     from ui.reviewer.work import ReviewWork
 
 
@@ -68,6 +77,17 @@ def _load(home: Path, store: SecretStore | None) -> _Loaded:
     store = store or default_store()
     remembered = store.get(station.identity.key_fingerprint)
     return _Loaded(station, store, store.available, remembered)
+
+
+def _idle_minutes(settings: QSettings) -> float:
+    """The saved idle time in minutes; the default if it is missing or not a number."""
+    value = settings.value("idle_minutes", DEFAULT_IDLE_MINUTES)
+    if isinstance(value, (int, float, str)):
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    return float(DEFAULT_IDLE_MINUTES)
 
 
 class ReviewWindow(QMainWindow):
@@ -113,8 +133,10 @@ class ReviewWindow(QMainWindow):
         self.statusBar().addWidget(self.status, 1)
         self.statusBar().addPermanentWidget(self.progress)
 
-        minutes = float(self.settings.value("idle_minutes", DEFAULT_IDLE_MINUTES))
-        self.idle = IdleLock(QApplication.instance(), minutes)
+        app = QApplication.instance()
+        if not isinstance(app, QApplication):
+            raise RuntimeError("ReviewWindow needs a QApplication, not a QCoreApplication")
+        self.idle = IdleLock(app, _idle_minutes(self.settings))
         self.idle.timed_out.connect(self.lock)
         self.retranslate()
         self.resize(1366, 768)
@@ -156,12 +178,24 @@ class ReviewWindow(QMainWindow):
             self.load_error = show_error(self, exc, fatal=True)
             self.close()
 
+    def _loaded_station(self) -> Workstation:
+        """The workstation, for code that runs only once it is loaded."""
+        if self.station is None:
+            raise RuntimeError("ReviewWindow: the workstation was used before it was loaded")
+        return self.station
+
+    def _loaded_store(self) -> SecretStore:
+        """The secret store, for code that runs only once the workstation is loaded."""
+        if self.store is None:
+            raise RuntimeError("ReviewWindow: the secret store was used before it was loaded")
+        return self.store
+
     @property
     def unlocked(self) -> bool:
         return self.station is not None and self.station.unlocked
 
     @property
-    def candidate_list(self):
+    def candidate_list(self) -> CandidateList | None:
         return None if self.work is None else self.work.candidate_list
 
     @property
@@ -241,7 +275,7 @@ class ReviewWindow(QMainWindow):
         current = self.current_candidate()
         self.retranslate()
         if self.unlocked and self.pack_id:
-            self._build_work()
+            self._build_work(self.pack_id)
             if current:
                 self.show_candidate(current)
 
@@ -265,8 +299,12 @@ class ReviewWindow(QMainWindow):
             self._when_loaded(lambda: self.unlock(passphrase, remember, quiet))
             return
 
-        def done(_result) -> None:
-            if remember and not self.store.set(self.station.identity.key_fingerprint, passphrase):
+        station = self.station
+
+        def done(_result: object) -> None:
+            if remember and not self._loaded_store().set(
+                station.identity.key_fingerprint, passphrase
+            ):
                 QMessageBox.information(
                     self,
                     _("Passphrase not remembered"),
@@ -289,7 +327,6 @@ class ReviewWindow(QMainWindow):
             else:
                 self.lock_screen.failed(error_text(exc))
 
-        station = self.station
         worker.run_task(lambda _ctx: station.unlock(passphrase), done, failed)
 
     def lock(self) -> None:
@@ -300,7 +337,7 @@ class ReviewWindow(QMainWindow):
         self._tear_down()
         self.status.setText("")
         try:
-            self.station.lock()
+            self._loaded_station().lock()
         except WorkstationError as exc:  # the keys are gone; the audit entry may not be
             self.status.setText(str(exc))
         self.show_locked()
@@ -322,12 +359,12 @@ class ReviewWindow(QMainWindow):
         if path:
             self.open_pack(Path(path))
 
-    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt name)
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt name)
         urls = event.mimeData().urls()
         if self.unlocked and urls and urls[0].toLocalFile().endswith(".rvpack"):
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:  # noqa: N802 (Qt name)
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt name)
         self.open_pack(Path(event.mimeData().urls()[0].toLocalFile()))
 
     def _busy(self, text: str) -> None:
@@ -340,8 +377,8 @@ class ReviewWindow(QMainWindow):
         self.status.setText(text)
 
     def open_pack(self, path: Path) -> None:
+        station = self._loaded_station()
         self._busy(_("Verifying and opening {file}…").format(file=path.name))
-        station = self.station
         worker.run_task(
             lambda _ctx: station.open_pack(path),
             lambda result: self._pack_opened(path, result),
@@ -356,7 +393,7 @@ class ReviewWindow(QMainWindow):
                 n=len(result.imported.flagged)
             )
         self._idle(text)
-        self._build_work()
+        self._build_work(result.pack_id)
 
     def _pack_refused(self, exc: Exception) -> None:
         self._idle()
@@ -364,11 +401,11 @@ class ReviewWindow(QMainWindow):
         if self.unlocked and self.work is None:
             self.stack.setCurrentWidget(self.welcome)
 
-    def _build_work(self) -> None:
+    def _build_work(self, pack_id: str) -> None:
         from ui.reviewer.work import ReviewWork  # imported while loading
 
         self._tear_down()
-        self.work = ReviewWork(self.station, self.pack_id, self.undo_group)
+        self.work = ReviewWork(self._loaded_station(), pack_id, self.undo_group)
         self.work.message.connect(self.status.setText)
         self.stack.addWidget(self.work)
         self.stack.setCurrentWidget(self.work)
@@ -393,8 +430,8 @@ class ReviewWindow(QMainWindow):
         return Path(folder)
 
     def export_current(self) -> None:
-        candidate_id = self.current_candidate()
-        if candidate_id is None or self.pack_id is None:
+        candidate_id = self.current_candidate()  # None when there is no work
+        if self.work is None or candidate_id is None or self.pack_id is None:
             self.status.setText(_("Choose a candidate first."))
             return
         self.work.flush(candidate_id)
@@ -404,7 +441,7 @@ class ReviewWindow(QMainWindow):
         if folder is None:
             return
         self._busy(_("Signing the sheet…"))
-        station, pack_id = self.station, self.pack_id
+        station, pack_id = self._loaded_station(), self.pack_id
         worker.run_task(
             lambda _ctx: export_sheet(station, pack_id, candidate_id, folder),
             lambda sheet: self._exported([sheet], []),
@@ -424,9 +461,9 @@ class ReviewWindow(QMainWindow):
         self.progress.setValue(0)
         self.progress.setVisible(True)
         self.status.setText(_("Signing the sheets…"))
-        station, pack_id = self.station, self.pack_id
+        station, pack_id = self._loaded_station(), self.pack_id
 
-        def job(ctx):
+        def job(ctx: worker.TaskContext) -> tuple[list[ExportedSheet], list[tuple[str, str]]]:
             return export_all(
                 station, pack_id, folder, progress=ctx.progress, cancelled=lambda: ctx.cancelled
             )
@@ -439,7 +476,7 @@ class ReviewWindow(QMainWindow):
             job, lambda result: self._exported(*result), self._export_failed, progressed
         )
 
-    def _exported(self, sheets, refused) -> None:
+    def _exported(self, sheets: list[ExportedSheet], refused: list[tuple[str, str]]) -> None:
         self._idle(_("{n} sheet(s) signed and exported").format(n=len(sheets)))
         if self.work is not None:  # locked meanwhile: nothing to refresh
             for candidate_id in {s.candidate_id for s in sheets}:
@@ -489,7 +526,7 @@ class ReviewWindow(QMainWindow):
         dialog.exec()
 
     def choose_idle_time(self) -> None:
-        current = float(self.settings.value("idle_minutes", DEFAULT_IDLE_MINUTES))
+        current = _idle_minutes(self.settings)
         minutes, ok = QInputDialog.getInt(
             self, _("Automatic lock"), _("Lock after this many idle minutes:"), int(current), 1, 120
         )
@@ -497,7 +534,7 @@ class ReviewWindow(QMainWindow):
             self.settings.setValue("idle_minutes", minutes)
             self.idle.set_timeout_ms(minutes * 60_000)
 
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
         self._closed = True
         self._tear_down()
         if self.station is not None:

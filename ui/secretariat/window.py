@@ -13,10 +13,11 @@ bar, the menus.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
-from PySide6.QtGui import QKeySequence
+from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QHBoxLayout,
@@ -56,7 +57,7 @@ from ui.secretariat.results import ResultTabs
 class SecretariatWindow(QMainWindow):
     def __init__(
         self,
-        switch_language=None,
+        switch_language: Callable[[str], str] | None = None,
         session_dir: Path | None = None,
         workers: int = DEFAULT_WORKERS,
     ):
@@ -413,7 +414,7 @@ class SecretariatWindow(QMainWindow):
         self._summary = text
         self._idle(text)
 
-    def options_changed(self, *_args) -> None:
+    def options_changed(self, *_args: object) -> None:
         if self.imported is None or self.secretariat is None or self._busy_now:
             return
         secretariat, options = self.secretariat, self.options()
@@ -534,14 +535,14 @@ class SecretariatWindow(QMainWindow):
 
     # --- drag and drop ----------------------------------------------------------------
 
-    def _dropped_folder(self, event) -> Path | None:
+    def _dropped_folder(self, event: QDropEvent) -> Path | None:
         urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
         if len(urls) != 1 or not urls[0].isLocalFile():
             return None
         path = Path(urls[0].toLocalFile())
         return path if path.is_dir() else None
 
-    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt name)
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 (Qt name)
         folder = self._dropped_folder(event)
         if (
             folder is not None
@@ -550,7 +551,7 @@ class SecretariatWindow(QMainWindow):
         ):
             event.acceptProposedAction()
 
-    def dropEvent(self, event) -> None:  # noqa: N802 (Qt name)
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 (Qt name)
         folder = self._dropped_folder(event)
         if folder is None or self._busy_now:
             return
@@ -560,6 +561,6 @@ class SecretariatWindow(QMainWindow):
         elif self.session is not None:
             self.import_sheets(folder)
 
-    def closeEvent(self, event) -> None:  # noqa: N802 (Qt name)
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
         self.cancel()
         event.accept()
