@@ -166,6 +166,11 @@ def test_reports_are_signed_with_the_unlocked_key(secretariat, world, tmp_path):
     assert preview.startswith(b"%PDF") and b"/ByteRange" not in preview
     assert sorted(p.name for p in out.iterdir()) == sorted(written.files)
 
+    secretariat.lock()
+    assert not secretariat.can_sign
+    with pytest.raises(RuntimeError):
+        secretariat.write_reports(tmp_path / "again", result)
+
 
 def test_sealed_sheets_need_the_sealing_key(world):
     sealed = world["sealed"]

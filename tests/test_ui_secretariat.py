@@ -231,6 +231,7 @@ def test_export_writes_every_report(window, monkeypatch, tmp_path, messages):
         ["summary.pdf", "results.xlsx", "candidates.csv", "refused.csv", "missing.csv"]
     )
     assert window.last_export.signed
+    assert not window.secretariat.can_sign  # the key is forgotten after the export
     pdf = (out / "summary.pdf").read_bytes()
     assert pdf.startswith(b"%PDF") and b"/ByteRange" in pdf
     csv_text = (out / "candidates.csv").read_text("utf-8-sig")

@@ -140,6 +140,15 @@ class Secretariat:
             sealing = s.load_sealing_identity(passphrase)
         self._signer, self._sealing = signer, sealing
 
+    def lock(self, *, sign: bool = True, unseal: bool = True) -> None:
+        """Forget the signing key (``sign``) and the sealing identity (``unseal``). The
+        window asks for the passphrase at each export and forgets the key after it, so a
+        laptop left open does not hold a key that can sign a summary."""
+        if sign:
+            self._signer = None
+        if unseal:
+            self._sealing = None
+
     # --- the pipeline ------------------------------------------------------------------
 
     @property

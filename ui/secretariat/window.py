@@ -492,7 +492,10 @@ class SecretariatWindow(QMainWindow):
 
         def job(_ctx: worker.TaskContext) -> WrittenReports:
             secretariat.unlock(passphrase, unseal=False)
-            return secretariat.write_reports(out, result)
+            try:
+                return secretariat.write_reports(out, result)
+            finally:
+                secretariat.lock(unseal=False)
 
         self._busy(_("Unlocking the secretariat key and writing the reports…"))
         self._task = worker.run_task(job, self._exported, self._failed)
