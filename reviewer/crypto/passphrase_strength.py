@@ -1,8 +1,12 @@
-"""A plain hint about how strong a passphrase is, for the identity wizard.
+"""A plain hint about how strong a passphrase is, for the identity wizard and the CLI.
 
 Estimates the search space from length and the kinds of characters used (Chinese
 characters count as a large alphabet); a passphrase under 40 bits by that estimate,
-with fewer than 4 distinct characters, or from a short list of common ones, is refused.
+with fewer than 4 distinct characters, or from a short list of common ones, is refused
+by the first-run wizard, ``reviewer identity new`` and ``reviewer session init``
+(``require_strong``). The practice builder (``reviewer demo``) calls the library
+directly with its published passphrase ``demo`` and is not subject to it; there is no
+switch that turns the rule off.
 """
 
 from __future__ import annotations
@@ -35,6 +39,17 @@ class Verdict:
 
     def message(self) -> str:
         return _("Strength: {verdict}").format(verdict=_(self.level.value))
+
+
+class WeakPassphrase(ValueError):
+    pass
+
+
+def require_strong(passphrase: str) -> None:
+    """Refuse a passphrase the wizard would refuse, with the same message."""
+    verdict = strength(passphrase)
+    if not verdict.acceptable:
+        raise WeakPassphrase(verdict.message())
 
 
 def strength(passphrase: str) -> Verdict:
