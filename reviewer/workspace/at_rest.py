@@ -147,12 +147,18 @@ def read_counter_file(path: Path, key: bytes, workspace_id: str) -> Outside:
     return Outside(counter)
 
 
+COUNTER_FILE_BYTES = 512  # padded, so that an in-place rewrite never changes its size
+
+
 def write_counter_file(
     path: Path, key: bytes, workspace_id: str, counter: int, *, durable: bool
 ) -> None:
-    """Replace the file atomically. After every commit without fsync (the database is
-    already durable; a file that a crash leaves older is harmless, since only a counter
-    *above* the database's is refused); at lock and close with fsync."""
+    """After every commit (``durable=False``): overwritten in place, one write of a
+    fixed-size block into the page cache, no fsync (a rename per edit would cost more
+    than the edit). The database is committed and durable first, so a crash can only
+    leave the file older (harmless: only a counter *above* the database's is refused)
+    or torn (then unreadable: recorded, and rewritten at unlock). At unlock and lock
+    (``durable=True``): written beside, fsynced and renamed over it."""
     doc = {
         "format": COUNTER_FORMAT,
         "format_version": COUNTER_FORMAT_VERSION,
@@ -160,14 +166,25 @@ def write_counter_file(
         "counter": counter,
         "mac": _counter_mac(key, workspace_id, counter),
     }
+    data = (_canonical(doc) + b"\n").ljust(COUNTER_FILE_BYTES, b" ")
+    if not durable:
+        try:
+            fd = os.open(path, os.O_WRONLY | getattr(os, "O_BINARY", 0))
+        except FileNotFoundError:
+            pass  # written whole below
+        else:
+            try:
+                os.write(fd, data)  # at offset 0, the same size as before
+            finally:
+                os.close(fd)
+            return
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), FILE_MODE)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(_canonical(doc) + b"\n")
-            if durable:
-                fh.flush()
-                os.fsync(fh.fileno())
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
