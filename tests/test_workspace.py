@@ -275,9 +275,9 @@ def test_database_from_a_newer_version_is_refused(tmp_path):
         Workspace.open(tmp_path)
 
 
-def test_migration_0_to_1_creates_the_schema(tmp_path):
+def test_migrations_create_the_schema(tmp_path):
     db = connect(tmp_path / "fresh.db")
-    assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 1
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 2
     assert set(db.table_names()) >= {"meta", "packs", "reviews", "events"}
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL

@@ -17,6 +17,7 @@ from pathlib import Path
 from reviewer.base.i18n import _
 from reviewer.cli.errors import CommandError
 from reviewer.crypto.passphrase import ENV_VAR, PassphraseError, WrongPassphrase, obtain_passphrase
+from reviewer.crypto.passphrase_strength import WeakPassphrase, require_strong
 from reviewer.crypto.secret_store import SecretStore, default_store
 from reviewer.people import ca
 from reviewer.people.enrolment import (
@@ -159,6 +160,10 @@ def cmd_new(args: argparse.Namespace) -> int:
             prompt=_("New passphrase for your keys: "),
             confirm=True,
         )
+        try:
+            require_strong(passphrase)
+        except WeakPassphrase as exc:
+            raise CommandError(str(exc)) from None
         unlocked = create_identity(home, name, passphrase)
         write_request(out, unlocked.enrolment_request())
     print(_("Created the identity of {name} in {home}").format(name=unlocked.name, home=home))

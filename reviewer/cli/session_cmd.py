@@ -17,6 +17,7 @@ from reviewer.base.i18n import _
 from reviewer.cli.errors import CommandError
 from reviewer.cli.identity_cmd import add_passphrase_option
 from reviewer.crypto.passphrase import PassphraseError, WrongPassphrase, obtain_passphrase
+from reviewer.crypto.passphrase_strength import WeakPassphrase, require_strong
 from reviewer.people import ca
 from reviewer.people.enrolment import MAX_REQUEST_BYTES, EnrolmentError, parse_request, read_capped
 from reviewer.people.session import (
@@ -106,6 +107,10 @@ def cmd_init(args: argparse.Namespace) -> int:
             prompt=_("New session passphrase (protects the session CA): "),
             confirm=True,
         )
+        try:
+            require_strong(passphrase)
+        except WeakPassphrase as exc:
+            raise CommandError(str(exc)) from None
         session = create_session(
             args.dir,
             args.name,

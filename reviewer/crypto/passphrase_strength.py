@@ -1,8 +1,12 @@
-"""A plain hint about how strong a passphrase is, for the identity wizard.
+"""A plain hint about how strong a passphrase is, for the identity wizard and the CLI.
 
 Estimates the search space from length and the kinds of characters used (Chinese
 characters count as a large alphabet); a passphrase under 40 bits by that estimate,
-with fewer than 4 distinct characters, or from a short list of common ones, is refused.
+with fewer than 4 distinct characters, or from a short list of common ones, is refused
+by the first-run wizard, ``reviewer identity new`` and ``reviewer session init``
+(``require_strong``). The practice builder (``reviewer demo``) calls the library
+directly with its published passphrase ``demo`` and is not subject to it; there is no
+switch that turns the rule off.
 """
 
 from __future__ import annotations
@@ -11,6 +15,7 @@ import math
 from dataclasses import dataclass
 from enum import Enum
 
+from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import N_, _
 
 MIN_BITS = 40
@@ -35,6 +40,17 @@ class Verdict:
 
     def message(self) -> str:
         return _("Strength: {verdict}").format(verdict=_(self.level.value))
+
+
+class WeakPassphrase(ReviewerError):
+    """A passphrase the strength rule refuses; the message says how strong it is."""
+
+
+def require_strong(passphrase: str) -> None:
+    """Refuse a passphrase the wizard would refuse, with the same message."""
+    verdict = strength(passphrase)
+    if not verdict.acceptable:
+        raise WeakPassphrase(verdict.message())
 
 
 def strength(passphrase: str) -> Verdict:

@@ -85,11 +85,7 @@ def open_sealed(data: bytes, passphrase: str, role: str) -> bytes:
         raise
     except (ValueError, KeyError, TypeError, VaultError):
         raise DamagedSecret(_("the key file is damaged")) from None
-    if not (
-        1 <= params.time_cost <= 10
-        and 8 * 1024 <= params.memory_kib <= 1024 * 1024
-        and 1 <= params.parallelism <= 16
-    ):
+    if not params.within_bounds():
         # Hostile parameters could make the derivation take hours or all the memory.
         raise DamagedSecret(_("the key file asks for unreasonable key derivation costs"))
     try:

@@ -27,6 +27,12 @@ from reviewer.crypto.passphrase import WrongPassphrase
 NONCE_BYTES = 12
 KEY_BYTES = 32
 _WRAP_AAD = b"reviewer-workspace-key/1"
+# What a stored KdfParams may ask for: more would let a hostile file make the derivation
+# take hours or all the memory; less (see ``within_bounds``) would weaken it.
+MAX_TIME_COST = 10
+MAX_MEMORY_KIB = 1024 * 1024
+MAX_PARALLELISM = 16
+MIN_SALT_BYTES = 16
 
 
 class VaultError(ReviewerError):
@@ -85,6 +91,17 @@ class KdfParams:
     @classmethod
     def new(cls) -> KdfParams:
         return cls(salt=os.urandom(16))
+
+    def within_bounds(self, min_time_cost: int = 1, min_memory_kib: int = 8 * 1024) -> bool:
+        """Whether parameters read from a file are reasonable: at most 10 passes, 1 GiB
+        and 16 lanes; at least the given floor (stored parameters lowered below what the
+        app writes would weaken the next key wrapped with them)."""
+        return (
+            min_time_cost <= self.time_cost <= MAX_TIME_COST
+            and min_memory_kib <= self.memory_kib <= MAX_MEMORY_KIB
+            and 1 <= self.parallelism <= MAX_PARALLELISM
+            and len(self.salt) >= MIN_SALT_BYTES
+        )
 
 
 def wrap_key(params: KdfParams, passphrase: str, key: bytes) -> bytes:

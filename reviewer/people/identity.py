@@ -28,6 +28,7 @@ without it.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 from dataclasses import dataclass, field
@@ -43,6 +44,7 @@ from pyrage import x25519
 from reviewer.base.atomic_file import write_atomically
 from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
+from reviewer.base.private_paths import make_private_dir, repair_private_file
 from reviewer.crypto import secret_file
 from reviewer.people import ca, enrolment
 from reviewer.people.enrolment import Enrolment, EnrolmentError, EnrolmentResponse
@@ -152,6 +154,9 @@ class Identity:
 
     def unlock(self, passphrase: str) -> UnlockedIdentity:
         path = self.folder / SECRET_FILE
+        with contextlib.suppress(OSError):  # looser modes (a copy, a restore) are repaired
+            make_private_dir(self.folder)
+            repair_private_file(path)
         sealed = _read(path)
         try:
             plain = secret_file.open_sealed(sealed, passphrase, SECRET_ROLE)
@@ -199,7 +204,7 @@ class Identity:
         )
         folder = self.folder / ENROLMENT_DIR
         try:
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            make_private_dir(folder)
             write_atomically(folder / f"{record.session_id}.json", enrolment.record_bytes(record))
         except OSError as exc:
             raise IdentityError(
@@ -329,7 +334,7 @@ def create_identity(
     )
     folder = _folder(home)
     try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        make_private_dir(folder)  # and the home folder, 0700 too, when it is created here
         write_atomically(folder / SECRET_FILE, sealed, private=True)
         # The public file goes last: its presence is what marks the identity complete.
         write_atomically(folder / PUBLIC_FILE, public)

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
 from reviewer.crypto.passphrase import WrongPassphrase
+from reviewer.crypto.secret_store import SecretStore
 from reviewer.pack.errors import PackError
 from reviewer.pack.manifest import Attachment, Candidate, Manifest
 from reviewer.pack.reader import OpenedPack, open_pack, read_header
@@ -103,14 +104,16 @@ def pack_info(opened: OpenedPack) -> PackInfo:
 
 
 class Workstation:
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, secrets: SecretStore | None = None):
+        """``secrets``: the OS keyring, where a copy of the workspace's write counter is
+        kept (rollback detection); None keeps only the counter file."""
         self.home = Path(home)
         try:
             self.identity: Identity = load_identity(self.home)
         except IdentityError as exc:
             raise WorkstationError(str(exc)) from None
         try:
-            self.workspace = Workspace.open(self.home / WORKSPACE_DIR)
+            self.workspace = Workspace.open(self.home / WORKSPACE_DIR, secrets)
         except WorkspaceError as exc:
             raise WorkstationError(str(exc)) from None
         self._unlocked: UnlockedIdentity | None = None

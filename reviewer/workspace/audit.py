@@ -40,6 +40,9 @@ class EventKind(Enum):
     RECOMMENDATION_CHANGED = "recommendation_changed"
     SHEET_SIGNED = "sheet_signed"
     SHEET_EXPORTED = "sheet_exported"
+    WORKSPACE_UPGRADED = "workspace_upgraded"
+    PERMISSIONS_REPAIRED = "permissions_repaired"
+    ROLLBACK_UNCHECKED = "rollback_unchecked"
 
 
 _DESCRIPTIONS = {
@@ -59,6 +62,13 @@ _DESCRIPTIONS = {
     EventKind.RECOMMENDATION_CHANGED: N_("recommendation for {candidate_id}: {old} → {new}"),
     EventKind.SHEET_SIGNED: N_("sheet for {candidate_id} signed (version {version})"),
     EventKind.SHEET_EXPORTED: N_("sheet for {candidate_id} exported to {file}"),
+    EventKind.WORKSPACE_UPGRADED: N_(
+        "workspace upgraded from format {old} to {new}: rows authenticated as found"
+    ),
+    EventKind.PERMISSIONS_REPAIRED: N_("file permissions repaired: {paths}"),
+    EventKind.ROLLBACK_UNCHECKED: N_(
+        "the write counter kept beside the workspace was {state}; rollback not checked"
+    ),
 }
 
 

@@ -4,7 +4,14 @@ SQLite through sqlite-utils, in WAL mode with ``synchronous=FULL`` (a committed 
 survives a power cut), ``secure_delete=ON`` (freed pages are zeroed) and temporary
 storage in memory (sorts never spill to a temp file). The schema version lives in
 ``PRAGMA user_version``; each migration moves it up by one, in a transaction. Only
-opaque ids, statuses and timestamps are in the clear; everything else is a sealed blob.
+opaque ids, statuses and timestamps are in the clear; everything else is a sealed blob,
+and since version 2 every row of ``packs`` and ``reviews`` carries the write counter it
+was written at (``wseq``) and a MAC over its clear columns and sealed payload (``mac``).
+Rows carried over from version 1 have neither until the first unlock, when the store
+(which alone holds the key) authenticates them.
+
+The database file and its ``-wal`` and ``-shm`` are mode 0600 on POSIX: created so
+(SQLite gives the journal files the database's mode) and repaired on open.
 """
 
 from __future__ import annotations
@@ -17,6 +24,7 @@ import sqlite_utils
 
 from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
+from reviewer.base.private_paths import create_private_file, repair_private_file
 
 DB_NAME = "workspace.db"
 
@@ -43,14 +51,31 @@ def _v1(db: sqlite_utils.Database) -> None:
     )
 
 
+def _v2(db: sqlite_utils.Database) -> None:
+    for table in ("packs", "reviews"):
+        db.execute(f"ALTER TABLE {table} ADD COLUMN wseq INTEGER")
+        db.execute(f"ALTER TABLE {table} ADD COLUMN mac TEXT")
+
+
 # MIGRATIONS[i] takes the schema from version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
 SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def private_files(path: Path) -> tuple[Path, ...]:
+    """The database and the journal files SQLite keeps beside it."""
+    return (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm"))
+
+
+def repair_modes(path: Path) -> list[str]:
+    """Tighten the database and its journal files to 0600; what was repaired."""
+    return [note for p in private_files(path) for note in repair_private_file(p)]
 
 
 def connect(path: Path) -> sqlite_utils.Database:
     """Open (creating if absent) and migrate; refuse a damaged or newer database."""
     try:
+        create_private_file(path)
         conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
         db = sqlite_utils.Database(conn)
         db.execute("PRAGMA journal_mode=WAL")

@@ -17,20 +17,31 @@ API (all methods raise ``WorkspaceError`` subclasses with a translated message):
     ws.record(EventKind, **data); ws.events(); ws.verify_log()
 
 The records it hands out are in ``workspace_model``; the audit events of a review edit
-are worked out in ``review_changes``.
+are worked out in ``review_changes``. What protects the database at rest beyond sealing
+(row MACs, the row set, the write counter and its copies outside the database) is in
+``at_rest``: every write goes through ``_write()``, which moves the counter, and every
+row read is checked against its MAC.
 """
 
 from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
+from reviewer.base.private_paths import make_private_dir
+from reviewer.crypto.secret_store import SecretStore
 from reviewer.crypto.vault import (
+    MAX_MEMORY_KIB,
+    MAX_PARALLELISM,
+    MAX_TIME_COST,
     KdfParams,
     Vault,
     VaultError,
@@ -42,9 +53,27 @@ from reviewer.review.review_json import review_from_dict, review_to_dict
 from reviewer.review.scoring import Evaluation, Review, evaluate
 from reviewer.rubric.file import RubricError, rubric_from_canonical
 from reviewer.rubric.model import Rubric
+from reviewer.workspace import at_rest
+from reviewer.workspace.at_rest import (
+    COUNTER_FILE,
+    PACK_COLUMNS,
+    REVIEW_COLUMNS,
+    Outside,
+    State,
+    leaf,
+    row_mac,
+    xor,
+)
 from reviewer.workspace.audit import GENESIS, AuditEvent, ChainReport, EventKind, link, verify_chain
 from reviewer.workspace.changes import review_changes
-from reviewer.workspace.db import DB_NAME, WorkspaceDbError, checkpoint, connect
+from reviewer.workspace.db import (
+    DB_NAME,
+    SCHEMA_VERSION,
+    WorkspaceDbError,
+    checkpoint,
+    connect,
+    repair_modes,
+)
 from reviewer.workspace.model import (
     CandidateEntry,
     CandidateInfo,
@@ -73,17 +102,60 @@ class ReviewRejected(WorkspaceError):
         super().__init__("; ".join(str(p) for p in evaluation.problems))
 
 
+class WorkspaceTampered(WorkspaceError):
+    """A row, the row set or the workspace's state was changed outside the app."""
+
+
+class WorkspaceRolledBack(WorkspaceError):
+    """The database is older than a copy of its write counter kept outside it."""
+
+
+# The workspace has always been written with these (KdfParams' defaults); stored ones
+# below them would weaken the next key wrapped with them.
+_KDF_FLOOR = KdfParams(salt=b"")
+
+
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+@dataclass(frozen=True)
+class _ReviewRow:
+    """A review's row, its MAC checked: the opened payload and the clear columns."""
+
+    doc: dict[str, Any]
+    version: int
+    status: str
+    clear: tuple
+    mac: str
+
+
+@dataclass
+class _Txn:
+    """One write transaction: the state it started from, moved on by one write."""
+
+    state: State
+    leaf_key: bytes
+
+    @property
+    def wseq(self) -> int:
+        return self.state.counter
+
+    def replace(self, table: str, row_key: tuple, old_mac: str | None, new_mac: str) -> None:
+        """Move the row set from a row's old MAC (None: no row) to its new one."""
+        old = leaf(self.leaf_key, table, row_key, old_mac)
+        new = leaf(self.leaf_key, table, row_key, new_mac)
+        self.state.root = xor(self.state.root, xor(old, new))
+
+
 class Workspace:
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, secrets: SecretStore | None = None):
         self.home = home
         self._lock = threading.RLock()
         try:
-            home.mkdir(parents=True, exist_ok=True)
+            self._repaired = make_private_dir(home)
             self._db = connect(home / DB_NAME)
+            self._repaired += repair_modes(home / DB_NAME)
         except WorkspaceDbError as exc:
             raise WorkspaceError(str(exc)) from None
         except OSError as exc:
@@ -92,13 +164,17 @@ class Workspace:
                     path=home, error=exc.strerror
                 )
             ) from None
+        self._secrets = secrets
         self._vault: Vault | None = None
+        self._sub_keys: dict[str, bytes] = {}
         self._packs: dict[str, PackInfo] = {}
         self._closed = False
 
     @classmethod
-    def open(cls, home: Path) -> Workspace:
-        return cls(home)
+    def open(cls, home: Path, secrets: SecretStore | None = None) -> Workspace:
+        """``secrets``: where a copy of the write counter is kept (the OS keyring), if
+        anywhere; the counter file beside the database is kept either way."""
+        return cls(home, secrets)
 
     # --- keys ------------------------------------------------------------------------
 
@@ -120,8 +196,8 @@ class Workspace:
                 raise WorkspaceError(_("the workspace already exists"))
             params = KdfParams.new()
             key = Vault.new_key()
-            with self._db.conn:
-                self._db.execute("BEGIN IMMEDIATE")
+            self._vault = Vault(key)
+            with self._write(State.new((0, GENESIS))):
                 self._db.execute(
                     "INSERT INTO meta VALUES ('kdf', ?)", [json.dumps(params.to_dict()).encode()]
                 )
@@ -129,8 +205,40 @@ class Workspace:
                     "INSERT INTO meta VALUES ('wrapped_key', ?)",
                     [wrap_key(params, passphrase, key)],
                 )
-            self._vault = Vault(key)
-            self.record(EventKind.WORKSPACE_CREATED)
+                self._append_event(EventKind.WORKSPACE_CREATED)
+            self._remember_counter()
+
+    def _kdf_params(self, blob: bytes) -> KdfParams:
+        """The stored Argon2id parameters, refused unless within bounds (they are read
+        before anything can be authenticated, and an attacker may have set them)."""
+        try:
+            params = KdfParams.from_dict(json.loads(blob))
+        except VaultError as exc:
+            raise WorkspaceTampered(str(exc)) from None
+        except (ValueError, KeyError, TypeError, AttributeError):
+            raise WorkspaceTampered(
+                _("the workspace's key derivation parameters are damaged")
+            ) from None
+        if not params.within_bounds(_KDF_FLOOR.time_cost, _KDF_FLOOR.memory_kib):
+            raise WorkspaceTampered(
+                _(
+                    "the workspace asks for key derivation costs outside the allowed range "
+                    "({time} passes, {memory} MiB, {lanes} lanes, {salt}-byte salt; allowed: "
+                    "{tmin}–{tmax} passes, {mmin}–{mmax} MiB, 1–{lmax} lanes, a salt of at "
+                    "least 16 bytes); it was altered outside the app and is not opened"
+                ).format(
+                    time=params.time_cost,
+                    memory=params.memory_kib // 1024,
+                    lanes=params.parallelism,
+                    salt=len(params.salt),
+                    tmin=_KDF_FLOOR.time_cost,
+                    tmax=MAX_TIME_COST,
+                    mmin=_KDF_FLOOR.memory_kib // 1024,
+                    mmax=MAX_MEMORY_KIB // 1024,
+                    lmax=MAX_PARALLELISM,
+                )
+            )
+        return params
 
     def unlock(self, passphrase: str) -> None:
         with self._lock:
@@ -138,11 +246,25 @@ class Workspace:
             if wrapped is None or kdf is None:
                 raise WorkspaceError(_("there is no workspace here yet"))
             try:
-                key = unwrap_key(KdfParams.from_dict(json.loads(kdf)), passphrase, wrapped)
+                key = unwrap_key(self._kdf_params(kdf), passphrase, wrapped)
             except WrongPassphrase:
                 raise WorkspaceError(_("wrong passphrase")) from None
             self._vault = Vault(key)
-            self.record(EventKind.UNLOCKED)
+            try:
+                unchecked = self._check_at_rest()
+            except BaseException:
+                self._forget()
+                raise
+            with self._write():
+                self._append_event(EventKind.UNLOCKED)
+                for problem in unchecked:
+                    self._append_event(EventKind.ROLLBACK_UNCHECKED, state=problem)
+                if self._repaired:
+                    self._append_event(
+                        EventKind.PERMISSIONS_REPAIRED, paths=", ".join(self._repaired)
+                    )
+            self._repaired = []
+            self._remember_counter()
 
     def _v(self) -> Vault:
         if self._vault is None:
@@ -154,6 +276,20 @@ class Workspace:
         with self._lock:
             checkpoint(self._db)
 
+    def _mac_key(self, purpose: str) -> bytes:
+        """A sub-key of the workspace key (HKDF), derived once per unlock."""
+        key = self._sub_keys.get(purpose)
+        if key is None:
+            key = self._sub_keys[purpose] = self._v().mac_key(purpose)
+        return key
+
+    def _forget(self) -> None:
+        self._sub_keys.clear()
+        if self._vault is not None:
+            self._vault.drop()
+        self._vault = None
+        self._packs.clear()
+
     def lock(self) -> None:
         with self._lock:
             if self._vault is None:
@@ -161,10 +297,9 @@ class Workspace:
             try:
                 self.record(EventKind.LOCKED)
                 checkpoint(self._db)
+                self._remember_counter()
             finally:  # the key goes even when the lock cannot be recorded
-                self._vault.drop()
-                self._vault = None
-                self._packs.clear()
+                self._forget()
 
     def close(self) -> None:
         with self._lock:
@@ -174,6 +309,219 @@ class Workspace:
             checkpoint(self._db)
             self._db.conn.close()
             self._closed = True
+
+    # --- integrity at rest (see at_rest) ---------------------------------------------
+
+    def _state(self) -> State | None:
+        blob = self._meta("state")
+        if blob is None:
+            return None
+        try:
+            return State.from_doc(self._v().unseal_json(blob, "meta/state"))
+        except VaultError:
+            raise WorkspaceTampered(
+                _("the workspace's state (write counter and row set) was altered outside the app")
+            ) from None
+        except (ValueError, KeyError, TypeError, IndexError):
+            raise WorkspaceTampered(_("the workspace's state is damaged")) from None
+
+    @contextmanager
+    def _write(self, start: State | None = None) -> Iterator[_Txn]:
+        """One write transaction: moves the write counter on by one, keeps the row set
+        and the audit head in the sealed state, then updates the counter file."""
+        with self._lock:
+            vault = self._v()
+            with self._db.conn:
+                self._db.execute("BEGIN IMMEDIATE")
+                state = start or self._state()
+                if state is None:
+                    raise WorkspaceTampered(_("the workspace's state is missing"))
+                state.counter += 1
+                txn = _Txn(state, self._mac_key(at_rest.LEAF_KEY))
+                yield txn
+                state.audit = self._head()
+                self._db.execute(
+                    "INSERT OR REPLACE INTO meta VALUES ('state', ?)",
+                    [vault.seal_json(state.to_doc(), "meta/state")],
+                )
+            self._write_counter_file(state, durable=False)
+
+    def _write_counter_file(self, state: State, *, durable: bool) -> None:
+        # The database is committed; a stale copy only weakens the next check.
+        with suppress(OSError):
+            at_rest.write_counter_file(
+                self.home / COUNTER_FILE,
+                self._mac_key(at_rest.COUNTER_KEY),
+                state.workspace_id,
+                state.counter,
+                durable=durable,
+            )
+
+    def _remember_counter(self) -> None:
+        """The counter file, durably, and the keyring copy, at unlock and lock."""
+        state = self._state()
+        if state is None:
+            return
+        self._write_counter_file(state, durable=True)
+        if self._secrets is not None and self._secrets.available:
+            at_rest.store_counter(
+                self._secrets,
+                self._mac_key(at_rest.COUNTER_KEY),
+                state.workspace_id,
+                state.counter,
+            )
+
+    def _review_mac(self, row: tuple, wseq: int, payload: bytes) -> str:
+        return row_mac(self._mac_key(at_rest.ROW_KEY), "reviews", row, wseq, payload)
+
+    def _pack_mac(self, row: tuple, wseq: int, payload: bytes) -> str:
+        return row_mac(self._mac_key(at_rest.ROW_KEY), "packs", row, wseq, payload)
+
+    def _check_review_row(self, row: tuple) -> None:
+        """``row``: REVIEW_COLUMNS, payload, wseq, mac."""
+        *clear, payload, wseq, mac = row
+        if mac is None or wseq is None or self._review_mac(tuple(clear), wseq, payload) != mac:
+            raise WorkspaceTampered(
+                _(
+                    "the saved review of candidate {candidate} (session {session}) was altered "
+                    "outside the app: its status, version, time, flag or sealed contents do not "
+                    "match its authentication code"
+                ).format(candidate=clear[1], session=clear[0])
+            )
+
+    def _check_pack_row(self, row: tuple) -> None:
+        """``row``: PACK_COLUMNS, payload, wseq, mac."""
+        *clear, payload, wseq, mac = row
+        if mac is None or wseq is None or self._pack_mac(tuple(clear), wseq, payload) != mac:
+            raise WorkspaceTampered(
+                _(
+                    "pack {id} in the workspace was altered outside the app: its session, "
+                    "manifest fingerprint, import time or sealed contents do not match its "
+                    "authentication code"
+                ).format(id=clear[0])
+            )
+
+    _REVIEW_SELECT = f"SELECT {', '.join(REVIEW_COLUMNS)}, payload, wseq, mac FROM reviews"
+    _PACK_SELECT = f"SELECT {', '.join(PACK_COLUMNS)}, payload, wseq, mac FROM packs"
+
+    def _put_review(self, txn: _Txn, clear: tuple, payload: bytes, old_mac: str | None) -> None:
+        mac = self._review_mac(clear, txn.wseq, payload)
+        self._db.execute(
+            f"INSERT OR REPLACE INTO reviews ({', '.join(REVIEW_COLUMNS)}, payload, wseq, mac)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [*clear, payload, txn.wseq, mac],
+        )
+        txn.replace("reviews", clear[:2], old_mac, mac)
+
+    def _put_pack(self, txn: _Txn, clear: tuple, payload: bytes) -> None:
+        mac = self._pack_mac(clear, txn.wseq, payload)
+        self._db.execute(
+            f"INSERT INTO packs ({', '.join(PACK_COLUMNS)}, payload, wseq, mac)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [*clear, payload, txn.wseq, mac],
+        )
+        txn.replace("packs", clear[:1], None, mac)
+
+    def _check_at_rest(self) -> list[str]:
+        """At unlock: upgrade a workspace of format 1; check every row, the row set, the
+        audit head and the counter against its copies outside the database. Returns the
+        copies that could not be used (for the audit log)."""
+        counter_key = self._mac_key(at_rest.COUNTER_KEY)
+        state = self._state()
+        if state is None:
+            self._upgrade()
+            state = self._state()
+            assert state is not None
+        leaf_key = self._mac_key(at_rest.LEAF_KEY)
+        root = at_rest.EMPTY_ROOT
+        for row in self._db.execute(self._PACK_SELECT).fetchall():
+            self._check_pack_row(row)
+            root = xor(root, leaf(leaf_key, "packs", (row[0],), row[-1]))
+        for row in self._db.execute(self._REVIEW_SELECT).fetchall():
+            self._check_review_row(row)
+            root = xor(root, leaf(leaf_key, "reviews", (row[0], row[1]), row[-1]))
+        if root != state.root:
+            raise WorkspaceTampered(
+                _(
+                    "the workspace was altered outside the app: a saved pack or review was "
+                    "removed, added, or put back from an older copy of the database"
+                )
+            )
+        try:
+            head = self._head()
+        except VaultError:
+            head = (-1, "")
+        if head != state.audit:
+            raise WorkspaceTampered(
+                _("the workspace's audit log head was altered or put back from an older copy")
+            )
+        copies: list[tuple[str, Outside]] = [
+            (
+                _("the counter file {file}").format(file=self.home / COUNTER_FILE),
+                at_rest.read_counter_file(
+                    self.home / COUNTER_FILE, counter_key, state.workspace_id
+                ),
+            )
+        ]
+        if self._secrets is not None and self._secrets.available:
+            copies.append(
+                (
+                    _("the OS keyring"),
+                    at_rest.read_stored_counter(self._secrets, counter_key, state.workspace_id),
+                )
+            )
+        unchecked = []
+        for where, outside in copies:
+            if outside.problem == "foreign":
+                raise WorkspaceRolledBack(
+                    _(
+                        "{where} holds the write counter of another workspace or was altered: "
+                        "this database may have been replaced by another copy; it is not opened"
+                    ).format(where=where)
+                )
+            if outside.counter is None:
+                unchecked.append(f"{outside.problem}: {where}")
+            elif outside.counter > state.counter:
+                raise WorkspaceRolledBack(
+                    _(
+                        "the workspace database is older than the one this laptop last saw "
+                        "(write {found}, but {where} records write {expected}): it was rolled "
+                        "back or replaced by an older copy, and work saved since may be "
+                        "missing; it is not opened; tell the secretariat"
+                    ).format(found=state.counter, where=where, expected=outside.counter)
+                )
+        return unchecked
+
+    def _upgrade(self) -> None:
+        """Format 1 to 2, at the first unlock after the schema migration: authenticate
+        the rows as they are and start the counter. Refused if a counter file says this
+        workspace was already upgraded (its state was removed)."""
+        if (self.home / COUNTER_FILE).exists():
+            raise WorkspaceTampered(
+                _(
+                    "the workspace's state is missing although {file} shows it had one: the "
+                    "database was altered outside the app"
+                ).format(file=self.home / COUNTER_FILE)
+            )
+        with self._write(State.new(self._head())) as txn:
+            for row in self._db.execute(self._PACK_SELECT).fetchall():
+                clear, payload = tuple(row[: len(PACK_COLUMNS)]), row[len(PACK_COLUMNS)]
+                mac = self._pack_mac(clear, txn.wseq, payload)
+                self._db.execute(
+                    "UPDATE packs SET wseq = ?, mac = ? WHERE pack_id = ?",
+                    [txn.wseq, mac, clear[0]],
+                )
+                txn.replace("packs", clear[:1], None, mac)
+            for row in self._db.execute(self._REVIEW_SELECT).fetchall():
+                clear, payload = tuple(row[: len(REVIEW_COLUMNS)]), row[len(REVIEW_COLUMNS)]
+                mac = self._review_mac(clear, txn.wseq, payload)
+                self._db.execute(
+                    "UPDATE reviews SET wseq = ?, mac = ? WHERE session_id = ? AND"
+                    " candidate_id = ?",
+                    [txn.wseq, mac, clear[0], clear[1]],
+                )
+                txn.replace("reviews", clear[:2], None, mac)
+            self._append_event(EventKind.WORKSPACE_UPGRADED, old=1, new=SCHEMA_VERSION)
 
     # --- audit -----------------------------------------------------------------------
 
@@ -199,8 +547,7 @@ class Workspace:
         self._db.execute("INSERT OR REPLACE INTO meta VALUES ('audit_head', ?)", [head])
 
     def record(self, kind: EventKind, **data: Any) -> None:
-        with self._lock, self._db.conn:
-            self._db.execute("BEGIN IMMEDIATE")
+        with self._write():
             self._append_event(kind, **data)
 
     def _rows(self) -> list[tuple[AuditEvent | None, str]]:
@@ -251,22 +598,19 @@ class Workspace:
         with self._lock:
             if pack_id in self._packs:
                 return self._packs[pack_id]
-            row = self._db.execute(
-                "SELECT session_id, manifest_sha256, payload FROM packs WHERE pack_id = ?",
-                [pack_id],
-            ).fetchone()
+            row = self._pack_row(pack_id)
             if row is None:
                 raise WorkspaceError(_("no pack {id} in this workspace").format(id=pack_id))
-            doc = self._v().unseal_json(row[2], f"packs/{pack_id}")
+            doc = self._v().unseal_json(row[4], f"packs/{pack_id}")
             try:
                 rubrics = tuple(rubric_from_canonical(r) for r in doc["rubrics"])
             except RubricError as exc:
                 raise WorkspaceError(exc.report()) from None
             info = PackInfo(
                 pack_id=pack_id,
-                session_id=row[0],
+                session_id=row[1],
                 session_name=doc["session_name"],
-                manifest_sha256=row[1],
+                manifest_sha256=row[2],
                 rubrics=rubrics,
                 candidates=tuple(
                     CandidateInfo(c["id"], c["rubric_id"], c["name"], c["details"])
@@ -276,14 +620,20 @@ class Workspace:
             self._packs[pack_id] = info
             return info
 
+    def _pack_row(self, pack_id: str) -> tuple | None:
+        """PACK_COLUMNS, payload, wseq, mac of one pack, its MAC checked."""
+        row = self._db.execute(self._PACK_SELECT + " WHERE pack_id = ?", [pack_id]).fetchone()
+        if row is not None:
+            self._check_pack_row(row)
+        return row
+
     def packs(self) -> list[PackSummary]:
         with self._lock:
-            return [
-                PackSummary(*row)
-                for row in self._db.execute(
-                    "SELECT pack_id, session_id, imported_at FROM packs ORDER BY imported_at"
-                )
-            ]
+            self._v()
+            rows = self._db.execute(self._PACK_SELECT + " ORDER BY imported_at").fetchall()
+            for row in rows:
+                self._check_pack_row(row)
+            return [PackSummary(row[0], row[1], row[3]) for row in rows]
 
     def import_pack(self, pack: PackInfo) -> ImportResult:
         """Register a pack. The same pack again resumes; a newer pack of the same session
@@ -291,11 +641,9 @@ class Workspace:
         flags the rest for the reviewer, never dropping any."""
         with self._lock:
             self._v()
-            known = self._db.execute(
-                "SELECT manifest_sha256 FROM packs WHERE pack_id = ?", [pack.pack_id]
-            ).fetchone()
+            known = self._pack_row(pack.pack_id)
             if known is not None:
-                if known[0] != pack.manifest_sha256:
+                if known[2] != pack.manifest_sha256:
                     raise WorkspaceError(
                         _(
                             "pack {id} was imported before with different contents; "
@@ -305,26 +653,22 @@ class Workspace:
                 self.record(EventKind.PACK_OPENED, pack_id=pack.pack_id)
                 return ImportResult(pack.pack_id, resumed=True)
             carried, flagged = [], []
-            with self._db.conn:
-                self._db.execute("BEGIN IMMEDIATE")
-                self._db.execute(
-                    "INSERT INTO packs VALUES (?, ?, ?, ?, ?)",
-                    [
-                        pack.pack_id,
-                        pack.session_id,
-                        pack.manifest_sha256,
-                        _now(),
-                        self._seal_pack(pack),
-                    ],
+            with self._write() as txn:
+                self._put_pack(
+                    txn,
+                    (pack.pack_id, pack.session_id, pack.manifest_sha256, _now()),
+                    self._seal_pack(pack),
                 )
                 self._append_event(
                     EventKind.PACK_IMPORTED, pack_id=pack.pack_id, session_id=pack.session_id
                 )
                 rows = self._db.execute(
-                    "SELECT candidate_id, payload FROM reviews WHERE session_id = ?",
-                    [pack.session_id],
+                    self._REVIEW_SELECT + " WHERE session_id = ?", [pack.session_id]
                 ).fetchall()
-                for candidate_id, blob in rows:
+                for row in rows:
+                    self._check_review_row(row)
+                    clear, blob, old_mac = row[: len(REVIEW_COLUMNS)], row[-3], row[-1]
+                    candidate_id = clear[1]
                     where = f"reviews/{pack.session_id}/{candidate_id}"
                     doc = self._v().unseal_json(blob, where)
                     candidate = pack.candidate(candidate_id)
@@ -337,11 +681,8 @@ class Workspace:
                         reason = None
                     if reason is None:
                         carried.append(candidate_id)
-                        self._db.execute(
-                            "UPDATE reviews SET pack_id = ? WHERE session_id = ? AND"
-                            " candidate_id = ?",
-                            [pack.pack_id, pack.session_id, candidate_id],
-                        )
+                        moved = (*clear[:2], pack.pack_id, *clear[3:])
+                        self._put_review(txn, moved, blob, old_mac)
                         self._append_event(
                             EventKind.REVIEW_CARRIED_OVER,
                             candidate_id=candidate_id,
@@ -350,11 +691,8 @@ class Workspace:
                     else:
                         flagged.append(candidate_id)
                         doc["flag"] = reason
-                        self._db.execute(
-                            "UPDATE reviews SET flagged = 1, payload = ? WHERE session_id = ?"
-                            " AND candidate_id = ?",
-                            [self._v().seal_json(doc, where), pack.session_id, candidate_id],
-                        )
+                        marked = (*clear[:5], 1, clear[6])
+                        self._put_review(txn, marked, self._v().seal_json(doc, where), old_mac)
                         self._append_event(
                             EventKind.REVIEW_FLAGGED, candidate_id=candidate_id, reason=reason
                         )
@@ -363,16 +701,16 @@ class Workspace:
 
     # --- reviews ---------------------------------------------------------------------
 
-    def _review_row(self, session_id: str, candidate_id: str) -> tuple[dict, int, str] | None:
+    def _review_row(self, session_id: str, candidate_id: str) -> _ReviewRow | None:
         row = self._db.execute(
-            "SELECT payload, version, status FROM reviews WHERE session_id = ? AND"
-            " candidate_id = ?",
+            self._REVIEW_SELECT + " WHERE session_id = ? AND candidate_id = ?",
             [session_id, candidate_id],
         ).fetchone()
         if row is None:
             return None
-        doc = self._v().unseal_json(row[0], f"reviews/{session_id}/{candidate_id}")
-        return doc, row[1], row[2]
+        self._check_review_row(row)
+        doc = self._v().unseal_json(row[-3], f"reviews/{session_id}/{candidate_id}")
+        return _ReviewRow(doc, row[3], row[4], tuple(row[: len(REVIEW_COLUMNS)]), row[-1])
 
     def _rubric_for(self, pack: PackInfo, candidate_id: str) -> tuple[CandidateInfo, Rubric]:
         candidate = pack.candidate(candidate_id)
@@ -392,7 +730,7 @@ class Workspace:
             row = self._review_row(pack.session_id, candidate_id)
             if row is None:
                 return Review(candidate_id, rubric.id)
-            return review_from_dict(row[0]["review"])
+            return review_from_dict(row.doc["review"])
 
     def evaluation(self, pack_id: str, candidate_id: str) -> Evaluation:
         with self._lock:
@@ -423,7 +761,7 @@ class Workspace:
             return CandidateEntry(
                 c.candidate_id, c.name, c.rubric_id, Status.NOT_STARTED, 1, None, None
             )
-        doc, version, status = row
+        doc, version, status = row.doc, row.version, row.status
         ev = evaluate(rubric, review_from_dict(doc["review"]))
         return CandidateEntry(
             c.candidate_id,
@@ -440,14 +778,14 @@ class Workspace:
         with self._lock:
             pack = self.pack(pack_id)
             row = self._review_row(pack.session_id, candidate_id)
-            return [] if row is None else signed_sheets_in(row[0])
+            return [] if row is None else signed_sheets_in(row.doc)
 
     def sheet_version(self, pack_id: str, candidate_id: str) -> int:
         """The version a sheet signed now would carry."""
         with self._lock:
             pack = self.pack(pack_id)
             row = self._review_row(pack.session_id, candidate_id)
-            return 1 if row is None else row[1]
+            return 1 if row is None else row.version
 
     def mark_signed(
         self, pack_id: str, candidate_id: str, version: int, sha256: str, file: str
@@ -456,30 +794,20 @@ class Workspace:
         with self._lock:
             pack = self.pack(pack_id)
             row = self._review_row(pack.session_id, candidate_id)
-            if row is None or row[1] != version:
+            if row is None or row.version != version:
                 raise WorkspaceError(
                     _("the review changed while it was being signed; sign it again")
                 )
-            doc = dict(row[0])
+            doc = dict(row.doc)
             doc["signed_version"] = version
             doc["signed"] = [
                 *doc.get("signed", []),
                 {"version": version, "sha256": sha256, "file": file},
             ]
             where = f"reviews/{pack.session_id}/{candidate_id}"
-            with self._db.conn:
-                self._db.execute("BEGIN IMMEDIATE")
-                self._db.execute(
-                    "UPDATE reviews SET status = ?, updated_at = ?, payload = ? WHERE"
-                    " session_id = ? AND candidate_id = ?",
-                    [
-                        Status.SIGNED.value,
-                        _now(),
-                        self._v().seal_json(doc, where),
-                        pack.session_id,
-                        candidate_id,
-                    ],
-                )
+            with self._write() as txn:
+                clear = (*row.clear[:4], Status.SIGNED.value, row.clear[5], _now())
+                self._put_review(txn, clear, self._v().seal_json(doc, where), row.mac)
                 self._append_event(
                     EventKind.SHEET_SIGNED, candidate_id=candidate_id, version=version
                 )
@@ -496,14 +824,14 @@ class Workspace:
                 raise ReviewRejected(ev)
             row = self._review_row(pack.session_id, review.candidate_id)
             old = (
-                review_from_dict(row[0]["review"])
+                review_from_dict(row.doc["review"])
                 if row
                 else Review(review.candidate_id, rubric.id)
             )
             if row is not None and old == review:
                 return ev
-            doc = dict(row[0]) if row else {}
-            version = row[1] if row else 1
+            doc = dict(row.doc) if row else {}
+            version = row.version if row else 1
             signed_version = doc.get("signed_version")
             if signed_version is not None and signed_version >= version:
                 version = signed_version + 1  # a change after signing makes a new version
@@ -511,19 +839,18 @@ class Workspace:
             doc.pop("flag", None)
             status = status_of(ev, review, signed=False)
             where = f"reviews/{pack.session_id}/{review.candidate_id}"
-            with self._db.conn:
-                self._db.execute("BEGIN IMMEDIATE")
-                self._db.execute(
-                    "INSERT OR REPLACE INTO reviews VALUES (?, ?, ?, ?, ?, 0, ?, ?)",
-                    [
-                        pack.session_id,
-                        review.candidate_id,
-                        pack_id,
-                        version,
-                        status.value,
-                        _now(),
-                        self._v().seal_json(doc, where),
-                    ],
+            with self._write() as txn:
+                clear = (
+                    pack.session_id,
+                    review.candidate_id,
+                    pack_id,
+                    version,
+                    status.value,
+                    0,
+                    _now(),
+                )
+                self._put_review(
+                    txn, clear, self._v().seal_json(doc, where), row.mac if row else None
                 )
                 for kind, data in review_changes(old, review):
                     self._append_event(kind, candidate_id=review.candidate_id, **data)

@@ -73,8 +73,8 @@ def _load(home: Path, store: SecretStore | None) -> _Loaded:
     from reviewer.station.workstation import Workstation
     from ui.reviewer import work as review_work  # noqa: F401 (imported now, so unlocking does not wait)
 
-    station = Workstation(home)
     store = store or default_store()
+    station = Workstation(home, store)  # the keyring keeps a copy of the write counter
     remembered = store.get(station.identity.key_fingerprint)
     return _Loaded(station, store, store.available, remembered)
 
