@@ -159,6 +159,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             me.age_identity,
             enrolment.ca_certificate,
             expected_session_id=header.session_id,
+            secretariat_sha256=enrolment.secretariat_sha256,
         ) as opened:
             manifest = opened.manifest
             print(_("Pack {id}").format(id=opened.pack_id))

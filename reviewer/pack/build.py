@@ -21,7 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from reviewer.base.i18n import _
-from reviewer.crypto import cms
+from reviewer.crypto import cms, roles
 from reviewer.pack.candidates import CandidateRow, MaterialFile
 from reviewer.pack.container import MANIFEST, PACK_JSON, SIGNATURE, PackWriter, attachment_member
 from reviewer.pack.errors import ManifestInvalidError, PackBuildError
@@ -171,6 +171,14 @@ def build_pack(
     chosen_rubrics = _rubrics_for(candidates, rubrics)
     if not candidates:
         raise PackBuildError(_("A pack needs at least one candidate."))
+    if not roles.is_secretariat(signer_cert):
+        # Reviewers would refuse it: sessions made before the policy existed lack it.
+        raise PackBuildError(
+            _(
+                "The signing certificate is not a secretariat certificate (it lacks the "
+                "secretariat policy); reviewers would refuse the pack."
+            )
+        )
 
     materials: dict[Path, MaterialFile] = {}
     for row in candidates:

@@ -294,6 +294,7 @@ def create_session(
         sec_key.public_key(),
         ca.secretariat_name(name),
         session_id=session_id,
+        secretariat=True,
         now=now,
     )
     session_doc = {
@@ -469,7 +470,11 @@ def enroll(
     existing = session.existing_entry(request)
     if existing is not None:
         response = enrolment.build_response(
-            session.id, session.name, existing.certificate, session.ca_certificate
+            session.id,
+            session.name,
+            existing.certificate,
+            session.ca_certificate,
+            session.secretariat_certificate,
         )
         return existing, response, EnrolOutcome.EXISTING
     if ca_key is None:
@@ -497,5 +502,7 @@ def enroll(
         raise SessionError(
             _("cannot update the roster: {error}").format(error=exc.strerror or exc)
         ) from None
-    response = enrolment.build_response(session.id, session.name, cert, session.ca_certificate)
+    response = enrolment.build_response(
+        session.id, session.name, cert, session.ca_certificate, session.secretariat_certificate
+    )
     return entry, response, EnrolOutcome.NEW

@@ -220,6 +220,7 @@ class Workstation:
                     me.age_identity,
                     enrolment.ca_certificate,
                     expected_session_id=header.session_id,
+                    secretariat_sha256=enrolment.secretariat_sha256,
                 )
             except PackError as exc:
                 raise WorkstationError(exc.message, exc.problems) from None
