@@ -21,6 +21,7 @@ API:
     enroll(session, request: EnrolmentRequest, passphrase: str | None, now=None)
         -> tuple[RosterEntry, bytes (the response file), EnrolOutcome]
     write_response(path, data) -> None
+    name_key(name) -> str                 # names equal under it are one name (NFKC)
 
 Folder layout:
     DIR/session.json              id, name, programme, rubrics (id + fingerprint), created
@@ -193,11 +194,26 @@ class Session:
                         "ask for a distinguishing name, e.g. {name}（{hint}）"
                     ).format(name=entry.name, hint=_("affiliation"))
                 )
+            if name_key(entry.name) == name_key(request.name):
+                # Nor could two that only differ in full-width letters or compatibility
+                # ideographs, which look the same on a sheet and in the reports.
+                raise SessionError(
+                    _(
+                        "{name} is the same name as {existing}, already enrolled, once "
+                        "normalised (NFKC); ask for a distinguishing name"
+                    ).format(name=request.name, existing=entry.name)
+                )
             if entry.age_recipient == request.age_recipient:
                 raise SessionError(
                     _("this age recipient is already enrolled for {name}").format(name=entry.name)
                 )
         return None
+
+
+def name_key(name: str) -> str:
+    """What two reviewers' names must not share: NFKC (full-width and compatibility
+    characters folded to their ordinary forms), case-folded, spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
 def _iso(moment: dt.datetime) -> str:
