@@ -155,6 +155,7 @@ def build_pack(
     rubrics: Sequence[Rubric] | None = None,
     secretariat: str | None = None,
     seal_recipient: str | None = None,
+    withdrawn: Sequence[str] = (),
     progress: ProgressCallback | None = None,
     now: dt.datetime | None = None,
 ) -> BuiltPack:
@@ -162,7 +163,8 @@ def build_pack(
 
     ``candidates`` come from ``read_candidates`` (already checked). ``rubrics`` default
     to the bundled rubric of each category used. ``seal_recipient``: the session seals
-    sheets to this age recipient (it travels in the signed manifest). Raises
+    sheets to this age recipient (it travels in the signed manifest). ``withdrawn``:
+    the SHA-256s of the certificates the secretariat withdrew (signed too). Raises
     ``PackBuildError``.
     """
     out_path = Path(out_path)
@@ -244,6 +246,7 @@ def build_pack(
         ),
         attachments=tuple(attachments.values()),
         seal_recipient=seal_recipient,
+        withdrawn=tuple(sorted(set(withdrawn))),
     )
     plaintext = manifest.to_bytes()
     try:

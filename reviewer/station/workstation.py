@@ -224,6 +224,14 @@ class Workstation:
                 )
             except PackError as exc:
                 raise WorkstationError(exc.message, exc.problems) from None
+            if enrolment.certificate_fingerprint in opened.manifest.withdrawn:
+                opened.close()
+                raise WorkstationError(
+                    _(
+                        "the secretariat has withdrawn your certificate for session {session}: "
+                        "sheets you sign would be refused; ask them to enrol you again"
+                    ).format(session=enrolment.session_name)
+                )
             try:
                 info = pack_info(opened)
                 imported = self.workspace.import_pack(info)
