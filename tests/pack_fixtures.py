@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
+from reviewer.crypto import roles
 from reviewer.pack.candidates import CandidateRow, MaterialFile, WorkRow, media_type_for
 
 NOW = dt.datetime.now(dt.UTC)
@@ -69,11 +70,12 @@ def issue(
     name: str = "评审秘书处",
     *,
     digital_signature: bool = True,
+    secretariat: bool = True,
     not_before: dt.datetime | None = None,
     not_after: dt.datetime | None = None,
 ) -> Signer:
     key = ec.generate_private_key(ec.SECP256R1())
-    cert = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(_name(name))
         .issuer_name(ca.cert.subject)
@@ -100,9 +102,10 @@ def issue(
             x509.AuthorityKeyIdentifier.from_issuer_public_key(ca.key.public_key()),
             critical=False,
         )
-        .sign(ca.key, hashes.SHA256())
     )
-    return Signer(key, cert)
+    if secretariat:
+        builder = builder.add_extension(roles.secretariat_policy(), critical=False)
+    return Signer(key, builder.sign(ca.key, hashes.SHA256()))
 
 
 def pem(cert: x509.Certificate) -> bytes:
@@ -266,7 +269,9 @@ def forge_pack(
     return write_zip(dst, members)
 
 
-def build_sample_pack(folder: Path, session: Session, *, session_id: str = "S-2026-01"):
+def build_sample_pack(
+    folder: Path, session: Session, *, session_id: str = "S-2026-01", signer: Signer | None = None
+):
     """A small real pack: three candidates, four attachments (one shared, one empty)."""
     from reviewer.pack.build import build_pack
 
@@ -286,8 +291,8 @@ def build_sample_pack(folder: Path, session: Session, *, session_id: str = "S-20
         session_name="2026年度评审会",
         candidates=rows,
         recipients=session.recipients,
-        signer_key=session.secretariat.key,
-        signer_cert=session.secretariat.cert,
+        signer_key=(signer or session.secretariat).key,
+        signer_cert=(signer or session.secretariat).cert,
     )
     contents = {name: (materials / name).read_bytes() for name in m}
     return built, contents

@@ -214,7 +214,9 @@ def _response_for(session_dir: Path, public_key, name: str, age: str) -> bytes:
     cert = ca.issue_certificate(
         ca_key, session.ca_certificate, public_key, name, session_id=session.id, age_recipient=age
     )
-    return build_response(session.id, session.name, cert, session.ca_certificate)
+    return build_response(
+        session.id, session.name, cert, session.ca_certificate, session.secretariat_certificate
+    )
 
 
 def test_accept_refuses_a_response_for_another_key(session_dir, home, tmp_path, capsys):
@@ -277,7 +279,7 @@ def test_accept_refuses_a_different_ca_for_an_installed_session(
         age_recipient=identity.age_recipient,
     )
     path = tmp_path / "impostor.json"
-    path.write_bytes(build_response(session.id, session.name, cert, root))
+    path.write_bytes(build_response(session.id, session.name, cert, root, root))
     code, _, err = run(capsys, "identity", "accept", str(path), "--home", str(home))
     assert code == 1 and "different CA" in err
     (installed,) = load_identity(home).enrolments.values()
@@ -290,18 +292,23 @@ def test_accept_refuses_a_different_ca_for_an_installed_session(
         (b"garbage", "not valid JSON"),
         (b"{}" + b" " * 70_000, "too large"),
         (
-            json.dumps({"format": "reviewer-enrolment-response", "format_version": 1}).encode(),
+            json.dumps({"format": "reviewer-enrolment-response", "format_version": 2}).encode(),
             "lacks",
+        ),
+        (
+            json.dumps({"format": "reviewer-enrolment-response", "format_version": 1}).encode(),
+            "unsupported enrolment response version 1",
         ),
         (
             json.dumps(
                 {
                     "format": "reviewer-enrolment-response",
-                    "format_version": 1,
+                    "format_version": 2,
                     "session_id": "../../etc",
                     "session_name": "x",
                     "certificate": "x",
                     "ca_certificate": "x",
+                    "secretariat_sha256": "0" * 64,
                 }
             ).encode(),
             "not a valid session id",

@@ -242,6 +242,17 @@ def test_signer_not_on_the_roster(tmp_path, good):
     assert refused_with(import_one(tmp_path, "x.pdf", good[1], session)) == ("not_on_roster",)
 
 
+def test_signer_withdrawn_by_the_secretariat(tmp_path, good):
+    from reviewer.people.session import Withdrawal
+
+    session = session_for(tmp_path / "session")
+    (entry,) = session.roster
+    session = replace(session, roster=(replace(entry, withdrawn=Withdrawal(CREATED, "离任")),))
+    record = import_one(tmp_path, "x.pdf", good[1], session)
+    assert refused_with(record) == ("withdrawn",)
+    assert record.reviewer == REVIEWER_NAME  # still named, so it shows as theirs
+
+
 def test_pack_the_secretariat_did_not_build(tmp_path, good):
     record = import_one(tmp_path, "x.pdf", good[1], pack_ids=["pack-0002"])
     assert refused_with(record) == ("unknown_pack",)
@@ -353,6 +364,7 @@ AGGREGATE = "tests/test_aggregate.py"  # slow: a whole practice session
 HOSTILE = "tests/test_pack_hostile.py"
 CONTAINER = "tests/test_pack_container.py"
 PACK = "tests/test_pack.py"
+SIGNER = "tests/test_pack_signer.py"
 
 VERIFY_TESTS: dict[str, tuple[str, ...]] = {
     "too_large": (f"{TAMPER}::test_huge_file_is_refused_unread",),
@@ -398,6 +410,7 @@ INTAKE_TESTS: dict[str, tuple[str, ...]] = {
         f"{HERE}::test_signer_not_on_the_roster",
         f"{AGGREGATE}::test_roster_pack_and_category_bindings",
     ),
+    "withdrawn": (f"{HERE}::test_signer_withdrawn_by_the_secretariat",),
     "unknown_pack": (
         f"{HERE}::test_pack_the_secretariat_did_not_build",
         f"{AGGREGATE}::test_roster_pack_and_category_bindings",
@@ -456,6 +469,10 @@ PACK_TESTS: dict[str, tuple[str, ...]] = {
     "UntrustedSignerError": (
         f"{HOSTILE}::test_signer_outside_the_session_ca",
         f"{HOSTILE}::test_pack_bringing_its_own_ca",
+    ),
+    "NotSecretariatSignerError": (
+        f"{SIGNER}::test_a_second_secretariat_certificate_is_refused_when_pinned",
+        f"{SIGNER}::test_a_pinned_signer_without_the_policy_is_refused",
     ),
     "SignatureMismatchError": (
         f"{HOSTILE}::test_bad_signature_manifest_replaced",

@@ -57,7 +57,9 @@ def test_open_refuses_a_folder_without_a_session(tmp_path):
 def test_packs_and_candidate_list_are_checked_when_read(secretariat, world, tmp_path, english):
     demo = world["demo"]
     packs = secretariat.read_packs([demo.pack])
-    assert packs == Packs((demo.pack,), (demo.pack_id,))
+    # Whom the pack was built for comes from the session's record of the build.
+    names = tuple(e.name for e in secretariat.session.roster)
+    assert packs == Packs((demo.pack,), (demo.pack_id,), names)
     with pytest.raises(AggregateError, match="another session"):
         secretariat.read_packs([demo.pack, world["sealed"].pack])
     junk = tmp_path / "junk.rvpack"

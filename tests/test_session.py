@@ -378,3 +378,28 @@ def test_damaged_session_is_refused_with_one_line(session_dir, capsys):
         open_session(session_dir / "nowhere")
     code, _, err = run(capsys, "session", "roster", str(session_dir / "nowhere"))
     assert code == 1 and "not a session folder" in err
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Li Ming", "Ｌｉ Ｍｉｎｇ"),  # full-width Latin letters
+        ("⼈民", "人民"),  # a Kangxi radical, a compatibility character of 人
+        ("王伟Ⅱ", "王伟II"),  # a Roman numeral sign
+        ("Zhang  Wei", "zhang wei"),  # case and spacing
+    ],
+)
+def test_enroll_refuses_names_equal_once_normalised(
+    session_dir, passfile, tmp_path, capsys, first, second
+):
+    from reviewer.people.session import name_key
+
+    assert first != second and name_key(first) == name_key(second)
+    a, _, _ = reviewer_request(tmp_path, first)
+    (tmp_path / "other").mkdir()
+    b, _, _ = reviewer_request(tmp_path / "other", second)
+    argv = ("session", "enroll", str(session_dir))
+    assert run(capsys, *argv, str(a), "--passphrase-file", str(passfile))[0] == 0
+    code, _, err = run(capsys, *argv, str(b), "--passphrase-file", str(passfile))
+    assert code == 1 and "same name" in err and "NFKC" in err, err
+    assert [r.name for r in open_session(session_dir).roster] == [first]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from reviewer.pack.build import BuildProgress, build_pack
 from reviewer.pack.candidates import CandidatesError, read_candidates, write_template
 from reviewer.pack.errors import PackError
 from reviewer.pack.reader import open_pack, read_header
-from reviewer.people.session import Session, SessionError, open_session
+from reviewer.people.session import Session, SessionError, open_session, record_pack
 from reviewer.rubric.file import find_rubric
 from reviewer.rubric.model import Rubric
 
@@ -101,7 +102,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         rows = read_candidates(args.candidates, args.materials, categories=[r.id for r in rubrics])
     except CandidatesError as exc:
         raise CommandError(exc.report()) from None
-    roster = list(session.roster)
+    roster = list(session.active)  # never to a withdrawn certificate
     if args.names:
         known = {entry.name: entry for entry in roster}
         unknown = [n for n in args.names if n not in known]
@@ -123,10 +124,16 @@ def cmd_build(args: argparse.Namespace) -> int:
             signer_cert=session.secretariat_certificate,
             rubrics=[r for r in rubrics if r.id in used],
             seal_recipient=session.seal_recipient,
+            withdrawn=session.withdrawn_certificates,
             progress=_progress,
         )
+        # Aggregation lists missing sheets from this record (the manifest is encrypted
+        # to the reviewers, the public header is not signed).
+        record_pack(session, built.pack_id, dt.datetime.now(dt.UTC), roster)
     except PackError as exc:
         raise CommandError(exc.message, problems=exc.problems) from None
+    except SessionError as exc:
+        raise CommandError(str(exc)) from None
     print(
         _("Wrote {file}: pack {id}, {n} candidates, {a} attachments, for {r} reviewer(s)").format(
             file=built.path,
@@ -159,6 +166,7 @@ def cmd_inspect(args: argparse.Namespace) -> int:
             me.age_identity,
             enrolment.ca_certificate,
             expected_session_id=header.session_id,
+            secretariat_sha256=enrolment.secretariat_sha256,
         ) as opened:
             manifest = opened.manifest
             print(_("Pack {id}").format(id=opened.pack_id))

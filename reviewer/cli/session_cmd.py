@@ -1,4 +1,4 @@
-"""``reviewer session init|roster|enroll``: the secretariat's review session.
+"""``reviewer session init|roster|enroll|withdraw``: the secretariat's review session.
 
 Helper for other command groups that need the secretariat's key (e.g. ``pack build``):
     secretariat_key_from_args(args, session) -> EllipticCurvePrivateKey
@@ -7,6 +7,7 @@ Helper for other command groups that need the secretariat's key (e.g. ``pack bui
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,7 @@ from reviewer.people.session import (
     create_session,
     enroll,
     open_session,
+    withdraw,
     write_response,
 )
 
@@ -81,6 +83,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_passphrase_option(enrol)
     enrol.set_defaults(func=cmd_enroll)
+
+    out = actions.add_parser(
+        "withdraw",
+        help=_(
+            "withdraw a reviewer's certificate: no more packs for it, its sheets refused "
+            "(to re-key, enrol their new request afterwards)"
+        ),
+    )
+    out.add_argument("dir", type=Path, metavar=_("DIR"))
+    out.add_argument("name", metavar=_("NAME"))
+    out.add_argument("--reason", required=True, help=_("why (kept in the roster)"))
+    out.set_defaults(func=cmd_withdraw)
 
 
 def _open(folder: Path) -> Session:
@@ -142,12 +156,36 @@ def cmd_roster(args: argparse.Namespace) -> int:
     if not session.roster:
         print(_("No reviewers enrolled yet."))
         return 0
-    print("\t".join((_("Name"), _("Certificate SHA-256"), _("age recipient"), _("Enrolled"))))
+    print(
+        "\t".join(
+            (_("Name"), _("Certificate SHA-256"), _("age recipient"), _("Enrolled"), _("Withdrawn"))
+        )
+    )
     for entry in session.roster:
+        withdrawn = ""
+        if entry.withdrawn is not None:
+            withdrawn = f"{_iso(entry.withdrawn.at)} {entry.withdrawn.reason}"
         print(
             f"{entry.name}\t{entry.certificate_fingerprint}\t{entry.age_recipient}\t"
-            f"{entry.enrolled.isoformat().replace('+00:00', 'Z')}"
+            f"{_iso(entry.enrolled)}\t{withdrawn}"
         )
+    return 0
+
+
+def _iso(moment: dt.datetime) -> str:
+    return moment.isoformat().replace("+00:00", "Z")
+
+
+def cmd_withdraw(args: argparse.Namespace) -> int:
+    session = _open(args.dir)
+    with _refusals():
+        entry = withdraw(session, args.name, args.reason)
+    print(
+        _(
+            "Withdrew {name} (certificate SHA-256 {fp}): new packs are not encrypted to it and "
+            "its sheets are refused."
+        ).format(name=entry.name, fp=entry.certificate_fingerprint)
+    )
     return 0
 
 

@@ -1,6 +1,14 @@
 """Secrets and signatures below any format: AES-GCM sealing, passphrase-sealed key
-files, detached CMS, obtaining a passphrase and the OS secret store behind a small
-interface.
+files, detached CMS, which certificate is the secretariat's, obtaining a passphrase and
+the OS secret store behind a small interface.
 """
 
-__all__ = ["cms", "passphrase", "passphrase_strength", "secret_file", "secret_store", "vault"]
+__all__ = [
+    "cms",
+    "passphrase",
+    "passphrase_strength",
+    "roles",
+    "secret_file",
+    "secret_store",
+    "vault",
+]

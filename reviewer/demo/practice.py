@@ -18,6 +18,7 @@ rosters do. Layout::
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import struct
 import zlib
@@ -35,7 +36,7 @@ from reviewer.pack.build import build_pack
 from reviewer.pack.candidates import read_candidates
 from reviewer.people.enrolment import parse_request, parse_response
 from reviewer.people.identity import create_identity, load_identity
-from reviewer.people.session import create_session, enroll, open_session
+from reviewer.people.session import create_session, enroll, open_session, record_pack
 from reviewer.rubric.file import bundled_rubrics
 from reviewer.rubric.plan import load_plan
 
@@ -289,11 +290,13 @@ def build_demo(
         session_id=session.id,
         session_name=session.name,
         candidates=checked,
-        recipients=[entry.age_recipient for entry in session.roster],
+        recipients=[entry.age_recipient for entry in session.active],
         signer_key=session.load_secretariat_key(DEMO_PASSPHRASE),
         signer_cert=session.secretariat_certificate,
         seal_recipient=session.seal_recipient,
+        withdrawn=session.withdrawn_certificates,
     )
+    record_pack(session, built.pack_id, dt.datetime.now(dt.UTC), session.active)
     (out / "README.txt").write_text(
         _(
             "Practice session: {name}\n"

@@ -21,7 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from reviewer.base.i18n import _
-from reviewer.crypto import cms
+from reviewer.crypto import cms, roles
 from reviewer.pack.candidates import CandidateRow, MaterialFile
 from reviewer.pack.container import MANIFEST, PACK_JSON, SIGNATURE, PackWriter, attachment_member
 from reviewer.pack.errors import ManifestInvalidError, PackBuildError
@@ -155,6 +155,7 @@ def build_pack(
     rubrics: Sequence[Rubric] | None = None,
     secretariat: str | None = None,
     seal_recipient: str | None = None,
+    withdrawn: Sequence[str] = (),
     progress: ProgressCallback | None = None,
     now: dt.datetime | None = None,
 ) -> BuiltPack:
@@ -162,7 +163,8 @@ def build_pack(
 
     ``candidates`` come from ``read_candidates`` (already checked). ``rubrics`` default
     to the bundled rubric of each category used. ``seal_recipient``: the session seals
-    sheets to this age recipient (it travels in the signed manifest). Raises
+    sheets to this age recipient (it travels in the signed manifest). ``withdrawn``:
+    the SHA-256s of the certificates the secretariat withdrew (signed too). Raises
     ``PackBuildError``.
     """
     out_path = Path(out_path)
@@ -171,6 +173,14 @@ def build_pack(
     chosen_rubrics = _rubrics_for(candidates, rubrics)
     if not candidates:
         raise PackBuildError(_("A pack needs at least one candidate."))
+    if not roles.is_secretariat(signer_cert):
+        # Reviewers would refuse it: sessions made before the policy existed lack it.
+        raise PackBuildError(
+            _(
+                "The signing certificate is not a secretariat certificate (it lacks the "
+                "secretariat policy); reviewers would refuse the pack."
+            )
+        )
 
     materials: dict[Path, MaterialFile] = {}
     for row in candidates:
@@ -236,6 +246,7 @@ def build_pack(
         ),
         attachments=tuple(attachments.values()),
         seal_recipient=seal_recipient,
+        withdrawn=tuple(sorted(set(withdrawn))),
     )
     plaintext = manifest.to_bytes()
     try:

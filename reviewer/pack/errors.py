@@ -69,6 +69,21 @@ class UntrustedSignerError(PackError):
         super().__init__(f"{message} ({detail})" if detail else message)
 
 
+class NotSecretariatSignerError(UntrustedSignerError):
+    """Signed with a certificate of the session CA that is not the secretariat's: a
+    reviewer's own, or a secretariat certificate other than the one pinned at enrolment."""
+
+    def __init__(self, signer: str) -> None:
+        self.signer = signer
+        PackError.__init__(
+            self,
+            _(
+                "This pack was signed by {signer}, not by your session's secretariat; "
+                "it is refused. Ask the secretariat for the pack they signed."
+            ).format(signer=signer),
+        )
+
+
 class SignatureMismatchError(PackError):
     def __init__(self, detail: str = "") -> None:
         message = _("The pack's signature does not match its contents.")

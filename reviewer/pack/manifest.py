@@ -37,6 +37,7 @@ MAX_CANDIDATES = 5000
 MAX_WORKS = 5
 MAX_OTHER_MATERIALS = 20
 MAX_ATTACHMENTS = 9_000
+MAX_WITHDRAWN = 10_000
 MAX_ATTACHMENT_SIZE = 2 * 1024**3
 MIN_YEAR, MAX_YEAR = 1900, 2200
 
@@ -108,6 +109,9 @@ class Manifest:
     # Set where the session seals sheets: the secretariat's age recipient, which a
     # reviewer can trust because the manifest is signed by the secretariat.
     seal_recipient: str | None = None
+    # Certificates (SHA-256) the secretariat has withdrawn: signed here so that a
+    # reviewer learns theirs was, from the secretariat and from nobody else.
+    withdrawn: tuple[str, ...] = ()
 
     @property
     def created_at(self) -> dt.datetime:
@@ -126,6 +130,8 @@ class Manifest:
         doc = self._to_dict()
         if self.seal_recipient is not None:
             doc["seal_recipient"] = self.seal_recipient
+        if self.withdrawn:
+            doc["withdrawn"] = list(self.withdrawn)
         return doc
 
     def _to_dict(self) -> dict[str, Any]:
@@ -352,7 +358,7 @@ def _created_ok(text: str) -> bool:
 
 
 def _manifest(r: _Reader, raw: Any) -> Manifest | None:
-    doc = r.obj(raw, "", _TOP, frozenset({"seal_recipient"}))
+    doc = r.obj(raw, "", _TOP, frozenset({"seal_recipient", "withdrawn"}))
     if doc is None:
         return None
     fmt = doc.get("format")
@@ -380,6 +386,10 @@ def _manifest(r: _Reader, raw: Any) -> Manifest | None:
             x25519.Recipient.from_str(seal_recipient)
         except (pyrage.RecipientError, ValueError):
             r.fail("seal_recipient", _("not an age recipient"))
+    withdrawn = tuple(
+        r.string_value(v, f"withdrawn[{i}]", pattern=_SHA256)
+        for i, v in enumerate(r.array(doc, "withdrawn", "", 1, MAX_WITHDRAWN))
+    )
 
     rubrics = _rubrics(r, doc)
     attachments = _attachments(r, doc)
@@ -404,6 +414,7 @@ def _manifest(r: _Reader, raw: Any) -> Manifest | None:
         candidates=tuple(candidates),
         attachments=tuple(attachments),
         seal_recipient=seal_recipient,
+        withdrawn=withdrawn,
     )
 
 

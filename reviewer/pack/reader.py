@@ -1,9 +1,13 @@
 """Opening a dossier pack (``*.rvpack``; the layout is in ``header``).
 
 Opening trusts the signer only through the caller's trust anchor (the session CA from
-the reviewer's enrolment response). Attachments are decrypted on demand, into memory
-only, and their size and SHA-256 are checked before the bytes are handed out; a
-decryption that fails part-way never yields its partial output.
+the reviewer's enrolment response), and only if it is the secretariat: its certificate
+carries the secretariat policy (``crypto.roles``) and, when the caller has the pin from
+the enrolment, is exactly the pinned certificate. Every reviewer's certificate chains to
+the same CA, so the chain alone would accept a pack signed with a reviewer's own key.
+Attachments are decrypted on demand, into memory only, and their size and SHA-256 are
+checked before the bytes are handed out; a decryption that fails part-way never yields
+its partial output.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import pyrage
 from cryptography import x509
 
 from reviewer.base.i18n import _
-from reviewer.crypto import cms
+from reviewer.crypto import cms, roles
 from reviewer.pack.container import (
     AGE_OVERHEAD_ALLOWANCE,
     DEFAULT_LIMITS,
@@ -35,6 +39,7 @@ from reviewer.pack.errors import (
     AttachmentDamagedError,
     MissingMemberError,
     NotAddressedToYouError,
+    NotSecretariatSignerError,
     PackDamagedError,
     SignatureMismatchError,
     UnknownAttachmentError,
@@ -186,15 +191,18 @@ def open_pack(
     trust_anchor: x509.Certificate,
     *,
     expected_session_id: str | None = None,
+    secretariat_sha256: str | None = None,
     now: dt.datetime | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> OpenedPack:
     """Validate, decrypt and verify a pack; raise a ``PackError`` subclass if anything
-    is wrong. Close the result (or use it as a context manager) when done."""
+    is wrong. Close the result (or use it as a context manager) when done.
+    ``secretariat_sha256``: the pinned signer (from the enrolment); without it any
+    certificate of the trust anchor with the secretariat policy is accepted."""
     identities = list(identity) if isinstance(identity, Sequence) else [identity]
     reader = PackReader(Path(path), limits)
     try:
-        return _open(reader, identities, trust_anchor, expected_session_id, now)
+        return _open(reader, identities, trust_anchor, expected_session_id, secretariat_sha256, now)
     except BaseException:
         reader.close()
         raise
@@ -205,6 +213,7 @@ def _open(
     identities: list[pyrage.x25519.Identity],
     trust_anchor: x509.Certificate,
     expected_session_id: str | None,
+    secretariat_sha256: str | None,
     now: dt.datetime | None,
 ) -> OpenedPack:
     header = parse_header(reader.read(PACK_JSON))
@@ -229,6 +238,10 @@ def _open(
         raise UntrustedSignerError(str(exc)) from None
     except cms.CmsError as exc:
         raise SignatureMismatchError(str(exc)) from None
+    if not roles.is_secretariat(signer.certificate) or (
+        secretariat_sha256 is not None and signer.fingerprint != secretariat_sha256
+    ):
+        raise NotSecretariatSignerError(signer.name)
 
     manifest = parse_manifest(plaintext)
     if (manifest.pack_id, manifest.session_id, manifest.created) != (

@@ -8,7 +8,7 @@ API:
     new_signing_key() -> EllipticCurvePrivateKey           # ECDSA P-256
     create_ca(session_id, session_name, now=None) -> tuple[key, Certificate]
     issue_certificate(ca_key, ca_cert, public_key, name, *, session_id,
-                      age_recipient=None, now=None) -> Certificate
+                      age_recipient=None, secretariat=False, now=None) -> Certificate
     secretariat_name(session_name) -> str
     encrypt_private_key(key, passphrase) -> bytes          # PKCS#8 PEM, sealed (secret_file)
     load_private_key(sealed, passphrase) -> EllipticCurvePrivateKey  # WrongPassphrase
@@ -30,6 +30,8 @@ accept it without options):
 - End entity (reviewers and the secretariat): basicConstraints not CA (critical),
   keyUsage digitalSignature + nonRepudiation (critical), no extendedKeyUsage (absent EKU
   means "any purpose" to both OpenSSL's S/MIME check and pyHanko), SKI, AKI.
+- The secretariat's certificate alone also carries certificatePolicies (non-critical)
+  with ``roles.SECRETARIAT_POLICY``, so a reviewer's own certificate cannot pass for it.
 - Subject: CN = the person's name (UTF8String), O = "Reviewer Workstation",
   OU = "session <uuid>". A reviewer's certificate carries its age recipient as a SAN URI
   ``age:age1...`` so the CA vouches for which key a pack is encrypted to.
@@ -53,7 +55,7 @@ from cryptography.x509.oid import NameOID
 
 from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
-from reviewer.crypto import secret_file
+from reviewer.crypto import roles, secret_file
 
 CA_VALIDITY = dt.timedelta(days=5 * 365)
 CLOCK_SKEW = dt.timedelta(days=1)
@@ -185,6 +187,7 @@ def issue_certificate(
     *,
     session_id: str,
     age_recipient: str | None = None,
+    secretariat: bool = False,
     now: dt.datetime | None = None,
 ) -> x509.Certificate:
     now = _now(now)
@@ -229,6 +232,8 @@ def issue_certificate(
             ),
             critical=False,
         )
+    if secretariat:
+        builder = builder.add_extension(roles.secretariat_policy(), critical=False)
     return builder.sign(ca_key, hashes.SHA256())
 
 

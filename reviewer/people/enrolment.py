@@ -2,15 +2,19 @@
 
 API:
     class EnrolmentError(ReviewerError)              -- message is user-facing
-    REQUEST_FORMAT, RESPONSE_FORMAT, RECORD_FORMAT, FORMAT_VERSION = 1
+    REQUEST_FORMAT, RESPONSE_FORMAT, RECORD_FORMAT
+    REQUEST_VERSION = 1, RESPONSE_VERSION = 2, RECORD_VERSION = 2 (1 still read)
     MAX_REQUEST_BYTES = 16 KiB, MAX_RESPONSE_BYTES = 64 KiB
     @dataclass EnrolmentRequest(name, age_recipient, csr)  .public_key .key_fingerprint
-    @dataclass EnrolmentResponse(session_id, session_name, certificate, ca_certificate)
-    @dataclass Enrolment(session_id, session_name, certificate, ca_certificate, accepted)
+    @dataclass EnrolmentResponse(session_id, session_name, certificate, ca_certificate,
+                                 secretariat_sha256)
+    @dataclass Enrolment(session_id, session_name, certificate, ca_certificate, accepted,
+                         secretariat_sha256: str | None)   # None: a version 1 record
         .certificate_fingerprint .ca_fingerprint .valid_until
     build_request(name, age_recipient, signing_key) -> bytes
     parse_request(data: bytes) -> EnrolmentRequest
-    build_response(session_id, session_name, certificate, ca_certificate) -> bytes
+    build_response(session_id, session_name, certificate, ca_certificate,
+                   secretariat_certificate) -> bytes
     parse_response(data: bytes) -> EnrolmentResponse     # checks the chain to its CA
     check_response_matches(response, *, public_key, name, age_recipient) -> None
     record_bytes(enrolment) -> bytes / parse_record(data) -> Enrolment   # files in a home
@@ -20,14 +24,20 @@ A request travels from a reviewer's laptop to the secretariat on a USB stick, a 
 the other way; either may have been altered or replaced on the way, so every field is
 checked before anything is issued or installed. The request's CSR carries the age
 recipient as a SAN URI, so its self-signature covers the recipient too.
+
+The response pins the secretariat's signing certificate (its SHA-256): every certificate
+of the session chains to the same CA, so the CA alone cannot tell a pack signed by the
+secretariat from one signed by a reviewer with their own key. The pin is installed with
+the enrolment and ``open_pack`` accepts that signer only.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -45,11 +55,15 @@ from reviewer.people import ca
 REQUEST_FORMAT = "reviewer-enrolment-request"
 RESPONSE_FORMAT = "reviewer-enrolment-response"
 RECORD_FORMAT = "reviewer-enrolment"
-FORMAT_VERSION = 1
+REQUEST_VERSION = 1
+# 2: the response and the record pin the secretariat's certificate (secretariat_sha256).
+RESPONSE_VERSION = 2
+RECORD_VERSION = 2
 MAX_REQUEST_BYTES = 16 * 1024
 MAX_RESPONSE_BYTES = 64 * 1024
 MAX_SESSION_NAME_CHARS = 200
 MAX_PEM_CHARS = 8 * 1024
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 class EnrolmentError(ReviewerError):
@@ -79,6 +93,7 @@ class EnrolmentResponse:
     session_name: str
     certificate: x509.Certificate
     ca_certificate: x509.Certificate
+    secretariat_sha256: str
 
 
 @dataclass(frozen=True)
@@ -91,6 +106,9 @@ class Enrolment:
     certificate: x509.Certificate
     ca_certificate: x509.Certificate
     accepted: dt.datetime
+    # The one certificate whose packs this reviewer accepts; None in a record written
+    # before pins existed (format version 1): then the secretariat policy alone decides.
+    secretariat_sha256: str | None = None
 
     @property
     def certificate_fingerprint(self) -> str:
@@ -136,12 +154,12 @@ def _load_json(data: bytes, max_bytes: int, what: str) -> dict[str, Any]:
     return doc
 
 
-def _check_keys(doc: dict[str, Any], expected: set[str], what: str, fmt: str) -> None:
+def _check_keys(doc: dict[str, Any], expected: set[str], what: str, fmt: str, version: int) -> None:
     if doc.get("format") != fmt:
         raise EnrolmentError(
             _("this is not an {what} (format {fmt!r} expected)").format(what=what, fmt=fmt)
         )
-    if doc.get("format_version") != FORMAT_VERSION:
+    if doc.get("format_version") != version:
         raise EnrolmentError(
             _("unsupported {what} version {v!r}").format(what=what, v=doc.get("format_version"))
         )
@@ -213,7 +231,7 @@ def build_request(name: str, age_recipient: str, signing_key: ec.EllipticCurvePr
     name = ca.check_person_name(name)
     doc = {
         "format": REQUEST_FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": REQUEST_VERSION,
         "name": name,
         "age_recipient": age_recipient,
         "csr": _csr_request(name, age_recipient, signing_key).decode("ascii"),
@@ -250,7 +268,11 @@ def parse_request(data: bytes) -> EnrolmentRequest:
     what = _("enrolment request")
     doc = _load_json(data, MAX_REQUEST_BYTES, what)
     _check_keys(
-        doc, {"format", "format_version", "name", "age_recipient", "csr"}, what, REQUEST_FORMAT
+        doc,
+        {"format", "format_version", "name", "age_recipient", "csr"},
+        what,
+        REQUEST_FORMAT,
+        REQUEST_VERSION,
     )
     raw_name = _string(doc, "name", 200, what)
     try:
@@ -293,9 +315,11 @@ def build_response(
     session_name: str,
     certificate: x509.Certificate,
     ca_certificate: x509.Certificate,
+    secretariat_certificate: x509.Certificate,
 ) -> bytes:
-    doc = {"format": RESPONSE_FORMAT, "format_version": FORMAT_VERSION}
+    doc: dict[str, Any] = {"format": RESPONSE_FORMAT, "format_version": RESPONSE_VERSION}
     doc.update(_response_doc(session_id, session_name, certificate, ca_certificate))
+    doc["secretariat_sha256"] = ca.certificate_fingerprint(secretariat_certificate)
     return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
@@ -320,7 +344,16 @@ def _parse_response_fields(
         raise EnrolmentError(
             _("the certificates do not belong to session {id}").format(id=session_id)
         )
-    return EnrolmentResponse(session_id, session_name, cert, ca_cert)
+    return EnrolmentResponse(session_id, session_name, cert, ca_cert, "")
+
+
+def _pin(doc: dict[str, Any], what: str) -> str:
+    value = doc["secretariat_sha256"]
+    if not isinstance(value, str) or not _SHA256.fullmatch(value):
+        raise EnrolmentError(
+            _("{what}: 'secretariat_sha256' must be a SHA-256 in lower-case hex").format(what=what)
+        )
+    return value
 
 
 def parse_response(data: bytes) -> EnrolmentResponse:
@@ -328,11 +361,24 @@ def parse_response(data: bytes) -> EnrolmentResponse:
     doc = _load_json(data, MAX_RESPONSE_BYTES, what)
     _check_keys(
         doc,
-        {"format", "format_version", "session_id", "session_name", "certificate", "ca_certificate"},
+        {
+            "format",
+            "format_version",
+            "session_id",
+            "session_name",
+            "certificate",
+            "ca_certificate",
+            "secretariat_sha256",
+        },
         what,
         RESPONSE_FORMAT,
+        RESPONSE_VERSION,
     )
-    return _parse_response_fields(doc, what)
+    response = _parse_response_fields(doc, what)
+    pin = _pin(doc, what)
+    if pin == ca.certificate_fingerprint(response.certificate):
+        raise EnrolmentError(_("the response pins the reviewer's own certificate as secretariat"))
+    return replace(response, secretariat_sha256=pin)
 
 
 def check_response_matches(
@@ -352,7 +398,7 @@ def check_response_matches(
 
 
 def record_bytes(enrolment: Enrolment) -> bytes:
-    doc = {"format": RECORD_FORMAT, "format_version": FORMAT_VERSION}
+    doc: dict[str, Any] = {"format": RECORD_FORMAT, "format_version": RECORD_VERSION}
     doc.update(
         _response_doc(
             enrolment.session_id,
@@ -362,26 +408,30 @@ def record_bytes(enrolment: Enrolment) -> bytes:
         )
     )
     doc["accepted"] = enrolment.accepted.isoformat().replace("+00:00", "Z")
+    if enrolment.secretariat_sha256 is None:
+        raise ValueError("a record is written with the secretariat's pin")
+    doc["secretariat_sha256"] = enrolment.secretariat_sha256
     return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def parse_record(data: bytes) -> Enrolment:
     what = _("enrolment record")
     doc = _load_json(data, MAX_RESPONSE_BYTES, what)
-    _check_keys(
-        doc,
-        {
-            "format",
-            "format_version",
-            "session_id",
-            "session_name",
-            "certificate",
-            "ca_certificate",
-            "accepted",
-        },
-        what,
-        RECORD_FORMAT,
-    )
+    keys = {
+        "format",
+        "format_version",
+        "session_id",
+        "session_name",
+        "certificate",
+        "ca_certificate",
+        "accepted",
+    }
+    # Version 1 records (no pin) are still read: see docs/formats.md, "Enrolment".
+    version = 1 if doc.get("format_version") == 1 else RECORD_VERSION
+    if version == RECORD_VERSION:
+        keys.add("secretariat_sha256")
+    _check_keys(doc, keys, what, RECORD_FORMAT, version)
+    pin = _pin(doc, what) if version == RECORD_VERSION else None
     response = _parse_response_fields(doc, what, allow_expired=True)
     try:
         accepted = dt.datetime.fromisoformat(_string(doc, "accepted", 40, what))
@@ -393,4 +443,5 @@ def parse_record(data: bytes) -> Enrolment:
         response.certificate,
         response.ca_certificate,
         accepted,
+        pin,
     )

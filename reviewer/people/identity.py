@@ -185,7 +185,10 @@ class Identity:
         existing = self.enrolments.get(response.session_id)
         outcome = AcceptOutcome.INSTALLED
         if existing is not None:
-            if existing.certificate_fingerprint == ca.certificate_fingerprint(response.certificate):
+            if (
+                existing.certificate_fingerprint == ca.certificate_fingerprint(response.certificate)
+                and existing.secretariat_sha256 == response.secretariat_sha256
+            ):
                 return existing, AcceptOutcome.UNCHANGED
             if existing.ca_fingerprint != ca.certificate_fingerprint(response.ca_certificate):
                 # Same session id, different CA: someone else's session posing as this one.
@@ -201,6 +204,7 @@ class Identity:
             certificate=response.certificate,
             ca_certificate=response.ca_certificate,
             accepted=_utc(None),
+            secretariat_sha256=response.secretariat_sha256,
         )
         folder = self.folder / ENROLMENT_DIR
         try:

@@ -5,13 +5,17 @@ API:
     class SessionError(ReviewerError)                  -- message is user-facing
     class EnrolOutcome(Enum): NEW, EXISTING
     @dataclass RubricRef(id, fingerprint)
-    @dataclass RosterEntry(name, certificate, age_recipient, enrolled)
+    @dataclass Withdrawal(at, reason)
+    @dataclass RosterEntry(name, certificate, age_recipient, enrolled, withdrawn=None)
         .certificate_fingerprint .key_fingerprint .serial
+    @dataclass PackRecord(pack_id, created, recipients: ((name, certificate_sha256), ...))
     @dataclass Session(folder, id, name, programme, rubrics, created, ca_certificate,
                        secretariat_certificate, roster)
+        .active -> the roster without withdrawn entries
+        .withdrawn_certificates -> tuple of certificate SHA-256s (sorted)
         .load_ca_key(passphrase) -> EllipticCurvePrivateKey          # WrongPassphrase
         .load_secretariat_key(passphrase) -> EllipticCurvePrivateKey # WrongPassphrase
-        .reviewer(name) -> RosterEntry | None
+        .reviewer(name) -> RosterEntry | None            # the active entry of that name
         .existing_entry(request) -> RosterEntry | None   # SessionError on a conflict
     create_session(folder, name, passphrase, *, programme=None, rubric_ids=None,
                    seal_sheets=False, now=None) -> Session
@@ -21,10 +25,16 @@ API:
     enroll(session, request: EnrolmentRequest, passphrase: str | None, now=None)
         -> tuple[RosterEntry, bytes (the response file), EnrolOutcome]
     write_response(path, data) -> None
+    withdraw(session, name, reason, now=None) -> RosterEntry   # SessionError
+    record_pack(session, pack_id, created, recipients) -> None
+    pack_record(session, pack_id) -> PackRecord | None         # SessionError if damaged
+    name_key(name) -> str                 # names equal under it are one name (NFKC)
 
 Folder layout:
     DIR/session.json              id, name, programme, rubrics (id + fingerprint), created
-    DIR/roster.json               enrolled reviewers, with their certificates
+    DIR/roster.json               enrolled reviewers, with their certificates; a
+                                  withdrawn one stays, marked, with the reason
+    DIR/packs/<pack-id>.json      who each pack was built for (missing-sheet lists)
     DIR/ca/ca.crt.pem             session CA certificate (the reviewers' trust anchor)
     DIR/ca/ca.key                 its key, PKCS#8 PEM sealed under the passphrase (Argon2id)
     DIR/ca/secretariat.crt.pem    secretariat signing certificate (packs, reports)
@@ -41,7 +51,8 @@ import os
 import shutil
 import unicodedata
 import uuid
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from enum import Enum
 from pathlib import Path
 from typing import Any
@@ -61,7 +72,11 @@ from reviewer.rubric.file import RubricError, bundled_rubrics
 
 SESSION_FORMAT = "reviewer-session"
 ROSTER_FORMAT = "reviewer-roster"
+PACK_RECORD_FORMAT = "reviewer-pack-record"
 FORMAT_VERSION = 1
+# 2: an entry may be withdrawn ({at, reason}); a version 1 roster (none is) is still read.
+ROSTER_VERSION = 2
+PACKS_DIR = "packs"
 SESSION_FILE = "session.json"
 ROSTER_FILE = "roster.json"
 CA_DIR = "ca"
@@ -92,11 +107,35 @@ class RubricRef:
 
 
 @dataclass(frozen=True)
+class Withdrawal:
+    at: dt.datetime
+    reason: str
+
+
+@dataclass(frozen=True)
+class PackRecord:
+    """What the secretariat remembers of a pack it built: who it was encrypted to. The
+    pack's own list is in its manifest, which only reviewers can decrypt, and its public
+    header is not signed, so missing-sheet lists come from this record."""
+
+    pack_id: str
+    created: dt.datetime
+    recipients: tuple[tuple[str, str], ...]  # (name, certificate SHA-256)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(name for name, _ in self.recipients))
+
+
+@dataclass(frozen=True)
 class RosterEntry:
     name: str
     certificate: x509.Certificate
     age_recipient: str
     enrolled: dt.datetime
+    # Set when the secretariat withdrew the certificate (left the panel, lost laptop,
+    # re-keyed): its sheets are refused, packs are no longer encrypted to it.
+    withdrawn: Withdrawal | None = None
 
     @property
     def certificate_fingerprint(self) -> str:
@@ -167,14 +206,29 @@ class Session:
             raise SessionError(_("the secretariat key does not match its certificate"))
         return key
 
+    @property
+    def active(self) -> tuple[RosterEntry, ...]:
+        return tuple(r for r in self.roster if r.withdrawn is None)
+
+    @property
+    def withdrawn_certificates(self) -> tuple[str, ...]:
+        return tuple(sorted(r.certificate_fingerprint for r in self.roster if r.withdrawn))
+
     def reviewer(self, name: str) -> RosterEntry | None:
-        return next((r for r in self.roster if r.name == name), None)
+        return next((r for r in self.active if r.name == name), None)
 
     def existing_entry(self, request: EnrolmentRequest) -> RosterEntry | None:
         """The roster entry this request was already enrolled as, or None if it is new;
         ``SessionError`` when it collides with a different reviewer."""
         key_fp = request.key_fingerprint
         for entry in self.roster:
+            if entry.key_fingerprint == key_fp and entry.withdrawn is not None:
+                raise SessionError(
+                    _(
+                        "this key was withdrawn ({reason}); {name} needs a new identity "
+                        "and a new enrolment request"
+                    ).format(reason=entry.withdrawn.reason, name=entry.name)
+                )
             if entry.key_fingerprint == key_fp:
                 if entry.name != request.name or entry.age_recipient != request.age_recipient:
                     raise SessionError(
@@ -184,6 +238,12 @@ class Session:
                     )
                 return entry
         for entry in self.roster:
+            if entry.age_recipient == request.age_recipient:
+                raise SessionError(
+                    _("this age recipient is already enrolled for {name}").format(name=entry.name)
+                )
+            if entry.withdrawn is not None:
+                continue  # re-enrolling a withdrawn reviewer under their name is re-keying
             if entry.name == request.name:
                 # Packs are addressed and sheets watermarked by name: two reviewers with
                 # one name could not be told apart.
@@ -193,11 +253,22 @@ class Session:
                         "ask for a distinguishing name, e.g. {name}（{hint}）"
                     ).format(name=entry.name, hint=_("affiliation"))
                 )
-            if entry.age_recipient == request.age_recipient:
+            if name_key(entry.name) == name_key(request.name):
+                # Nor could two that only differ in full-width letters or compatibility
+                # ideographs, which look the same on a sheet and in the reports.
                 raise SessionError(
-                    _("this age recipient is already enrolled for {name}").format(name=entry.name)
+                    _(
+                        "{name} is the same name as {existing}, already enrolled, once "
+                        "normalised (NFKC); ask for a distinguishing name"
+                    ).format(name=request.name, existing=entry.name)
                 )
         return None
+
+
+def name_key(name: str) -> str:
+    """What two reviewers' names must not share: NFKC (full-width and compatibility
+    characters folded to their ordinary forms), case-folded, spaces collapsed."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -294,6 +365,7 @@ def create_session(
         sec_key.public_key(),
         ca.secretariat_name(name),
         session_id=session_id,
+        secretariat=True,
         now=now,
     )
     session_doc = {
@@ -345,7 +417,7 @@ def _roster_bytes(session_id: str, roster: tuple[RosterEntry, ...]) -> bytes:
     return _json(
         {
             "format": ROSTER_FORMAT,
-            "format_version": FORMAT_VERSION,
+            "format_version": ROSTER_VERSION,
             "session_id": session_id,
             "reviewers": [
                 {
@@ -356,6 +428,9 @@ def _roster_bytes(session_id: str, roster: tuple[RosterEntry, ...]) -> bytes:
                     "age_recipient": r.age_recipient,
                     "enrolled": _iso(r.enrolled),
                     "certificate": ca.certificate_pem(r.certificate),
+                    "withdrawn": None
+                    if r.withdrawn is None
+                    else {"at": _iso(r.withdrawn.at), "reason": r.withdrawn.reason},
                 }
                 for r in roster
             ],
@@ -363,14 +438,16 @@ def _roster_bytes(session_id: str, roster: tuple[RosterEntry, ...]) -> bytes:
     )
 
 
-def _load_doc(path: Path, max_bytes: int, fmt: str) -> dict[str, Any]:
+def _load_doc(
+    path: Path, max_bytes: int, fmt: str, versions: tuple[int, ...] = (FORMAT_VERSION,)
+) -> dict[str, Any]:
     try:
         doc = json.loads(_read(path, max_bytes).decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError):
         raise SessionError(_("{file} is not valid JSON").format(file=path)) from None
     if not isinstance(doc, dict) or doc.get("format") != fmt:
         raise SessionError(_("{file} is not a {fmt} file").format(file=path, fmt=fmt))
-    if doc.get("format_version") != FORMAT_VERSION:
+    if doc.get("format_version") not in versions:
         raise SessionError(
             _("{file}: unsupported format version {v!r}").format(
                 file=path, v=doc.get("format_version")
@@ -386,7 +463,15 @@ def _certificate(path: Path) -> x509.Certificate:
         raise SessionError(f"{path}: {exc}") from None
 
 
-def _roster_entry(raw: Any, ca_cert: x509.Certificate) -> RosterEntry:
+def _withdrawal(raw: Any) -> Withdrawal | None:
+    if raw is None:
+        return None
+    if set(raw) != {"at", "reason"} or not isinstance(raw["reason"], str):
+        raise ValueError("withdrawn")
+    return Withdrawal(dt.datetime.fromisoformat(raw["at"]), raw["reason"])
+
+
+def _roster_entry(raw: Any, ca_cert: x509.Certificate, version: int) -> RosterEntry:
     cert = ca.load_certificate(raw["certificate"])
     # Signature only: an expired roster is still a record of who was enrolled.
     ca.check_issued_by(cert, ca_cert, at=cert.not_valid_before_utc)
@@ -395,6 +480,7 @@ def _roster_entry(raw: Any, ca_cert: x509.Certificate) -> RosterEntry:
         certificate=cert,
         age_recipient=raw["age_recipient"],
         enrolled=dt.datetime.fromisoformat(raw["enrolled"]),
+        withdrawn=_withdrawal(raw["withdrawn"]) if version >= 2 else None,
     )
     if (
         ca.common_name(cert.subject) != entry.name
@@ -433,11 +519,12 @@ def open_session(folder: Path) -> Session:
             _("{folder} is damaged: session.json and the CA do not agree").format(folder=folder)
         ) from None
     roster_path = folder / ROSTER_FILE
-    roster_doc = _load_doc(roster_path, MAX_ROSTER_FILE_BYTES, ROSTER_FORMAT)
+    roster_doc = _load_doc(roster_path, MAX_ROSTER_FILE_BYTES, ROSTER_FORMAT, (1, ROSTER_VERSION))
     try:
         if roster_doc["session_id"] != session_id:
             raise ValueError("session id")
-        roster = tuple(_roster_entry(r, ca_cert) for r in roster_doc["reviewers"])
+        version = roster_doc["format_version"]
+        roster = tuple(_roster_entry(r, ca_cert, version) for r in roster_doc["reviewers"])
     except (KeyError, TypeError, ValueError, ca.CertificateError):
         raise SessionError(_("{file} is damaged").format(file=roster_path)) from None
     return Session(
@@ -469,7 +556,11 @@ def enroll(
     existing = session.existing_entry(request)
     if existing is not None:
         response = enrolment.build_response(
-            session.id, session.name, existing.certificate, session.ca_certificate
+            session.id,
+            session.name,
+            existing.certificate,
+            session.ca_certificate,
+            session.secretariat_certificate,
         )
         return existing, response, EnrolOutcome.EXISTING
     if ca_key is None:
@@ -490,12 +581,78 @@ def enroll(
     except ca.CertificateError as exc:
         raise SessionError(str(exc)) from None
     entry = RosterEntry(request.name, cert, request.age_recipient, now)
-    roster = (*session.roster, entry)
+    _write_roster(session, (*session.roster, entry))
+    response = enrolment.build_response(
+        session.id, session.name, cert, session.ca_certificate, session.secretariat_certificate
+    )
+    return entry, response, EnrolOutcome.NEW
+
+
+def _write_roster(session: Session, roster: tuple[RosterEntry, ...]) -> None:
     try:
         write_atomically(session.folder / ROSTER_FILE, _roster_bytes(session.id, roster))
     except OSError as exc:
         raise SessionError(
             _("cannot update the roster: {error}").format(error=exc.strerror or exc)
         ) from None
-    response = enrolment.build_response(session.id, session.name, cert, session.ca_certificate)
-    return entry, response, EnrolOutcome.NEW
+
+
+def withdraw(
+    session: Session, name: str, reason: str, now: dt.datetime | None = None
+) -> RosterEntry:
+    """Withdraw the active certificate of ``name``: packs are no longer built for it and
+    its sheets are refused at aggregation (all of them: a signing time is the signer's
+    own claim). To re-key, enrol the reviewer's new request under the same name."""
+    session = open_session(session.folder)
+    reason = _clean_text(reason, _("reason"))
+    entry = session.reviewer(name)
+    if entry is None:
+        raise SessionError(_("no enrolled reviewer is named {name}").format(name=name))
+    moment = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
+    withdrawn = replace(entry, withdrawn=Withdrawal(moment, reason))
+    _write_roster(session, tuple(withdrawn if r is entry else r for r in session.roster))
+    return withdrawn
+
+
+def record_pack(
+    session: Session, pack_id: str, created: dt.datetime, recipients: Iterable[RosterEntry]
+) -> None:
+    """Remember who a pack was built for (``DIR/packs/<pack-id>.json``)."""
+    doc = {
+        "format": PACK_RECORD_FORMAT,
+        "format_version": FORMAT_VERSION,
+        "pack_id": str(uuid.UUID(pack_id)),
+        "created": _iso(created),
+        "recipients": [
+            {"name": r.name, "certificate_sha256": r.certificate_fingerprint} for r in recipients
+        ],
+    }
+    folder = session.folder / PACKS_DIR
+    try:
+        folder.mkdir(exist_ok=True)
+        write_atomically(folder / f"{doc['pack_id']}.json", _json(doc))
+    except OSError as exc:
+        raise SessionError(
+            _("cannot write {file}: {error}").format(file=folder, error=exc.strerror or exc)
+        ) from None
+
+
+def pack_record(session: Session, pack_id: str) -> PackRecord | None:
+    """Who the pack was built for, None if this session folder has no record of it."""
+    try:
+        pack_id = str(uuid.UUID(pack_id))
+    except ValueError:
+        return None
+    path = session.folder / PACKS_DIR / f"{pack_id}.json"
+    if not path.is_file():
+        return None
+    doc = _load_doc(path, MAX_SESSION_FILE_BYTES, PACK_RECORD_FORMAT)
+    try:
+        if doc["pack_id"] != pack_id:
+            raise ValueError("pack id")
+        recipients = tuple(
+            (str(r["name"]), str(r["certificate_sha256"])) for r in doc["recipients"]
+        )
+        return PackRecord(pack_id, dt.datetime.fromisoformat(doc["created"]), recipients)
+    except (KeyError, TypeError, ValueError):
+        raise SessionError(_("{file} is damaged").format(file=path)) from None

@@ -24,7 +24,8 @@ Input is an ``ImportResult`` (see ``aggregate_import``); output a frozen
 * Agreement per category on the largest complete block of (candidate × reviewer)
   scores: ICC(2,1) and Kendall's W; and per reviewer, Pearson's r between their scores
   and the mean of the others', lowest first.
-* Completeness: roster × candidates − recusals − counted sheets = missing. Candidates
+* Completeness: reviewers × candidates − recusals − counted sheets = missing; the
+  reviewers are those the packs were built for when known, else the active roster. Candidates
   are those of the candidate list when given, else those named by the sheets that
   count (a candidate nobody sent a valid sheet for is then unknown to the secretariat).
 """
@@ -247,7 +248,7 @@ def aggregate(
 ) -> AggregateResult:
     """Everything the reports show, from the sheets that count. Pure and quick (no I/O)."""
     opts = options or AggregateOptions()
-    roster = [e.name for e in session.roster]
+    roster = expected_reviewers(session, imported)
     order = {name: i for i, name in enumerate(roster)}
     rubrics: Mapping[str, Rubric] = imported.rubrics
 
@@ -391,6 +392,13 @@ def aggregate(
         candidates_from_list=candidate_list is not None,
         category_conflicts=tuple(category_conflicts),
     )
+
+
+def expected_reviewers(session: Session, imported: ImportResult) -> list[str]:
+    """From whom sheets are expected: the packs' recipients, else the active roster."""
+    if imported.reviewers is not None:
+        return list(imported.reviewers)
+    return list(dict.fromkeys(e.name for e in session.active))
 
 
 def _category_name(rubric: Rubric | None, records: list[_Counted], rubric_id: str) -> str:

@@ -6,7 +6,7 @@ does (``sheet_verify.verify_sheet`` with the session CA and session id), then ch
 against what the secretariat knows:
 
 * the signer's certificate is on the session's roster (a certificate the CA issued to
-  someone later removed, or never enrolled, does not count);
+  someone later removed, or never enrolled, does not count) and was not withdrawn;
 * the sheet names a pack the secretariat built for the session (when packs are given;
   otherwise ``packs_checked`` is False and the reports say so);
 * its rubric is one of the session's, with the same fingerprint; when a candidate list
@@ -128,6 +128,8 @@ class ImportResult:
     from_cache: int  # taken from the cache
     cache_note: str | None = None  # why the cache could not be used or saved, if so
     rubrics: Mapping[str, Rubric] = field(default_factory=dict)  # by rubric id
+    # Whom the given packs were built for (names); None: not known, the active roster.
+    reviewers: tuple[str, ...] | None = None
 
     def with_status(self, status: SheetStatus) -> tuple[SheetRecord, ...]:
         return tuple(r for r in self.records if r.status is status)
@@ -248,6 +250,23 @@ def session_pack_ids(session: Session, packs: Iterable[Path]) -> list[str]:
     return ids
 
 
+def pack_reviewers(session: Session, pack_ids: Iterable[str]) -> tuple[str, ...] | None:
+    """The names the packs were built for, from the session's own record of each build;
+    None when a pack has none (built before the records were kept, or elsewhere)."""
+    from reviewer.people.session import SessionError, pack_record
+
+    names: dict[str, None] = {}
+    for pack_id in pack_ids:
+        try:
+            record = pack_record(session, pack_id)
+        except SessionError as exc:
+            raise AggregateError(str(exc)) from None
+        if record is None:
+            return None
+        names.update(dict.fromkeys(record.names))
+    return tuple(names)
+
+
 def import_sheets(
     session: Session,
     sheets_dir: Path,
@@ -259,8 +278,12 @@ def import_sheets(
     progress: Callable[[ImportProgress], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
     sealing: x25519.Identity | None = None,
+    reviewers: Iterable[str] | None = None,
 ) -> ImportResult:
     """Verify and sort every sheet under ``sheets_dir``.
+
+    ``reviewers``: whom the packs were built for (``pack_reviewers``), from whom sheets
+    are expected; kept in the result for the missing-sheet lists.
 
     ``sealing``: the secretariat's sealing identity, to open ``*.pdf.age`` sheets.
     ``pack_ids``: the packs the secretariat built for the session (None: not checked).
@@ -390,6 +413,7 @@ def import_sheets(
         from_cache=from_cache,
         cache_note=cache.note,
         rubrics=rubrics,
+        reviewers=tuple(dict.fromkeys(reviewers)) if reviewers is not None else None,
     )
 
 
@@ -423,6 +447,8 @@ def _check(
     found: list[str] = []
     if entry is None:
         found.append("not_on_roster")
+    elif entry.withdrawn is not None:
+        found.append("withdrawn")
     if pack_ids is not None and data.pack_id not in pack_ids:
         found.append("unknown_pack")
     refs = {r.id: r.fingerprint for r in session.rubrics}

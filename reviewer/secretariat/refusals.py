@@ -19,6 +19,7 @@ _MESSAGES: dict[str, str] = {
     "unreadable": N_("the file cannot be read"),
     "too_large": N_("the file is too large to be a review sheet"),
     "not_on_roster": N_("the signer is not on this session's roster"),
+    "withdrawn": N_("the signer's certificate was withdrawn by the secretariat"),
     "unknown_pack": N_(
         "the sheet was made from a pack the secretariat did not build for this session"
     ),

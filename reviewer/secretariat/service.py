@@ -53,6 +53,8 @@ class Packs:
 
     paths: tuple[Path, ...]
     ids: tuple[str, ...]
+    # Whom they were built for (the session's record of each build); None: not known.
+    reviewers: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,8 @@ class Secretariat:
         """Only the public header of each pack is read (no key needed); ``AggregateError``
         if one cannot be read or was built for another session."""
         paths = tuple(Path(p) for p in paths)
-        return Packs(paths, tuple(intake.session_pack_ids(self.session, paths)))
+        ids = tuple(intake.session_pack_ids(self.session, paths))
+        return Packs(paths, ids, intake.pack_reviewers(self.session, ids))
 
     def read_candidates(self, path: Path) -> CandidateList:
         listed = read_candidate_list(Path(path), [r.id for r in self.session.rubrics])
@@ -183,6 +186,7 @@ class Secretariat:
             progress=progress,
             cancelled=cancelled,
             sealing=self._sealing,
+            reviewers=packs.reviewers if packs is not None else None,
         )
         self._last = _Import(result, candidates)
         return result

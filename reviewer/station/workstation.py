@@ -223,9 +223,18 @@ class Workstation:
                     me.age_identity,
                     enrolment.ca_certificate,
                     expected_session_id=header.session_id,
+                    secretariat_sha256=enrolment.secretariat_sha256,
                 )
             except PackError as exc:
                 raise WorkstationError(exc.message, exc.problems) from None
+            if enrolment.certificate_fingerprint in opened.manifest.withdrawn:
+                opened.close()
+                raise WorkstationError(
+                    _(
+                        "the secretariat has withdrawn your certificate for session {session}: "
+                        "sheets you sign would be refused; ask them to enrol you again"
+                    ).format(session=enrolment.session_name)
+                )
             try:
                 info = pack_info(opened)
                 imported = self.workspace.import_pack(info)

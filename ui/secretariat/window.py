@@ -259,7 +259,7 @@ class SecretariatWindow(QMainWindow):
         self.stack.setCurrentWidget(self.work)
         self._idle(
             _("Session opened: {n} reviewers on the roster. Import the folder of sheets.").format(
-                n=len(session.roster)
+                n=len(session.active)
             )
         )
 
@@ -271,7 +271,7 @@ class SecretariatWindow(QMainWindow):
         s = self.session
         self.session_label.setText(
             _("{name} · {n} reviewers · {folder}").format(
-                name=s.name, n=len(s.roster), folder=s.folder
+                name=s.name, n=len(s.active), folder=s.folder
             )
         )
         parts = [
