@@ -213,6 +213,16 @@ def test_candidate_file_path_with_a_nul_byte_is_refused(readers, demo, tmp_path,
     ), info.value.report()
 
 
+@pytest.mark.parametrize("path", ["x" * 5000, "works/" + "y" * 300 + ".pdf"])
+def test_candidate_file_path_too_long_for_the_file_system_is_refused(readers, demo, tmp_path, path):
+    from reviewer.pack.candidates import CandidatesError, read_candidates
+
+    csv_path = tmp_path / "candidates.csv"
+    csv_path.write_bytes(_csv_with_path(readers, path))
+    with pytest.raises(CandidatesError):  # Path.exists() raised "File name too long"
+        read_candidates(csv_path, demo.folder / "materials")
+
+
 @pytest.mark.parametrize("version", [64, 99, 0xFFFF])  # zipfile reads up to 6.3
 def test_xlsx_with_an_unsupported_zip_version_is_refused(readers, demo, tmp_path, version):
     from reviewer.pack.candidates import CandidatesError, read_candidates

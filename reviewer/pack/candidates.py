@@ -354,10 +354,17 @@ class _RowReader:
                 _("{path!r} points outside the materials folder").format(path=relative),
             )
             return None
-        if not resolved.exists():
+        try:
+            exists, is_file = resolved.exists(), resolved.is_file()
+            size = resolved.stat().st_size if is_file else 0
+        except OSError as exc:
+            # exists() raises for a name the file system refuses (too long, ...).
+            self.fail(column, _("cannot read the file: {error}").format(error=exc.strerror or exc))
+            return None
+        if not exists:
             self.fail(column, _("file not found: {path}").format(path=relative))
             return None
-        if not resolved.is_file():
+        if not is_file:
             self.fail(column, _("{path!r} is not a file").format(path=relative))
             return None
         media_type = media_type_for(resolved)
@@ -369,7 +376,6 @@ class _RowReader:
                 ),
             )
             return None
-        size = resolved.stat().st_size
         if size > MAX_MATERIAL_BYTES:
             self.fail(
                 column,
