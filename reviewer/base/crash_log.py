@@ -129,6 +129,8 @@ class _LogFile(logging.Handler):
                     path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8"
                 )
                 self._file.setFormatter(self.formatter)
+                # Its own handleError would print the failure and the record on stderr.
+                self._file.handleError = lambda record: None  # type: ignore[method-assign]
             self._file.emit(record)
         except OSError:
             # A log that cannot be written must not turn one error into two, nor print

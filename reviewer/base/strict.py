@@ -105,20 +105,36 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not allowed")
 
 
-def _depth(value: Any, cap: int) -> int:
+def _has_surrogate(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def _check_tree(value: Any, cap: int) -> None:
+    """Refuse nesting deeper than ``cap`` and text that is not Unicode: ``\\ud800`` is
+    valid JSON, but a lone surrogate cannot be written as UTF-8 anywhere later (the
+    canonical form, the workspace, a PDF), so it is refused here, with its place."""
     # Iterative, so a hostile document cannot exhaust the Python stack here.
-    deepest = 0
-    stack = [(value, 1)]
+    stack: list[tuple[Any, int, str]] = [(value, 1, "")]
     while stack:
-        item, depth = stack.pop()
-        deepest = max(deepest, depth)
+        item, depth, path = stack.pop()
         if depth > cap:
-            return depth
+            raise StrictJsonError(_("nested deeper than {n} levels").format(n=cap))
         if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
+            for k, v in item.items():
+                where = join(path, k)
+                if _has_surrogate(k):
+                    raise StrictJsonError(_("a key is not valid Unicode text"))
+                stack.append((v, depth + 1, where))
         elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-    return deepest
+            stack.extend((v, depth + 1, f"{path}[{i}]") for i, v in enumerate(item))
+        elif isinstance(item, str) and _has_surrogate(item):
+            raise StrictJsonError(
+                _("{where}: not valid Unicode text (a lone surrogate)").format(where=path or "$")
+            )
 
 
 def load_json(data: bytes, max_bytes: int, max_depth: int = MAX_DEPTH) -> Any:
@@ -141,6 +157,5 @@ def load_json(data: bytes, max_bytes: int, max_depth: int = MAX_DEPTH) -> Any:
         raise StrictJsonError(_("nested too deeply")) from None
     except ValueError as exc:
         raise StrictJsonError(_("not valid JSON: {error}").format(error=str(exc)[:200])) from None
-    if _depth(value, max_depth) > max_depth:
-        raise StrictJsonError(_("nested deeper than {n} levels").format(n=max_depth))
+    _check_tree(value, max_depth)
     return value

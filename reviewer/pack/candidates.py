@@ -189,6 +189,14 @@ class CandidatesError(ReviewerError):
 # -- reading --------------------------------------------------------------------------
 
 
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
@@ -233,7 +241,8 @@ def _xlsx_rows(path: Path, problems: list[Problem]) -> Iterator[tuple[int, list[
             if sum(i.file_size for i in archive.infolist()) > MAX_XLSX_UNCOMPRESSED:
                 problems.append(cell_problem(None, None, _("the workbook is implausibly large")))
                 return
-    except (zipfile.BadZipFile, OSError, ValueError):
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
+        # NotImplementedError: a zip version or feature zipfile does not support.
         problems.append(cell_problem(None, None, bad))
         return
     try:
@@ -323,6 +332,10 @@ class _RowReader:
         return result
 
     def _file(self, relative: str, column: str) -> MaterialFile | None:
+        if _CONTROL.search(relative) or not _encodable(relative):
+            # A NUL byte (or a lone surrogate) would make the path functions raise.
+            self.fail(column, _("contains control characters"))
+            return None
         pure = PurePosixPath(relative)
         if pure.is_absolute() or re.match(r"^[A-Za-z]:", relative) or relative.startswith("//"):
             self.fail(
@@ -341,10 +354,17 @@ class _RowReader:
                 _("{path!r} points outside the materials folder").format(path=relative),
             )
             return None
-        if not resolved.exists():
+        try:
+            exists, is_file = resolved.exists(), resolved.is_file()
+            size = resolved.stat().st_size if is_file else 0
+        except OSError as exc:
+            # exists() raises for a name the file system refuses (too long, ...).
+            self.fail(column, _("cannot read the file: {error}").format(error=exc.strerror or exc))
+            return None
+        if not exists:
             self.fail(column, _("file not found: {path}").format(path=relative))
             return None
-        if not resolved.is_file():
+        if not is_file:
             self.fail(column, _("{path!r} is not a file").format(path=relative))
             return None
         media_type = media_type_for(resolved)
@@ -356,7 +376,6 @@ class _RowReader:
                 ),
             )
             return None
-        size = resolved.stat().st_size
         if size > MAX_MATERIAL_BYTES:
             self.fail(
                 column,

@@ -47,7 +47,7 @@ import hashlib
 import unicodedata
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.types import PublicKeyTypes
@@ -334,7 +334,8 @@ def check_ca_certificate(ca_cert: x509.Certificate) -> None:
         if not _is_p256(ca_cert.public_key()):
             raise CertificateError(_("the CA key is not ECDSA P-256"))
         ca_cert.verify_directly_issued_by(ca_cert)
-    except (x509.ExtensionNotFound, ValueError, TypeError, InvalidSignature):
+    except (x509.ExtensionNotFound, ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+        # UnsupportedAlgorithm: a key on a curve cryptography does not know (SM2, ...).
         raise CertificateError(_("the CA certificate is not a valid self-signed CA")) from None
 
 
@@ -345,8 +346,16 @@ def check_issued_by(
     check_ca_certificate(ca_cert)
     try:
         cert.verify_directly_issued_by(ca_cert)
-    except (ValueError, TypeError, InvalidSignature):
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
         raise CertificateError(_("the certificate was not issued by this session CA")) from None
+    try:
+        p256 = _is_p256(cert.public_key())
+    except (ValueError, UnsupportedAlgorithm):
+        p256 = False
+    if not p256:
+        # Every certificate of a session is P-256; a CA brought by a hostile file could
+        # have certified a key on a curve nothing else here can read.
+        raise CertificateError(_("the certificate's key is not ECDSA P-256"))
     at = at or dt.datetime.now(dt.UTC)
     if not cert.not_valid_before_utc <= at <= cert.not_valid_after_utc:
         raise CertificateError(_("the certificate is not valid at this date"))

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID, SignatureAlgorithmOID
@@ -288,6 +289,9 @@ def parse_request(data: bytes) -> EnrolmentRequest:
         _check_csr(csr, name, age_recipient)
     except EnrolmentError:
         raise
+    except UnsupportedAlgorithm:
+        # A key on a curve cryptography does not know (SM2, brainpoolP256t1, ...).
+        raise EnrolmentError(_("the request's key is not an ECDSA key (P-256 required)")) from None
     except (
         ValueError,
         TypeError,

@@ -37,10 +37,12 @@ from pathlib import Path
 from typing import Any
 
 import pyrage
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from pyrage import x25519
 
+from reviewer.base import strict
 from reviewer.base.atomic_file import write_atomically
 from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
@@ -285,14 +287,24 @@ def _secret_bytes(age_identity: x25519.Identity, key: ec.EllipticCurvePrivateKey
 def _parse_secret(plain: bytes, path: Path) -> tuple[x25519.Identity, ec.EllipticCurvePrivateKey]:
     damaged = IdentityError(_("the identity key file {file} is damaged").format(file=path))
     try:
-        doc = json.loads(plain.decode("utf-8"))
+        doc = strict.load_json(plain, MAX_IDENTITY_FILE_BYTES)
+        if not isinstance(doc, dict):
+            raise damaged
         if doc.get("format") != SECRET_FORMAT or doc.get("format_version") != FORMAT_VERSION:
             raise damaged
         age_identity = x25519.Identity.from_str(doc["age_identity"])
         key = serialization.load_pem_private_key(doc["signing_key"].encode("ascii"), None)
     except IdentityError:
         raise
-    except (ValueError, TypeError, KeyError, AttributeError, pyrage.IdentityError):
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        AttributeError,
+        UnsupportedAlgorithm,  # a key on a curve cryptography does not know
+        strict.StrictJsonError,
+        pyrage.IdentityError,
+    ):
         raise damaged from None
     if not isinstance(key, ec.EllipticCurvePrivateKey) or not isinstance(key.curve, ec.SECP256R1):
         raise damaged
@@ -355,8 +367,8 @@ def load_identity(home: Path) -> Identity:
     data = _read(path)
     damaged = IdentityError(_("the identity file {file} is damaged").format(file=path))
     try:
-        doc = json.loads(data.decode("utf-8"))
-        if doc.get("format") != IDENTITY_FORMAT:
+        doc = strict.load_json(data, MAX_IDENTITY_FILE_BYTES)
+        if not isinstance(doc, dict) or doc.get("format") != IDENTITY_FORMAT:
             raise damaged
         if doc.get("format_version") != FORMAT_VERSION:
             raise IdentityError(
@@ -370,7 +382,16 @@ def load_identity(home: Path) -> Identity:
         created = dt.datetime.fromisoformat(doc["created"])
     except IdentityError:
         raise
-    except (ValueError, TypeError, KeyError, AttributeError, ca.CertificateError, EnrolmentError):
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        AttributeError,
+        UnsupportedAlgorithm,  # a key on a curve cryptography does not know
+        strict.StrictJsonError,
+        ca.CertificateError,
+        EnrolmentError,
+    ):
         raise damaged from None
     if not isinstance(key, ec.EllipticCurvePublicKey) or not isinstance(key.curve, ec.SECP256R1):
         raise damaged

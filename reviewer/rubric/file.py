@@ -38,6 +38,10 @@ from reviewer.rubric.plan import Plan, load_plan, normalise_section
 MAX_FILE_BYTES = 1024 * 1024
 MAX_TEXT_CHARS = 4000
 MAX_CRITERIA = 30
+# Weights, scores and steps are small decimals; the caps keep decimal arithmetic exact
+# (a hostile 1e999 % 0.5 would raise) without refusing any plausible rubric.
+MAX_NUMBER = 1_000_000
+MIN_EXPONENT = -6
 _ID = re.compile(r"[a-z][a-z0-9_]{0,39}")
 _VERSION = re.compile(r"[0-9A-Za-z][0-9A-Za-z._-]{0,31}")
 
@@ -111,6 +115,18 @@ class _Reader(strict.Collector):
         number = Decimal(value)
         if not number.is_finite():
             self.fail(where, _("expected a finite number"))
+            return None
+        exponent = number.as_tuple().exponent  # an int: the number is finite
+        if abs(number) > MAX_NUMBER or (
+            number and isinstance(exponent, int) and exponent < MIN_EXPONENT
+        ):
+            # 1e999 % 0.5 and the like are beyond what decimal arithmetic can do exactly.
+            self.fail(
+                where,
+                _("expected a number up to {max} with at most {places} decimal places").format(
+                    max=MAX_NUMBER, places=-MIN_EXPONENT
+                ),
+            )
             return None
         return number
 

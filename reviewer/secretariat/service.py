@@ -29,13 +29,13 @@ only when a call succeeds: a failed or cancelled import keeps the previous one.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from pyrage import x25519
 
+from reviewer.base import crash_log
 from reviewer.base.i18n import _
 from reviewer.people.session import Session, open_session
 from reviewer.secretariat import aggregate as aggregation
@@ -76,17 +76,11 @@ class _Import:
     candidates: CandidateList | None  # what it was checked against, aggregated with
 
 
-def _quiet_pyhanko() -> None:
-    # pyHanko logs every untrusted signature with a traceback; the refusal says it all.
-    log = logging.getLogger("pyhanko")
-    if not any(isinstance(h, logging.NullHandler) for h in log.handlers):
-        log.addHandler(logging.NullHandler())
-    log.propagate = False
-
-
 class Secretariat:
     def __init__(self, session: Session):
-        _quiet_pyhanko()
+        # pyHanko logs every untrusted signature with a traceback; the refusal says it
+        # all to the user, and the record goes to the log file, never to the terminal.
+        crash_log.install()
         self.session = session
         self._signer: SheetSigner | None = None
         self._sealing: x25519.Identity | None = None

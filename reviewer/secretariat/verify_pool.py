@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import base64
 import concurrent.futures as cf
-import logging
 import multiprocessing
 from collections.abc import Callable
 from typing import Any
 
+from reviewer.base import crash_log
 from reviewer.base.i18n import set_language
 from reviewer.secretariat.refusals import refusal_message
 from reviewer.secretariat.verdict_cache import VerdictCache
@@ -28,8 +28,9 @@ def init_worker(ca_der: bytes, session_id: str, lang: str) -> None:
     global _worker_anchor, _worker_session
     if multiprocessing.parent_process() is not None:
         # In a worker: pyHanko logs each untrusted signature with a traceback, which
-        # logging's last-resort handler would print on the terminal.
-        logging.getLogger().addHandler(logging.NullHandler())
+        # logging's last-resort handler would print on the terminal; it goes to the log
+        # file instead, as in the main process.
+        crash_log.install()
         # Halves the verification time; only here, where the process is ours alone.
         from reviewer.secretariat.fastpdf import install
 
