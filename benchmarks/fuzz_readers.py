@@ -857,7 +857,11 @@ def build_readers(seeds: Seeds) -> list[Reader]:
     record = enrolments[0].read_bytes()
     parsed = enrolment.parse_record(record)
     response = enrolment.build_response(
-        parsed.session_id, parsed.session_name, parsed.certificate, parsed.ca_certificate
+        parsed.session_id,
+        parsed.session_name,
+        parsed.certificate,
+        parsed.ca_certificate,
+        seeds.session.secretariat_certificate,
     )
     request = seeds.unlocked.enrolment_request()
 
