@@ -42,11 +42,16 @@ test: $(STAMP) catalog lint
 # The practice session lives in the user data folder; built once, then reused.
 DEMO_DIR = $$($(BIN)/python -c "import platformdirs; print(platformdirs.user_data_dir('reviewer-workstation'))")/demo
 
+# Bumped when a practice session built by an older version would no longer open (2: the
+# secretariat's certificate carries its policy and reviewers pin it).
+DEMO_FORMAT := 2
+
 demo: $(STAMP) catalog
 	@d="$(DEMO_DIR)"; \
-	if [ ! -f "$$d/pack.rvpack" ]; then \
+	if [ ! -f "$$d/pack.rvpack" ] || [ "$$(cat "$$d/.demo-format" 2>/dev/null)" != "$(DEMO_FORMAT)" ]; then \
 		rm -rf "$$d"; \
 		$(BIN)/reviewer demo --out "$$d" --reviewers 3 --candidates 12 --sheets || exit 1; \
+		echo "$(DEMO_FORMAT)" > "$$d/.demo-format"; \
 	fi; \
 	echo "练习评审会 Practice session: $$d — 口令 passphrase: demo"; \
 	$(BIN)/reviewer-app --home "$$d/reviewers/1" --pack "$$d/pack.rvpack"
