@@ -247,6 +247,16 @@ def test_pack_the_secretariat_did_not_build(tmp_path, good):
     assert refused_with(record) == ("unknown_pack",)
 
 
+def test_sheet_scored_from_another_manifest_of_a_known_pack(tmp_path, good):
+    """A known pack id is not enough: the sheet must name the signed manifest's hash
+    (other_manifest), or a reviewer could score dossiers the secretariat never sent."""
+    record = import_one(tmp_path, "x.pdf", good[1], pack_manifests={PACK_ID: "cd" * 32})
+    assert refused_with(record) == ("other_manifest",)
+    (tmp_path / "b").mkdir()
+    same = import_one(tmp_path / "b", "x.pdf", good[1], pack_manifests={PACK_ID: "AB" * 32})
+    assert same.status is SheetStatus.COUNTED, same.codes
+
+
 def test_rubric_not_of_the_session(tmp_path, good):
     news = next(r for r in _bundled() if r.id != "arts")
     session = session_for(tmp_path / "session", rubrics=(RubricRef(news.id, news.fingerprint),))
@@ -402,6 +412,7 @@ INTAKE_TESTS: dict[str, tuple[str, ...]] = {
         f"{HERE}::test_pack_the_secretariat_did_not_build",
         f"{AGGREGATE}::test_roster_pack_and_category_bindings",
     ),
+    "other_manifest": (f"{HERE}::test_sheet_scored_from_another_manifest_of_a_known_pack",),
     "unknown_rubric": (f"{HERE}::test_rubric_not_of_the_session",),
     "rubric_mismatch": (f"{HERE}::test_rubric_of_another_version",),
     "wrong_category": (

@@ -57,7 +57,9 @@ def test_open_refuses_a_folder_without_a_session(tmp_path):
 def test_packs_and_candidate_list_are_checked_when_read(secretariat, world, tmp_path, english):
     demo = world["demo"]
     packs = secretariat.read_packs([demo.pack])
-    assert packs == Packs((demo.pack,), (demo.pack_id,))
+    assert packs.paths == (demo.pack,) and packs.ids == (demo.pack_id,)
+    # The hash of the signed manifest, which every sheet made from the pack names.
+    assert len(packs.manifests) == 1 and len(packs.manifests[0]) == 64
     with pytest.raises(AggregateError, match="another session"):
         secretariat.read_packs([demo.pack, world["sealed"].pack])
     junk = tmp_path / "junk.rvpack"

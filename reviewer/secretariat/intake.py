@@ -224,28 +224,36 @@ def session_rubrics(session: Session) -> dict[str, Rubric]:
 
 
 def session_pack_ids(session: Session, packs: Iterable[Path]) -> list[str]:
-    """The pack ids of ``packs`` (the ``*.rvpack`` files the secretariat built), for
-    ``import_sheets(pack_ids=...)``; ``AggregateError`` if one cannot be read or was
-    built for another session. Only the public header is read (no key needed)."""
-    from reviewer.pack.errors import PackError
-    from reviewer.pack.reader import read_header  # not needed by the verifying processes
+    """The pack ids of ``packs`` (see ``session_packs``)."""
+    return list(session_packs(session, packs))
 
-    ids: list[str] = []
+
+def session_packs(session: Session, packs: Iterable[Path]) -> dict[str, str]:
+    """Pack id → SHA-256 of its signed manifest, for each of ``packs`` (the ``*.rvpack``
+    files the secretariat built), for ``import_sheets(pack_manifests=...)``;
+    ``AggregateError`` if one cannot be read, is not signed under the session's CA, or
+    was built for another session. No key is needed: the manifest's hash is the digest
+    its signature vouches for."""
+    from reviewer.pack.errors import PackError
+    from reviewer.pack.reader import read_header, read_manifest_sha256  # not for verifiers
+
+    found: dict[str, str] = {}
     for path in packs:
         try:
             header = read_header(Path(path))
+            if header.session_id != session.id:
+                raise AggregateError(
+                    _("{file} was built for another session ({id})").format(
+                        file=path, id=header.session_id
+                    )
+                )
+            header, manifest_sha256 = read_manifest_sha256(Path(path), session.ca_certificate)
         except (PackError, OSError) as exc:
             raise AggregateError(
                 _("{file}: not a readable pack: {error}").format(file=path, error=exc)
             ) from None
-        if header.session_id != session.id:
-            raise AggregateError(
-                _("{file} was built for another session ({id})").format(
-                    file=path, id=header.session_id
-                )
-            )
-        ids.append(header.pack_id)
-    return ids
+        found[header.pack_id] = manifest_sha256
+    return found
 
 
 def import_sheets(
@@ -253,6 +261,7 @@ def import_sheets(
     sheets_dir: Path,
     *,
     pack_ids: Iterable[str] | None = None,
+    pack_manifests: Mapping[str, str] | None = None,
     candidate_categories: Mapping[str, str] | None = None,
     workers: int = DEFAULT_WORKERS,
     use_cache: bool = True,
@@ -264,12 +273,16 @@ def import_sheets(
 
     ``sealing``: the secretariat's sealing identity, to open ``*.pdf.age`` sheets.
     ``pack_ids``: the packs the secretariat built for the session (None: not checked).
+    ``pack_manifests``: pack id → SHA-256 of its signed manifest (``session_packs``);
+    implies ``pack_ids`` (its keys) and refuses a sheet scored from another manifest.
     ``candidate_categories``: candidate id → rubric id from the candidate list (None: not
     checked). ``progress`` and ``cancelled`` are called from the calling thread between
     sheets; ``ImportCancelled`` is raised once ``cancelled()`` is true (what was
     verified by then is kept in the cache).
     """
     sheets_dir = Path(sheets_dir)
+    if pack_manifests is not None:
+        pack_ids = set(pack_ids or ()) | set(pack_manifests)
     if not sheets_dir.is_dir():
         raise AggregateError(_("{folder} is not a folder").format(folder=sheets_dir))
     try:
@@ -374,6 +387,7 @@ def import_sheets(
                 rubrics,
                 set(pack_ids) if pack_ids is not None else None,
                 candidate_categories,
+                pack_manifests,
             )
         )
     records, conflicts = _resolve_versions(records)
@@ -402,6 +416,7 @@ def _check(
     rubrics: Mapping[str, Rubric],
     pack_ids: set[str] | None,
     candidate_categories: Mapping[str, str] | None,
+    pack_manifests: Mapping[str, str] | None = None,
 ) -> SheetRecord:
     signing_time = verdict.get("signing_time")
     signer_cert_sha256: str | None = verdict.get("signer_cert_sha256")
@@ -425,6 +440,13 @@ def _check(
         found.append("not_on_roster")
     if pack_ids is not None and data.pack_id not in pack_ids:
         found.append("unknown_pack")
+    elif (
+        pack_manifests is not None
+        and data.pack_id in pack_manifests
+        and data.manifest_sha256 != pack_manifests[data.pack_id].lower()
+    ):
+        # The pack's id, but not its signed manifest: scored from other dossiers.
+        found.append("other_manifest")
     refs = {r.id: r.fingerprint for r in session.rubrics}
     if data.rubric_id not in refs:
         found.append("unknown_rubric")

@@ -22,6 +22,10 @@ _MESSAGES: dict[str, str] = {
     "unknown_pack": N_(
         "the sheet was made from a pack the secretariat did not build for this session"
     ),
+    "other_manifest": N_(
+        "the sheet names one of the session's packs but was scored from another manifest "
+        "than the one the secretariat signed"
+    ),
     "unknown_rubric": N_("the sheet uses a rubric that is not one of this session's"),
     "rubric_mismatch": N_("the sheet's rubric differs from the session's version of it"),
     "wrong_category": N_("the sheet uses another category's rubric than the candidate list names"),

@@ -53,6 +53,13 @@ class Packs:
 
     paths: tuple[Path, ...]
     ids: tuple[str, ...]
+    # SHA-256 of each pack's signed manifest, in the order of ``ids``: a sheet naming
+    # the pack but another manifest is refused.
+    manifests: tuple[str, ...] = ()
+
+    @property
+    def manifest_by_id(self) -> dict[str, str]:
+        return dict(zip(self.ids, self.manifests, strict=True))
 
 
 @dataclass(frozen=True)
@@ -101,7 +108,8 @@ class Secretariat:
         """Only the public header of each pack is read (no key needed); ``AggregateError``
         if one cannot be read or was built for another session."""
         paths = tuple(Path(p) for p in paths)
-        return Packs(paths, tuple(intake.session_pack_ids(self.session, paths)))
+        found = intake.session_packs(self.session, paths)
+        return Packs(paths, tuple(found), tuple(found.values()))
 
     def read_candidates(self, path: Path) -> CandidateList:
         listed = read_candidate_list(Path(path), [r.id for r in self.session.rubrics])
@@ -177,6 +185,7 @@ class Secretariat:
             self.session,
             Path(folder),
             pack_ids=packs.ids if packs is not None else None,
+            pack_manifests=packs.manifest_by_id if packs is not None else None,
             candidate_categories=candidates.categories if candidates is not None else None,
             workers=workers,
             use_cache=use_cache,
