@@ -212,17 +212,43 @@ def test_sealed_sheet_the_secretariat_cannot_open(tmp_path, good):
     assert refused_with(record) == ("sealed_foreign",)
 
 
-def test_a_file_that_cannot_be_read(tmp_path):
+def test_a_file_that_cannot_be_read(tmp_path, monkeypatch):
+    """The file went away between the scan and its reading (a stick pulled out): it is
+    refused as unreadable, the import goes on. (A dangling link is a symlink.)"""
+    import reviewer.secretariat.intake as intake
+
     folder = tmp_path / "sheets"
     folder.mkdir()
-    try:
-        os.symlink(tmp_path / "gone.pdf", folder / "dangling.pdf")
-    except OSError:
-        pytest.skip("symbolic links are not available here")
+    monkeypatch.setattr(intake, "scan_sheet_folder", lambda f: ([f / "gone.pdf"], []))
     result = import_sheets(session_for(tmp_path / "session"), folder, use_cache=False, workers=1)
     (record,) = result.records
     assert refused_with(record) == ("unreadable",)
     assert record.sha256 is None
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs symbolic links and FIFOs")
+def test_links_and_fifos_are_listed_never_followed_nor_blocking(tmp_path, good):
+    """A stick may carry a symlink to a sheet (or any file) outside the folder, a linked
+    folder, or a FIFO that would hang the import on reading: each is listed as skipped
+    (symlink, not_a_file), none is read, and the real sheet still counts."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "elsewhere.pdf").write_bytes(good[1])
+    folder = tmp_path / "sheets"
+    folder.mkdir()
+    (folder / "real.pdf").write_bytes(good[1])
+    (folder / "link.pdf").symlink_to(outside / "elsewhere.pdf")
+    (folder / "linked-dir").symlink_to(outside, target_is_directory=True)
+    (folder / "dangling.pdf").symlink_to(tmp_path / "gone.pdf")
+    os.mkfifo(folder / "pipe.pdf")
+    result = import_sheets(session_for(tmp_path / "session"), folder, workers=1, use_cache=False)
+    by_path = {r.path: r for r in result.records}
+    assert by_path["real.pdf"].status is SheetStatus.COUNTED
+    assert refused_with(by_path["link.pdf"]) == ("symlink",)
+    assert refused_with(by_path["linked-dir"]) == ("symlink",)
+    assert refused_with(by_path["dangling.pdf"]) == ("symlink",)
+    assert refused_with(by_path["pipe.pdf"]) == ("not_a_file",)
+    assert len(result.records) == 5 and not result.blocked
 
 
 def test_a_file_too_large_is_refused_unread(tmp_path):
@@ -403,6 +429,8 @@ INTAKE_TESTS: dict[str, tuple[str, ...]] = {
         "tests/test_sealing.py::test_aggregation_opens_sealed_sheets_with_the_key_only",
     ),
     "unreadable": (f"{HERE}::test_a_file_that_cannot_be_read",),
+    "symlink": (f"{HERE}::test_links_and_fifos_are_listed_never_followed_nor_blocking",),
+    "not_a_file": (f"{HERE}::test_links_and_fifos_are_listed_never_followed_nor_blocking",),
     "too_large": (f"{HERE}::test_a_file_too_large_is_refused_unread",),
     "not_on_roster": (
         f"{HERE}::test_signer_not_on_the_roster",

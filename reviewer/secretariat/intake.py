@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import stat
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -157,15 +158,46 @@ class ImportResult:
 
 
 def find_sheet_files(folder: Path) -> list[Path]:
-    """Every ``*.pdf`` and ``*.pdf.age`` below the folder, sorted for a stable order."""
+    """Every ``*.pdf`` and ``*.pdf.age`` file below the folder, sorted for a stable order
+    (symbolic links and special files left out: see ``scan_sheet_folder``)."""
+    return scan_sheet_folder(folder)[0]
+
+
+def _is_sheet_name(name: str) -> bool:
+    lower = name.lower()
+    return lower.endswith(SHEET_SUFFIX) or lower.endswith(SEALED_SUFFIX)
+
+
+def scan_sheet_folder(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The sheet files below the folder, and what was skipped with the code of why.
+
+    A USB stick is hostile: a symbolic link could point anywhere on the secretariat's
+    machine (or make one sheet count twice), a FIFO or device would block the import
+    on reading. They are never followed or opened; each is listed (``symlink``,
+    ``not_a_file``), so the reports show it, and nothing is blocked."""
     found: list[Path] = []
-    for root, dirs, files in os.walk(folder):
+    skipped: list[tuple[Path, str]] = []
+    for root, dirs, files in os.walk(folder):  # followlinks=False: links are not entered
         dirs.sort()
+        for name in list(dirs):
+            path = Path(root) / name
+            if path.is_symlink():
+                skipped.append((path, "symlink"))
         for name in sorted(files):
-            lower = name.lower()
-            if lower.endswith(SHEET_SUFFIX) or lower.endswith(SEALED_SUFFIX):
-                found.append(Path(root) / name)
-    return found
+            path = Path(root) / name
+            try:
+                mode = path.lstat().st_mode
+            except OSError:
+                if _is_sheet_name(name):
+                    skipped.append((path, "unreadable"))
+                continue
+            if stat.S_ISLNK(mode):
+                skipped.append((path, "symlink"))
+            elif not stat.S_ISREG(mode):
+                skipped.append((path, "not_a_file"))
+            elif _is_sheet_name(name):
+                found.append(path)
+    return found, skipped
 
 
 def _relative(path: Path, folder: Path) -> str:
@@ -190,9 +222,19 @@ def _read(path: Path, sealing: x25519.Identity | None = None) -> bytes | str:
     """The sheet's PDF bytes (decrypted in memory if sealed), or the code of the reason
     they cannot be had."""
     try:
-        if path.stat().st_size > MAX_SHEET_BYTES:
-            return "too_large"
-        with path.open("rb") as fh:
+        # Not following a link, nor waiting on a FIFO, even if one replaced the file
+        # since the folder was scanned.
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return "symlink" if path.is_symlink() else "unreadable"
+    try:
+        with os.fdopen(fd, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return "not_a_file"
+            if info.st_size > MAX_SHEET_BYTES:
+                return "too_large"
             data = fh.read(MAX_SHEET_BYTES + 1)
     except OSError:
         return "unreadable"
@@ -290,7 +332,7 @@ def import_sheets(
     except SheetTrustError as exc:
         raise AggregateError(str(exc)) from None
     try:
-        files = find_sheet_files(sheets_dir)
+        files, skipped = scan_sheet_folder(sheets_dir)
     except OSError as exc:
         raise AggregateError(
             _("cannot read {folder}: {error}").format(folder=sheets_dir, error=exc.strerror or exc)
@@ -390,6 +432,7 @@ def import_sheets(
                 pack_manifests,
             )
         )
+    records.extend(_refusal(_relative(p, sheets_dir), None, code) for p, code in skipped)
     records, conflicts = _resolve_versions(records)
     cache.save()
     return ImportResult(

@@ -17,6 +17,8 @@ _MESSAGES: dict[str, str] = {
         "a sealed sheet that the secretariat's key cannot open (sealed to someone else, or damaged)"
     ),
     "unreadable": N_("the file cannot be read"),
+    "symlink": N_("a symbolic link: not followed (copy the sheet itself into the folder)"),
+    "not_a_file": N_("not a regular file (a pipe or a device): not read"),
     "too_large": N_("the file is too large to be a review sheet"),
     "not_on_roster": N_("the signer is not on this session's roster"),
     "unknown_pack": N_(
