@@ -455,6 +455,21 @@ def test_conflicting_versions_block_the_result(world, english, tmp_path, capsys)
     assert "blocked" in err and "Traceback" not in err
 
 
+def test_cli_fails_when_nothing_was_counted(world, english, tmp_path, capsys):
+    """A run that counted no sheet (wrong folder, every sheet refused) exits 1 saying
+    so, rather than 0 with empty reports."""
+    folder = tmp_path / "sheets"
+    folder.mkdir()
+    (folder / "junk.pdf").write_bytes(b"not a sheet")
+    pp = tmp_path / "pp"
+    pp.write_text(DEMO_PASSPHRASE)
+    argv = ["aggregate", str(world["demo"].session), str(folder), "--out", str(tmp_path / "o")]
+    code = main([*argv, "--no-cache", "--passphrase-file", str(pp)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "no sheet was counted (1 refused)" in err and "Traceback" not in err
+
+
 def test_trust_settings_are_part_of_the_cache_key(world, tmp_path):
     """A cache from one session must not make another session accept its sheets."""
     session, other = world["session"], open_session(world["other"].session)

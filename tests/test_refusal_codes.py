@@ -19,6 +19,7 @@ import io
 import json
 import os
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -178,6 +179,40 @@ def test_review_json_in_an_encoding_the_verifier_does_not_read_is_no_data(good):
         ),
     )
     assert verify_codes(_sign_revision(writer)) == ("no_data",)
+
+
+def _past_pki(start: datetime):
+    """A CA and reviewer certificate issued at ``start`` (valid five years from then)."""
+    from reviewer.people import ca as session_ca
+
+    ca_key, ca_cert = session_ca.create_ca(SESSION_ID, "旧评审会", now=start)
+    key = session_ca.new_signing_key()
+    cert = session_ca.issue_certificate(
+        ca_key, ca_cert, key.public_key(), REVIEWER_NAME, session_id=SESSION_ID, now=start
+    )
+    return ca_cert, SheetSigner(key, cert, ca_cert)
+
+
+def test_an_archived_sheet_verifies_after_its_certificate_expired(good):
+    """Validated at its signing time, a sheet stays valid once the session's
+    certificates expire (ten years on, the archive is re-checked); it says so in a
+    note, not as 'outside this session's CA'."""
+    later = datetime.now(UTC) + timedelta(days=3650)
+    result = verify_sheet(good[1], pki().ca_pem, now=later)
+    assert result.valid, result.reasons
+    assert result.notes and "expired" in result.notes[0]
+    assert not verify_sheet(good[1], pki().ca_pem).notes  # valid now: nothing to note
+
+
+def test_a_sheet_signed_after_its_certificate_expired(good):
+    """A stolen key signs today with a certificate that expired years ago: refused
+    as cert_expired (the signing time is outside the certificate's validity)."""
+    ca_cert, signer = _past_pki(datetime(2015, 3, 1, tzinfo=UTC))
+    data = replace(good[0], reviewer_cert_sha256=signer.cert_sha256)
+    pdf = embed_and_sign(render_sheet(data, rubric()), data, signer)
+    result = verify_sheet(pdf, ca_cert)
+    assert not result.valid and result.codes == ("cert_expired",)
+    assert "2020" in result.reasons[0]
 
 
 # -- import_sheets: every code of its own ----------------------------------------------
@@ -403,6 +438,7 @@ VERIFY_TESTS: dict[str, tuple[str, ...]] = {
         f"{HERE}::test_a_signature_whose_cms_names_no_signer_is_invalid",
     ),
     "untrusted": (f"{TAMPER}::test_signed_by_a_key_outside_the_ca",),
+    "cert_expired": (f"{HERE}::test_a_sheet_signed_after_its_certificate_expired",),
     "modified": (
         f"{TAMPER}::test_incremental_update_replacing_review_json",
         f"{TAMPER}::test_incremental_update_adding_a_second_review_json",

@@ -95,6 +95,8 @@ class SheetRecord:
     reviewer: str | None = None  # the roster name of the signer
     duplicate_of: str | None = None  # path of the file this one is a copy of
     superseded_by: str | None = None  # path of the later version that counts
+    # Remarks that do not refuse the sheet (its certificate has expired since signing).
+    notes: tuple[str, ...] = ()
 
     @property
     def reason_text(self) -> str:
@@ -505,6 +507,9 @@ def _check(
     if not found and rubric is not None and not _total_agrees(rubric, data):
         found.append("inconsistent_total")
     reviewer = entry.name if entry is not None else None
+    notes = verdict.get("notes")
+    if isinstance(notes, list) and all(isinstance(n, str) for n in notes):
+        common["notes"] = tuple(notes)
     if found:
         return _refusal(rel, sha256, *found, data=data, reviewer=reviewer, **common)
     return SheetRecord(rel, sha256, SheetStatus.COUNTED, data=data, reviewer=reviewer, **common)

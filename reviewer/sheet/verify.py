@@ -15,7 +15,7 @@ import io
 import logging
 import zlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
 from asn1crypto import pem
@@ -50,6 +50,7 @@ REFUSAL_CODES: tuple[str, ...] = (
     "signature_count",
     "signature_invalid",
     "untrusted",
+    "cert_expired",
     "modified",
     "appended",
     "no_data",
@@ -73,6 +74,9 @@ class VerifiedSheet:
     signer_name: str
     signer_cert_sha256: str
     signing_time: datetime | None  # None when the signer stated no signing time
+    # Translated remarks that do not refuse the sheet (the certificate has expired since
+    # it was signed); for people.
+    notes: tuple[str, ...] = ()
     valid: ClassVar[Literal[True]] = True
     # Nothing was refused; here so that both results can be reported alike.
     reasons: ClassVar[tuple[str, ...]] = ()
@@ -137,8 +141,14 @@ def verify_sheet(
     session_id: str | None = None,
     pack_id: str | None = None,
     manifest_sha256: str | None = None,
+    now: datetime | None = None,
 ) -> VerifiedSheet | RefusedSheet:
-    """Check one sheet; give the session's ids to refuse a sheet bound to another."""
+    """Check one sheet; give the session's ids to refuse a sheet bound to another.
+
+    The chain is validated at the signing time the signature states (bounded by the
+    certificate's validity: a time outside it is refused as ``cert_expired``), so an
+    archived sheet stays verifiable after its certificate expires; when the certificate
+    has expired by ``now`` (default: the clock), the result carries a note saying so."""
     ca = load_trust_anchor(trust_anchor)
     reasons = _Reasons()
     if len(pdf_bytes) > MAX_SHEET_BYTES:
@@ -165,8 +175,13 @@ def verify_sheet(
         cert = sig.signer_cert
         signer_sha = hashlib.sha256(cert.dump()).hexdigest()
         signer_name = _common_name(cert)
+        claimed = sig.self_reported_timestamp
+        moment = claimed.astimezone(UTC) if claimed is not None else (now or datetime.now(UTC))
+        validity = cert["tbs_certificate"]["validity"]
+        not_before = validity["not_before"].native
+        not_after = validity["not_after"].native
         context = ValidationContext(
-            trust_roots=[ca], allow_fetching=False, revocation_mode="soft-fail"
+            trust_roots=[ca], allow_fetching=False, revocation_mode="soft-fail", moment=moment
         )
         status = validate_pdf_signature(sig, context)
         signing_time = status.signer_reported_dt
@@ -177,6 +192,15 @@ def verify_sheet(
 
     if not (status.intact and status.valid):
         reasons.add("signature_invalid", _("the signature does not verify"))
+    elif not status.trusted and not not_before <= moment <= not_after:
+        # The signature says it was made when its certificate was not valid (after it
+        # expired, or before it was issued): say so, not "outside the CA".
+        reasons.add(
+            "cert_expired",
+            _("signed when the signer's certificate was not valid ({start} to {end})").format(
+                start=not_before.date(), end=not_after.date()
+            ),
+        )
     elif not status.trusted:
         reasons.add("untrusted", _("signed by a certificate outside this session's CA"))
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
@@ -221,11 +245,19 @@ def verify_sheet(
         ):
             reasons.add("other_pack", _("the sheet was made from another dossier pack"))
     if data is not None and not reasons.codes:
+        notes: tuple[str, ...] = ()
+        if (now or datetime.now(UTC)) > not_after:
+            notes = (
+                _("the signer's certificate expired on {date}; it was valid when signed").format(
+                    date=not_after.date()
+                ),
+            )
         return VerifiedSheet(
             data=data,
             signer_name=signer_name,
             signer_cert_sha256=signer_sha,
             signing_time=signing_time,
+            notes=notes,
         )
     return _refused(reasons, signer_name, signer_sha, signing_time, data)
 
