@@ -215,6 +215,222 @@ def test_a_sheet_signed_after_its_certificate_expired(good):
     assert "2020" in result.reasons[0]
 
 
+def _recontents(pdf: bytes, change) -> bytes:
+    """The sheet with its /Contents hex string rewritten by ``change`` (same length)."""
+    (sig,) = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    _, start, end, _ = list(sig.sig_object["/ByteRange"])
+    new = change(pdf[start + 1 : end - 1])
+    assert len(new) == end - start - 2
+    return pdf[: start + 1] + new + pdf[end - 1 :]
+
+
+def _trailing_bytes(hex_digits: bytes) -> bytes:
+    der_len = len(cms.ContentInfo.load(bytes.fromhex(hex_digits.decode())).dump()) * 2
+    return hex_digits[:der_len] + b"AB" + hex_digits[der_len + 2 :]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(bytes.lower, id="lower-case-hex"),
+        pytest.param(_trailing_bytes, id="bytes-after-the-der"),
+    ],
+)
+def test_a_signature_in_another_encoding_is_refused(good, change):
+    """Same signature, stored differently: without the rule this is a second valid
+    file for one sheet (signature_encoding)."""
+    other = _recontents(good[1], change)
+    assert other != good[1]
+    assert verify_codes(other) == ("signature_encoding",)
+
+
+def test_copies_of_one_signed_revision_are_duplicates_not_a_conflict(tmp_path, good):
+    """Two files differing only outside what the signature covers (here an unsigned
+    attribute in the CMS, re-encoded canonically) are one sheet: the second is a
+    duplicate, and nothing is blocked."""
+
+    def unsigned_attr(hex_digits: bytes) -> bytes:
+        info = cms.ContentInfo.load(bytes.fromhex(hex_digits.decode()))
+        signer = info["content"]["signer_infos"][0]
+        signer["unsigned_attrs"] = cms.CMSAttributes(
+            [cms.CMSAttribute({"type": "signing_time", "values": [cms.Time({"utc_time": CREATED})]})]
+        )
+        der = info.dump(force=True).hex().upper().encode()
+        return der + b"0" * (len(hex_digits) - len(der))
+
+    other = _recontents(good[1], unsigned_attr)
+    assert other != good[1] and verify_sheet(other, pki().ca_pem).valid
+    folder = tmp_path / "sheets"
+    folder.mkdir()
+    (folder / "a.pdf").write_bytes(good[1])
+    (folder / "b.pdf").write_bytes(other)
+    result = import_sheets(session_for(tmp_path / "s"), folder, workers=1, use_cache=False)
+    assert not result.blocked
+    assert [r.status for r in result.records] == [SheetStatus.COUNTED, SheetStatus.DUPLICATE]
+
+
+# -- the strict sheet profile ----------------------------------------------------------
+
+
+def _with(pdf: bytes, change) -> bytes:
+    """The rendered (unsigned) sheet with ``change(writer)`` applied as an update."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(pdf))
+    change(writer)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _signed(data: SheetData, change=None, *, rendered: SheetData | None = None) -> bytes:
+    """Rendered from ``rendered`` (default: the data), changed, then signed with the
+    reviewer's real key, as the workstation would (the signature covers the change)."""
+    p = pki()
+    pdf = render_sheet(rendered or data, rubric())
+    if change is not None:
+        pdf = _with(pdf, change)
+    return embed_and_sign(pdf, data, SheetSigner(p.key, p.cert, p.ca_cert))
+
+
+def _js(writer) -> generic.DictionaryObject:
+    return generic.DictionaryObject(
+        {
+            generic.NameObject("/S"): generic.NameObject("/JavaScript"),
+            generic.NameObject("/JS"): generic.TextStringObject("app.alert(1)"),
+        }
+    )
+
+
+def _open_action(writer):
+    writer.root[generic.NameObject("/OpenAction")] = writer.add_object(_js(writer))
+    writer.update_root()
+
+
+def _names_javascript(writer):
+    tree = generic.DictionaryObject(
+        {
+            generic.NameObject("/Names"): generic.ArrayObject(
+                [generic.TextStringObject("x"), writer.add_object(_js(writer))]
+            )
+        }
+    )
+    names = generic.DictionaryObject({generic.NameObject("/JavaScript"): tree})
+    writer.root[generic.NameObject("/Names")] = writer.add_object(names)
+    writer.update_root()
+
+
+def _page(writer):
+    page_ref = writer.root["/Pages"]["/Kids"][0]
+    return page_ref, page_ref.get_object()
+
+
+def _page_action(writer):
+    ref, page = _page(writer)
+    page[generic.NameObject("/AA")] = generic.DictionaryObject(
+        {generic.NameObject("/O"): writer.add_object(_js(writer))}
+    )
+    writer.update_container(page)
+
+
+def _annotation(writer, subtype: str, **extra):
+    ref, page = _page(writer)
+    annot = generic.DictionaryObject(
+        {
+            generic.NameObject("/Type"): generic.NameObject("/Annot"),
+            generic.NameObject("/Subtype"): generic.NameObject(subtype),
+            generic.NameObject("/Rect"): generic.ArrayObject(
+                [generic.NumberObject(n) for n in (10, 10, 100, 100)]
+            ),
+            **{generic.NameObject(k): v for k, v in extra.items()},
+        }
+    )
+    page[generic.NameObject("/Annots")] = generic.ArrayObject([writer.add_object(annot)])
+    writer.update_container(page)
+
+
+def _uri_link(writer):
+    uri = generic.DictionaryObject(
+        {
+            generic.NameObject("/S"): generic.NameObject("/URI"),
+            generic.NameObject("/URI"): generic.TextStringObject("https://example.org/"),
+        }
+    )
+    _annotation(writer, "/Link", **{"/A": uri})
+
+
+def _sticky_note(writer):
+    _annotation(writer, "/Text", **{"/Contents": generic.TextStringObject("改为 95 分")})
+
+
+def _other_file(writer):
+    embed_file(
+        writer,
+        FileSpec(
+            file_spec_string="readme.exe",
+            file_name="readme.exe",
+            embedded_data=EmbeddedFileObject.from_file_data(writer, data=b"MZ\x90\x00"),
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "codes"),
+    [
+        pytest.param(_open_action, {"active_content"}, id="catalog-openaction"),
+        pytest.param(_names_javascript, {"active_content"}, id="names-javascript"),
+        pytest.param(_page_action, {"active_content"}, id="page-aa"),
+        pytest.param(_uri_link, {"active_content", "annotation"}, id="uri-link"),
+    ],
+)
+def test_active_content_anywhere_is_refused(good, change, codes):
+    """Signed with the reviewer's own key, a sheet that runs JavaScript when opened,
+    or opens a URI, is refused (active_content), wherever the action sits."""
+    assert set(verify_codes(_signed(good[0], change))) == codes
+
+
+def test_annotations_besides_the_signature_are_refused(good):
+    """A sticky note 'changing' the score, signed: refused (annotation)."""
+    assert verify_codes(_signed(good[0], _sticky_note)) == ("annotation",)
+
+
+def test_files_embedded_besides_review_json_are_refused(good):
+    """A signed sheet carrying an executable beside review.json (embedded_file)."""
+    assert verify_codes(_signed(good[0], _other_file)) == ("embedded_file",)
+
+
+def test_the_printed_digest_must_be_that_of_review_json(good):
+    """The page (and its QR code) shows one review, review.json says another: the
+    printed digest differs (printed_digest), so print and file cannot disagree."""
+    shown = replace(good[0], review=replace(good[0].review, opinion="另一份意见"))
+    assert verify_codes(_signed(good[0], rendered=shown)) == ("printed_digest",)
+
+
+def test_the_reviewer_name_must_be_the_certificates(good):
+    """The reviewer's key signs data naming someone else by name (signer_name)."""
+    assert verify_codes(_signed(replace(good[0], reviewer_name="张明华"))) == ("signer_name",)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda d: replace(d, candidate_name="王\u202e吉"), id="bidi-name"),
+        pytest.param(lambda d: replace(d, candidate_name="王\u200b吉"), id="zero-width"),
+        pytest.param(
+            lambda d: replace(d, review=replace(d.review, opinion="好\x07")), id="control"
+        ),
+        pytest.param(lambda d: replace(d, pack_id="pack 0001"), id="id-form"),
+    ],
+)
+def test_review_json_follows_the_manifests_text_rules(good, change):
+    """Invisible or direction-changing characters make two texts look alike, and ids
+    must be in their form, as in the manifest (unsafe_text)."""
+    assert verify_codes(_signed(change(good[0]))) == ("unsafe_text",)
+
+
+def test_line_breaks_in_the_opinion_are_fine(good):
+    data = replace(good[0], review=replace(good[0].review, opinion="第一段。\n\n第二段。"))
+    assert verify_sheet(_signed(data), pki().ca_pem).valid
+
+
 # -- import_sheets: every code of its own ----------------------------------------------
 
 
@@ -437,6 +653,7 @@ VERIFY_TESTS: dict[str, tuple[str, ...]] = {
         f"{TAMPER}::test_random_byte_flips_are_refused_or_change_nothing",
         f"{HERE}::test_a_signature_whose_cms_names_no_signer_is_invalid",
     ),
+    "signature_encoding": (f"{HERE}::test_a_signature_in_another_encoding_is_refused",),
     "untrusted": (f"{TAMPER}::test_signed_by_a_key_outside_the_ca",),
     "cert_expired": (f"{HERE}::test_a_sheet_signed_after_its_certificate_expired",),
     "modified": (
@@ -451,6 +668,15 @@ VERIFY_TESTS: dict[str, tuple[str, ...]] = {
     "two_data": (f"{TAMPER}::test_two_review_data_files",),
     "schema": (f"{TAMPER}::test_review_data_not_matching_its_schema",),
     "wrong_signer": (f"{TAMPER}::test_data_naming_another_reviewer",),
+    "signer_name": (f"{HERE}::test_the_reviewer_name_must_be_the_certificates",),
+    "unsafe_text": (f"{HERE}::test_review_json_follows_the_manifests_text_rules",),
+    "printed_digest": (f"{HERE}::test_the_printed_digest_must_be_that_of_review_json",),
+    "active_content": (f"{HERE}::test_active_content_anywhere_is_refused",),
+    "annotation": (
+        f"{HERE}::test_annotations_besides_the_signature_are_refused",
+        f"{HERE}::test_active_content_anywhere_is_refused",
+    ),
+    "embedded_file": (f"{HERE}::test_files_embedded_besides_review_json_are_refused",),
     "other_session": (f"{TAMPER}::test_sheet_of_another_session_or_pack",),
     "other_pack": (f"{TAMPER}::test_sheet_of_another_session_or_pack",),
 }

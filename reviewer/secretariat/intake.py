@@ -97,6 +97,9 @@ class SheetRecord:
     superseded_by: str | None = None  # path of the later version that counts
     # Remarks that do not refuse the sheet (its certificate has expired since signing).
     notes: tuple[str, ...] = ()
+    # SHA-256 of what the signature covers: two files with the same one are copies of
+    # one signed sheet (they can differ only in how the signature is stored).
+    signed_sha256: str | None = None
 
     @property
     def reason_text(self) -> str:
@@ -507,6 +510,9 @@ def _check(
     if not found and rubric is not None and not _total_agrees(rubric, data):
         found.append("inconsistent_total")
     reviewer = entry.name if entry is not None else None
+    signed = verdict.get("signed_sha256")
+    if isinstance(signed, str) and signed:
+        common["signed_sha256"] = signed
     notes = verdict.get("notes")
     if isinstance(notes, list) and all(isinstance(n, str) for n in notes):
         common["notes"] = tuple(notes)
@@ -554,11 +560,12 @@ def _resolve_versions(
             groups[(r.reviewer, r.data.candidate_id)].append(i)
     conflicts: list[VersionConflict] = []
     for (reviewer, candidate_id), indices in sorted(groups.items()):
-        # Identical files: the first (in path order) stands for all of them.
+        # Identical files, or copies of one signed revision: the first (in path order)
+        # stands for all of them.
         first_by_hash: dict[str, int] = {}
         unique: list[int] = []
         for i in indices:
-            sha = out[i].sha256 or ""
+            sha = out[i].signed_sha256 or out[i].sha256 or ""
             if sha in first_by_hash:
                 out[i] = replace(
                     out[i], status=SheetStatus.DUPLICATE, duplicate_of=out[first_by_hash[sha]].path

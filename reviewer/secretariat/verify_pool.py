@@ -54,6 +54,7 @@ def verify_bytes(pdf: bytes) -> dict[str, Any]:
         "signer_cert_sha256": result.signer_cert_sha256,
         "signing_time": result.signing_time.isoformat() if result.signing_time else None,
         "notes": list(result.notes) if isinstance(result, VerifiedSheet) else [],
+        "signed_sha256": result.signed_sha256 if isinstance(result, VerifiedSheet) else None,
         "data": base64.b64encode(result.data.to_json_bytes()).decode("ascii")
         if result.data is not None
         else None,

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
-from asn1crypto import pem
+from asn1crypto import cms, pem
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -29,6 +29,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from reviewer.base.i18n import _
+from reviewer.sheet import profile
 from reviewer.sheet.data import (
     MAX_SHEET_JSON_BYTES,
     SHEET_FILE_NAME,
@@ -49,6 +50,7 @@ REFUSAL_CODES: tuple[str, ...] = (
     "not_pdf",
     "signature_count",
     "signature_invalid",
+    "signature_encoding",
     "untrusted",
     "cert_expired",
     "modified",
@@ -57,6 +59,12 @@ REFUSAL_CODES: tuple[str, ...] = (
     "two_data",
     "schema",
     "wrong_signer",
+    "signer_name",
+    "unsafe_text",
+    "printed_digest",
+    "active_content",
+    "annotation",
+    "embedded_file",
     "other_session",
     "other_pack",
 )
@@ -74,6 +82,9 @@ class VerifiedSheet:
     signer_name: str
     signer_cert_sha256: str
     signing_time: datetime | None  # None when the signer stated no signing time
+    # SHA-256 of the bytes the signature covers (the file without /Contents): copies
+    # of one signed revision share it, whatever else differs between them.
+    signed_sha256: str = ""
     # Translated remarks that do not refuse the sheet (the certificate has expired since
     # it was signed); for people.
     notes: tuple[str, ...] = ()
@@ -190,8 +201,16 @@ def verify_sheet(
         reasons.add("signature_invalid", _("the signature does not verify"))
         return _refused(reasons, signer_name, signer_sha)
 
+    signed_sha256 = _signed_bytes_sha256(pdf_bytes, sig)
     if not (status.intact and status.valid):
         reasons.add("signature_invalid", _("the signature does not verify"))
+    elif signed_sha256 is None:
+        # Trailing bytes after the DER, another hex case, BER: a second file for one
+        # signature, which would count as a second, "different" sheet.
+        reasons.add(
+            "signature_encoding",
+            _("the signature is not in the one encoding sheets use (DER, zero padding)"),
+        )
     elif not status.trusted and not not_before <= moment <= not_after:
         # The signature says it was made when its certificate was not valid (after it
         # expired, or before it was issued): say so, not "outside the CA".
@@ -237,6 +256,13 @@ def verify_sheet(
             reasons.add("schema", str(exc))
         if data is not None and signer_sha is not None and data.reviewer_cert_sha256 != signer_sha:
             reasons.add("wrong_signer", _("the signer is not the reviewer named in the data"))
+        elif data is not None and signer_name is not None and data.reviewer_name != signer_name:
+            reasons.add(
+                "signer_name",
+                _("the reviewer's name in the data is not the name in the signing certificate"),
+            )
+        if data is not None:
+            _check_profile(reader, payloads[0], reasons)
         if data is not None and session_id is not None and data.session_id != session_id:
             reasons.add("other_session", _("the sheet belongs to another session"))
         if data is not None and (
@@ -257,9 +283,68 @@ def verify_sheet(
             signer_name=signer_name,
             signer_cert_sha256=signer_sha,
             signing_time=signing_time,
+            signed_sha256=signed_sha256 or "",
             notes=notes,
         )
     return _refused(reasons, signer_name, signer_sha, signing_time, data)
+
+
+def _signed_bytes_sha256(pdf: bytes, sig: Any) -> str | None:
+    """SHA-256 of the bytes the signature covers, if /Contents holds the signature in
+    its one encoding: upper-case hex (as pyHanko writes it) of the DER, then zeros."""
+    try:
+        byte_range = [int(x) for x in sig.sig_object["/ByteRange"]]
+        a, b, c, d = byte_range
+        raw = pdf[b:c]
+        if a != 0 or c + d != len(pdf) or raw[:1] != b"<" or raw[-1:] != b">":
+            return None
+        hex_digits = raw[1:-1]
+        if hex_digits.strip(b"0123456789ABCDEF"):
+            return None
+        blob = bytes.fromhex(hex_digits.decode("ascii"))
+        info = cms.ContentInfo.load(blob)
+        der = info.dump()
+        if blob[len(der) :].strip(b"\x00") or blob[: len(der)] != der:
+            return None
+        if cms.ContentInfo.load(der).dump(force=True) != der:
+            return None  # BER, or non-minimal lengths
+    except (KeyError, TypeError, ValueError):
+        return None
+    return hashlib.sha256(pdf[a : a + b] + pdf[c : c + d]).hexdigest()
+
+
+def _check_profile(reader: PdfFileReader, payload: bytes, reasons: _Reasons) -> None:
+    """The strict sheet profile (``profile``): the text rules on review.json, the
+    printed digest, and no active content, annotations or other embedded files."""
+    import json
+
+    bad_text = profile.text_problem(json.loads(payload))
+    if bad_text is not None:
+        reasons.add(
+            "unsafe_text",
+            _("review data holds an id not in its form or invisible/control characters: {path}")
+            .format(path=bad_text),
+        )
+    try:
+        structure = profile.structure_problems(reader)
+        printed = profile.printed_digests(reader)
+    except Exception as exc:  # noqa: BLE001 (a malformed structure is the file's fault)
+        _log.debug("sheet structure unreadable", exc_info=exc)
+        structure, printed = {"active_content"}, []
+    if hashlib.sha256(payload).hexdigest() not in printed:
+        reasons.add(
+            "printed_digest",
+            _("the data digest printed on the sheet (and in its QR code) is not its review.json's"),
+        )
+    if "active_content" in structure:
+        reasons.add(
+            "active_content",
+            _("the sheet holds active content (actions, JavaScript, links); sheets have none"),
+        )
+    if "annotation" in structure:
+        reasons.add("annotation", _("the sheet holds annotations besides its signature"))
+    if "embedded_file" in structure:
+        reasons.add("embedded_file", _("the sheet embeds files besides review.json"))
 
 
 def _refused(
