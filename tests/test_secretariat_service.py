@@ -22,7 +22,7 @@ from reviewer.secretariat.aggregate import AggregateOptions, Method, aggregate
 from reviewer.secretariat.candidates import read_candidate_list
 from reviewer.secretariat.intake import AggregateError, ImportCancelled, import_sheets
 from reviewer.secretariat.report import ALL_OUTPUTS, CONFLICTS_CSV
-from reviewer.secretariat.service import CandidateList, Packs, Secretariat, counts_line
+from reviewer.secretariat.service import CandidateList, Secretariat, counts_line
 
 REVIEWERS = 3
 CANDIDATES = 4

@@ -53,7 +53,12 @@ from reviewer.secretariat.refusals import refusal_message
 from reviewer.secretariat.verdict_cache import CACHE_FILE, VerdictCache, trust_key
 from reviewer.secretariat.verify_pool import init_worker, verify_bytes, verify_parallel
 from reviewer.sheet.data import SheetData, SheetError
-from reviewer.sheet.verify import MAX_SHEET_BYTES, SheetTrustError, load_trust_anchor
+from reviewer.sheet.verify import (
+    MAX_SHEET_BYTES,
+    SheetTrustError,
+    load_trust_anchor,
+    signed_review_json,
+)
 
 SHEET_SUFFIX = ".pdf"
 SEALED_SUFFIX = ".pdf.age"
@@ -255,6 +260,23 @@ def _read(path: Path, sealing: x25519.Identity | None = None) -> bytes | str:
     return data
 
 
+def _with_data(cached: dict[str, Any] | None, pdf: bytes) -> dict[str, Any] | None:
+    """A cached verdict with the review data read again from the sheet (the cache holds
+    none); None, to verify the sheet again, if the data is not what was verified."""
+    if cached is None or cached.get("codes"):
+        return cached
+    payload = signed_review_json(pdf)
+    if payload is None:
+        return None
+    try:
+        canonical = SheetData.from_json_bytes(payload).to_json_bytes()
+    except SheetError:
+        return None
+    if hashlib.sha256(canonical).hexdigest() != cached.get("data_sha256"):
+        return None
+    return {**cached, "data": base64.b64encode(canonical).decode("ascii")}
+
+
 # -- the import ------------------------------------------------------------------------
 
 
@@ -315,8 +337,12 @@ def import_sheets(
     progress: Callable[[ImportProgress], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
     sealing: x25519.Identity | None = None,
+    cache_key: bytes | None = None,
 ) -> ImportResult:
     """Verify and sort every sheet under ``sheets_dir``.
+
+    ``cache_key``: the verdict cache's MAC key (``verdict_cache.cache_key``); without
+    it the cache is neither read nor written (``use_cache`` needs both).
 
     ``sealing``: the secretariat's sealing identity, to open ``*.pdf.age`` sheets.
     ``pack_ids``: the packs the secretariat built for the session (None: not checked).
@@ -344,7 +370,9 @@ def import_sheets(
         ) from None
     report = progress or (lambda _p: None)
     stop = cancelled or (lambda: False)
-    cache = VerdictCache(session.folder / CACHE_FILE if use_cache else None, trust_key(session))
+    cache = VerdictCache(
+        session.folder / CACHE_FILE if use_cache else None, trust_key(session), cache_key
+    )
     total = len(files)
     verdicts: dict[int, dict[str, Any]] = {}
     early: dict[int, SheetRecord] = {}
@@ -366,7 +394,7 @@ def import_sheets(
             continue
         digest = hashlib.sha256(data).hexdigest()
         hashes[index] = digest
-        cached = cache.get(digest)
+        cached = _with_data(cache.get(digest), data)
         if cached is not None:
             verdicts[index] = cached
             done += 1

@@ -39,7 +39,7 @@ from pyrage import x25519
 from reviewer.base.i18n import _
 from reviewer.people.session import Session, open_session
 from reviewer.secretariat import aggregate as aggregation
-from reviewer.secretariat import intake, report
+from reviewer.secretariat import intake, report, verdict_cache
 from reviewer.secretariat.aggregate import AggregateOptions, AggregateResult
 from reviewer.secretariat.candidates import ListedCandidate, read_candidate_list
 from reviewer.secretariat.intake import DEFAULT_WORKERS, ImportProgress, ImportResult
@@ -95,6 +95,9 @@ class Secretariat:
         self.session = session
         self._signer: SheetSigner | None = None
         self._sealing: x25519.Identity | None = None
+        # The verdict cache's MAC key, derived from the secretariat's key at unlock();
+        # kept after lock() (it authenticates the cache, it cannot sign anything).
+        self._cache_key: bytes | None = None
         self._last: _Import | None = None
 
     @classmethod
@@ -141,12 +144,14 @@ class Secretariat:
         (``WrongPassphrase``, ``SessionError``, ``SheetSigningError``) nothing changes."""
         s = self.session
         signer, sealing = self._signer, self._sealing
+        cache = self._cache_key
         if sign:
             key = s.load_secretariat_key(passphrase)
             signer = SheetSigner(key, s.secretariat_certificate, s.ca_certificate)
+            cache = verdict_cache.cache_key(key, s.id)
         if unseal and s.seal_recipient:
             sealing = s.load_sealing_identity(passphrase)
-        self._signer, self._sealing = signer, sealing
+        self._signer, self._sealing, self._cache_key = signer, sealing, cache
 
     def lock(self, *, sign: bool = True, unseal: bool = True) -> None:
         """Forget the signing key (``sign``) and the sealing identity (``unseal``). The
@@ -192,6 +197,7 @@ class Secretariat:
             progress=progress,
             cancelled=cancelled,
             sealing=self._sealing,
+            cache_key=self._cache_key,
         )
         self._last = _Import(result, candidates)
         return result

@@ -289,6 +289,20 @@ def verify_sheet(
     return _refused(reasons, signer_name, signer_sha, signing_time, data)
 
 
+def signed_review_json(pdf_bytes: bytes) -> bytes | None:
+    """The one ``review.json`` of the signed revision, read without verifying anything
+    (for a sheet whose verdict is already known, by its file hash); None if unreadable."""
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
+        signatures = list(reader.embedded_signatures)
+        if len(signatures) != 1:
+            return None
+        payloads = _review_payloads(reader, signatures[0].signed_revision)
+    except Exception:  # noqa: BLE001 (hostile bytes)
+        return None
+    return payloads[0] if payloads and len(payloads) == 1 else None
+
+
 def _signed_bytes_sha256(pdf: bytes, sig: Any) -> str | None:
     """SHA-256 of the bytes the signature covers, if /Contents holds the signature in
     its one encoding: upper-case hex (as pyHanko writes it) of the DER, then zeros."""
@@ -322,8 +336,9 @@ def _check_profile(reader: PdfFileReader, payload: bytes, reasons: _Reasons) -> 
     if bad_text is not None:
         reasons.add(
             "unsafe_text",
-            _("review data holds an id not in its form or invisible/control characters: {path}")
-            .format(path=bad_text),
+            _(
+                "review data holds an id not in its form or invisible/control characters: {path}"
+            ).format(path=bad_text),
         )
     try:
         structure = profile.structure_problems(reader)
