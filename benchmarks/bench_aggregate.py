@@ -32,7 +32,7 @@ from reviewer.people.session import open_session
 from reviewer.secretariat.aggregate import AggregateOptions, aggregate
 from reviewer.secretariat.intake import import_sheets
 from reviewer.secretariat.report import write_reports
-from reviewer.secretariat.verdict_cache import CACHE_FILE
+from reviewer.secretariat.verdict_cache import CACHE_FILE, cache_key
 from reviewer.sheet.sign import SheetSigner
 
 
@@ -87,13 +87,15 @@ def main() -> int:
     out = cache / "out"
     (session.folder / CACHE_FILE).unlink(missing_ok=True)
 
+    secretariat_key = session.load_secretariat_key(DEMO_PASSPHRASE)
+    key = cache_key(secretariat_key, session.id)
     signer = SheetSigner(
-        session.load_secretariat_key(DEMO_PASSPHRASE),
+        secretariat_key,
         session.secretariat_certificate,
         session.ca_certificate,
     )
     t0 = time.perf_counter()
-    imported = import_sheets(session, sheets, pack_ids=None, workers=args.workers)
+    imported = import_sheets(session, sheets, pack_ids=None, workers=args.workers, cache_key=key)
     t1 = time.perf_counter()
     result = aggregate(session, imported, AggregateOptions(calibrate=True))
     t2 = time.perf_counter()
@@ -102,7 +104,7 @@ def main() -> int:
     assert len(imported.counted) == len(files), (len(imported.counted), len(files))
 
     again0 = time.perf_counter()
-    cached = import_sheets(session, sheets, workers=args.workers)
+    cached = import_sheets(session, sheets, workers=args.workers, cache_key=key)
     again = time.perf_counter() - again0
     assert cached.from_cache == len(files)
 

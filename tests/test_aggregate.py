@@ -455,15 +455,31 @@ def test_conflicting_versions_block_the_result(world, english, tmp_path, capsys)
     assert "blocked" in err and "Traceback" not in err
 
 
+def test_cli_fails_when_nothing_was_counted(world, english, tmp_path, capsys):
+    """A run that counted no sheet (wrong folder, every sheet refused) exits 1 saying
+    so, rather than 0 with empty reports."""
+    folder = tmp_path / "sheets"
+    folder.mkdir()
+    (folder / "junk.pdf").write_bytes(b"not a sheet")
+    pp = tmp_path / "pp"
+    pp.write_text(DEMO_PASSPHRASE)
+    argv = ["aggregate", str(world["demo"].session), str(folder), "--out", str(tmp_path / "o")]
+    code = main([*argv, "--no-cache", "--passphrase-file", str(pp)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "no sheet was counted (1 refused)" in err and "Traceback" not in err
+
+
 def test_trust_settings_are_part_of_the_cache_key(world, tmp_path):
     """A cache from one session must not make another session accept its sheets."""
     session, other = world["session"], open_session(world["other"].session)
     folder = tmp_path / "sheets"
     shutil.copytree(world["sheets"] / "1", folder)
-    assert len(import_sheets(session, folder).counted) > 0  # cached under session's trust
+    key = b"k" * 32  # the same MAC key for both: only the trust key differs
+    assert len(import_sheets(session, folder, cache_key=key).counted) > 0  # cached
     cache = session.folder / "aggregate-cache.json"
     shutil.copy(cache, other.folder / "aggregate-cache.json")
-    result = import_sheets(other, folder)
+    result = import_sheets(other, folder, cache_key=key)
     assert result.from_cache == 0
     assert not result.counted
     assert all("untrusted" in r.codes for r in result.refused)

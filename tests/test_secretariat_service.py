@@ -22,7 +22,7 @@ from reviewer.secretariat.aggregate import AggregateOptions, Method, aggregate
 from reviewer.secretariat.candidates import read_candidate_list
 from reviewer.secretariat.intake import AggregateError, ImportCancelled, import_sheets
 from reviewer.secretariat.report import ALL_OUTPUTS, CONFLICTS_CSV
-from reviewer.secretariat.service import CandidateList, Packs, Secretariat, counts_line
+from reviewer.secretariat.service import CandidateList, Secretariat, counts_line
 
 REVIEWERS = 3
 CANDIDATES = 4
@@ -57,9 +57,11 @@ def test_open_refuses_a_folder_without_a_session(tmp_path):
 def test_packs_and_candidate_list_are_checked_when_read(secretariat, world, tmp_path, english):
     demo = world["demo"]
     packs = secretariat.read_packs([demo.pack])
+    assert packs.paths == (demo.pack,) and packs.ids == (demo.pack_id,)
+    # The hash of the signed manifest, which every sheet made from the pack names.
+    assert len(packs.manifests) == 1 and len(packs.manifests[0]) == 64
     # Whom the pack was built for comes from the session's record of the build.
-    names = tuple(e.name for e in secretariat.session.roster)
-    assert packs == Packs((demo.pack,), (demo.pack_id,), names)
+    assert packs.reviewers == tuple(e.name for e in secretariat.session.roster)
     with pytest.raises(AggregateError, match="another session"):
         secretariat.read_packs([demo.pack, world["sealed"].pack])
     junk = tmp_path / "junk.rvpack"

@@ -218,6 +218,14 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
                 "sheets); only {files} were written to {folder}"
             ).format(files=", ".join(written.files), folder=written.folder)
         )
+    if not imported.counted:
+        # Reports of nothing are no result: a wrong folder, or every sheet refused.
+        raise CommandError(
+            _(
+                "no sheet was counted ({refused} refused): check the folder and refused.csv "
+                "in {folder}"
+            ).format(refused=len(imported.refused), folder=written.folder)
+        )
     _say(
         _("wrote {files} to {folder}").format(files=", ".join(written.files), folder=written.folder)
     )

@@ -165,6 +165,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
                         total=total, level=level, v=sheet.version
                     )
                 )
+            for note in result.notes:
+                print("  " + _("note: {note}").format(note=note))
         else:
             all_valid = False
             signer = result.signer_name or _("unknown signer")

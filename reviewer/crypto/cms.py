@@ -142,6 +142,32 @@ def verify_detached(
     return VerifiedSigner(signer_cert)
 
 
+def signed_digest(
+    signature: bytes,
+    trust_anchor: x509.Certificate,
+    *,
+    now: datetime | None = None,
+) -> tuple[str, bytes, VerifiedSigner]:
+    """The digest a detached signature vouches for, without the content: the signed
+    attributes' signature and the signer's chain are checked as ``verify_detached``
+    does; returns (digest algorithm name, message digest, signer). For checking that
+    something names the signed content by its hash without having the content."""
+    if len(signature) > MAX_SIGNATURE_BYTES:
+        raise MalformedSignatureError(_("The signature is too large to be genuine."))
+    moment = now or datetime.now(UTC)
+    parsed = _parse(signature)
+    signer_cert = parsed.signer_cert
+    check_issued_by(signer_cert, trust_anchor, moment)
+    public_key = signer_cert.public_key()
+    if not isinstance(public_key, ec.EllipticCurvePublicKey):
+        raise SignerCertificateError(_("the signer's key is not an ECDSA key"))
+    try:
+        public_key.verify(parsed.signature, parsed.signed_bytes, ec.ECDSA(parsed.digest()))
+    except InvalidSignature:
+        raise SignatureInvalidError(_("the signature value is invalid")) from None
+    return parsed.digest_name, parsed.message_digest, VerifiedSigner(signer_cert)
+
+
 def check_issued_by(cert: x509.Certificate, anchor: x509.Certificate, moment: datetime) -> None:
     """The one-level chain a session uses: session CA -> signing certificate."""
     if not _is_ca(anchor):

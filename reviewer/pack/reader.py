@@ -185,6 +185,30 @@ def read_header(path: Path, limits: Limits = DEFAULT_LIMITS) -> PackHeader:
         return parse_header(reader.read(PACK_JSON))
 
 
+def read_manifest_sha256(
+    path: Path,
+    trust_anchor: x509.Certificate,
+    *,
+    now: dt.datetime | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+) -> tuple[PackHeader, str]:
+    """The header and the SHA-256 of the signed manifest, without a key to decrypt it:
+    the digest the manifest's signature vouches for (its signer checked against the
+    session CA as ``open_pack`` does). Sheets name their pack's manifest by this hash."""
+    with PackReader(path, limits) as reader:
+        header = parse_header(reader.read(PACK_JSON))
+        signature = reader.read(SIGNATURE)
+    try:
+        algorithm, digest, _signer = cms.signed_digest(signature, trust_anchor, now=now)
+    except cms.SignerCertificateError as exc:
+        raise UntrustedSignerError(str(exc)) from None
+    except cms.CmsError as exc:
+        raise SignatureMismatchError(str(exc)) from None
+    if algorithm != "sha256":
+        raise SignatureMismatchError(_("the manifest is not signed with SHA-256"))
+    return header, digest.hex()
+
+
 def open_pack(
     path: Path,
     identity: pyrage.x25519.Identity | Sequence[pyrage.x25519.Identity],
@@ -269,4 +293,4 @@ def _open(
     )
 
 
-__all__ = ["OpenedPack", "open_pack", "read_header"]
+__all__ = ["OpenedPack", "open_pack", "read_header", "read_manifest_sha256"]

@@ -29,6 +29,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import stat
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
@@ -52,7 +53,12 @@ from reviewer.secretariat.refusals import refusal_message
 from reviewer.secretariat.verdict_cache import CACHE_FILE, VerdictCache, trust_key
 from reviewer.secretariat.verify_pool import init_worker, verify_bytes, verify_parallel
 from reviewer.sheet.data import SheetData, SheetError
-from reviewer.sheet.verify import MAX_SHEET_BYTES, SheetTrustError, load_trust_anchor
+from reviewer.sheet.verify import (
+    MAX_SHEET_BYTES,
+    SheetTrustError,
+    load_trust_anchor,
+    signed_review_json,
+)
 
 SHEET_SUFFIX = ".pdf"
 SEALED_SUFFIX = ".pdf.age"
@@ -94,6 +100,11 @@ class SheetRecord:
     reviewer: str | None = None  # the roster name of the signer
     duplicate_of: str | None = None  # path of the file this one is a copy of
     superseded_by: str | None = None  # path of the later version that counts
+    # Remarks that do not refuse the sheet (its certificate has expired since signing).
+    notes: tuple[str, ...] = ()
+    # SHA-256 of what the signature covers: two files with the same one are copies of
+    # one signed sheet (they can differ only in how the signature is stored).
+    signed_sha256: str | None = None
 
     @property
     def reason_text(self) -> str:
@@ -159,15 +170,46 @@ class ImportResult:
 
 
 def find_sheet_files(folder: Path) -> list[Path]:
-    """Every ``*.pdf`` and ``*.pdf.age`` below the folder, sorted for a stable order."""
+    """Every ``*.pdf`` and ``*.pdf.age`` file below the folder, sorted for a stable order
+    (symbolic links and special files left out: see ``scan_sheet_folder``)."""
+    return scan_sheet_folder(folder)[0]
+
+
+def _is_sheet_name(name: str) -> bool:
+    lower = name.lower()
+    return lower.endswith(SHEET_SUFFIX) or lower.endswith(SEALED_SUFFIX)
+
+
+def scan_sheet_folder(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The sheet files below the folder, and what was skipped with the code of why.
+
+    A USB stick is hostile: a symbolic link could point anywhere on the secretariat's
+    machine (or make one sheet count twice), a FIFO or device would block the import
+    on reading. They are never followed or opened; each is listed (``symlink``,
+    ``not_a_file``), so the reports show it, and nothing is blocked."""
     found: list[Path] = []
-    for root, dirs, files in os.walk(folder):
+    skipped: list[tuple[Path, str]] = []
+    for root, dirs, files in os.walk(folder):  # followlinks=False: links are not entered
         dirs.sort()
+        for name in list(dirs):
+            path = Path(root) / name
+            if path.is_symlink():
+                skipped.append((path, "symlink"))
         for name in sorted(files):
-            lower = name.lower()
-            if lower.endswith(SHEET_SUFFIX) or lower.endswith(SEALED_SUFFIX):
-                found.append(Path(root) / name)
-    return found
+            path = Path(root) / name
+            try:
+                mode = path.lstat().st_mode
+            except OSError:
+                if _is_sheet_name(name):
+                    skipped.append((path, "unreadable"))
+                continue
+            if stat.S_ISLNK(mode):
+                skipped.append((path, "symlink"))
+            elif not stat.S_ISREG(mode):
+                skipped.append((path, "not_a_file"))
+            elif _is_sheet_name(name):
+                found.append(path)
+    return found, skipped
 
 
 def _relative(path: Path, folder: Path) -> str:
@@ -192,9 +234,19 @@ def _read(path: Path, sealing: x25519.Identity | None = None) -> bytes | str:
     """The sheet's PDF bytes (decrypted in memory if sealed), or the code of the reason
     they cannot be had."""
     try:
-        if path.stat().st_size > MAX_SHEET_BYTES:
-            return "too_large"
-        with path.open("rb") as fh:
+        # Not following a link, nor waiting on a FIFO, even if one replaced the file
+        # since the folder was scanned.
+        flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(path, flags | getattr(os, "O_BINARY", 0))
+    except OSError:
+        return "symlink" if path.is_symlink() else "unreadable"
+    try:
+        with os.fdopen(fd, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return "not_a_file"
+            if info.st_size > MAX_SHEET_BYTES:
+                return "too_large"
             data = fh.read(MAX_SHEET_BYTES + 1)
     except OSError:
         return "unreadable"
@@ -208,6 +260,23 @@ def _read(path: Path, sealing: x25519.Identity | None = None) -> bytes | str:
         except pyrage.DecryptError:
             return "sealed_foreign"
     return data
+
+
+def _with_data(cached: dict[str, Any] | None, pdf: bytes) -> dict[str, Any] | None:
+    """A cached verdict with the review data read again from the sheet (the cache holds
+    none); None, to verify the sheet again, if the data is not what was verified."""
+    if cached is None or cached.get("codes"):
+        return cached
+    payload = signed_review_json(pdf)
+    if payload is None:
+        return None
+    try:
+        canonical = SheetData.from_json_bytes(payload).to_json_bytes()
+    except SheetError:
+        return None
+    if hashlib.sha256(canonical).hexdigest() != cached.get("data_sha256"):
+        return None
+    return {**cached, "data": base64.b64encode(canonical).decode("ascii")}
 
 
 # -- the import ------------------------------------------------------------------------
@@ -226,28 +295,36 @@ def session_rubrics(session: Session) -> dict[str, Rubric]:
 
 
 def session_pack_ids(session: Session, packs: Iterable[Path]) -> list[str]:
-    """The pack ids of ``packs`` (the ``*.rvpack`` files the secretariat built), for
-    ``import_sheets(pack_ids=...)``; ``AggregateError`` if one cannot be read or was
-    built for another session. Only the public header is read (no key needed)."""
-    from reviewer.pack.errors import PackError
-    from reviewer.pack.reader import read_header  # not needed by the verifying processes
+    """The pack ids of ``packs`` (see ``session_packs``)."""
+    return list(session_packs(session, packs))
 
-    ids: list[str] = []
+
+def session_packs(session: Session, packs: Iterable[Path]) -> dict[str, str]:
+    """Pack id → SHA-256 of its signed manifest, for each of ``packs`` (the ``*.rvpack``
+    files the secretariat built), for ``import_sheets(pack_manifests=...)``;
+    ``AggregateError`` if one cannot be read, is not signed under the session's CA, or
+    was built for another session. No key is needed: the manifest's hash is the digest
+    its signature vouches for."""
+    from reviewer.pack.errors import PackError
+    from reviewer.pack.reader import read_header, read_manifest_sha256  # not for verifiers
+
+    found: dict[str, str] = {}
     for path in packs:
         try:
             header = read_header(Path(path))
+            if header.session_id != session.id:
+                raise AggregateError(
+                    _("{file} was built for another session ({id})").format(
+                        file=path, id=header.session_id
+                    )
+                )
+            header, manifest_sha256 = read_manifest_sha256(Path(path), session.ca_certificate)
         except (PackError, OSError) as exc:
             raise AggregateError(
                 _("{file}: not a readable pack: {error}").format(file=path, error=exc)
             ) from None
-        if header.session_id != session.id:
-            raise AggregateError(
-                _("{file} was built for another session ({id})").format(
-                    file=path, id=header.session_id
-                )
-            )
-        ids.append(header.pack_id)
-    return ids
+        found[header.pack_id] = manifest_sha256
+    return found
 
 
 def pack_reviewers(session: Session, pack_ids: Iterable[str]) -> tuple[str, ...] | None:
@@ -272,6 +349,7 @@ def import_sheets(
     sheets_dir: Path,
     *,
     pack_ids: Iterable[str] | None = None,
+    pack_manifests: Mapping[str, str] | None = None,
     candidate_categories: Mapping[str, str] | None = None,
     workers: int = DEFAULT_WORKERS,
     use_cache: bool = True,
@@ -279,20 +357,27 @@ def import_sheets(
     cancelled: Callable[[], bool] | None = None,
     sealing: x25519.Identity | None = None,
     reviewers: Iterable[str] | None = None,
+    cache_key: bytes | None = None,
 ) -> ImportResult:
     """Verify and sort every sheet under ``sheets_dir``.
 
     ``reviewers``: whom the packs were built for (``pack_reviewers``), from whom sheets
     are expected; kept in the result for the missing-sheet lists.
+    ``cache_key``: the verdict cache's MAC key (``verdict_cache.cache_key``); without
+    it the cache is neither read nor written (``use_cache`` needs both).
 
     ``sealing``: the secretariat's sealing identity, to open ``*.pdf.age`` sheets.
     ``pack_ids``: the packs the secretariat built for the session (None: not checked).
+    ``pack_manifests``: pack id → SHA-256 of its signed manifest (``session_packs``);
+    implies ``pack_ids`` (its keys) and refuses a sheet scored from another manifest.
     ``candidate_categories``: candidate id → rubric id from the candidate list (None: not
     checked). ``progress`` and ``cancelled`` are called from the calling thread between
     sheets; ``ImportCancelled`` is raised once ``cancelled()`` is true (what was
     verified by then is kept in the cache).
     """
     sheets_dir = Path(sheets_dir)
+    if pack_manifests is not None:
+        pack_ids = set(pack_ids or ()) | set(pack_manifests)
     if not sheets_dir.is_dir():
         raise AggregateError(_("{folder} is not a folder").format(folder=sheets_dir))
     try:
@@ -300,14 +385,16 @@ def import_sheets(
     except SheetTrustError as exc:
         raise AggregateError(str(exc)) from None
     try:
-        files = find_sheet_files(sheets_dir)
+        files, skipped = scan_sheet_folder(sheets_dir)
     except OSError as exc:
         raise AggregateError(
             _("cannot read {folder}: {error}").format(folder=sheets_dir, error=exc.strerror or exc)
         ) from None
     report = progress or (lambda _p: None)
     stop = cancelled or (lambda: False)
-    cache = VerdictCache(session.folder / CACHE_FILE if use_cache else None, trust_key(session))
+    cache = VerdictCache(
+        session.folder / CACHE_FILE if use_cache else None, trust_key(session), cache_key
+    )
     total = len(files)
     verdicts: dict[int, dict[str, Any]] = {}
     early: dict[int, SheetRecord] = {}
@@ -329,7 +416,7 @@ def import_sheets(
             continue
         digest = hashlib.sha256(data).hexdigest()
         hashes[index] = digest
-        cached = cache.get(digest)
+        cached = _with_data(cache.get(digest), data)
         if cached is not None:
             verdicts[index] = cached
             done += 1
@@ -397,8 +484,10 @@ def import_sheets(
                 rubrics,
                 set(pack_ids) if pack_ids is not None else None,
                 candidate_categories,
+                pack_manifests,
             )
         )
+    records.extend(_refusal(_relative(p, sheets_dir), None, code) for p, code in skipped)
     records, conflicts = _resolve_versions(records)
     cache.save()
     return ImportResult(
@@ -426,6 +515,7 @@ def _check(
     rubrics: Mapping[str, Rubric],
     pack_ids: set[str] | None,
     candidate_categories: Mapping[str, str] | None,
+    pack_manifests: Mapping[str, str] | None = None,
 ) -> SheetRecord:
     signing_time = verdict.get("signing_time")
     signer_cert_sha256: str | None = verdict.get("signer_cert_sha256")
@@ -451,6 +541,13 @@ def _check(
         found.append("withdrawn")
     if pack_ids is not None and data.pack_id not in pack_ids:
         found.append("unknown_pack")
+    elif (
+        pack_manifests is not None
+        and data.pack_id in pack_manifests
+        and data.manifest_sha256 != pack_manifests[data.pack_id].lower()
+    ):
+        # The pack's id, but not its signed manifest: scored from other dossiers.
+        found.append("other_manifest")
     refs = {r.id: r.fingerprint for r in session.rubrics}
     if data.rubric_id not in refs:
         found.append("unknown_rubric")
@@ -466,6 +563,12 @@ def _check(
     if not found and rubric is not None and not _total_agrees(rubric, data):
         found.append("inconsistent_total")
     reviewer = entry.name if entry is not None else None
+    signed = verdict.get("signed_sha256")
+    if isinstance(signed, str) and signed:
+        common["signed_sha256"] = signed
+    notes = verdict.get("notes")
+    if isinstance(notes, list) and all(isinstance(n, str) for n in notes):
+        common["notes"] = tuple(notes)
     if found:
         return _refusal(rel, sha256, *found, data=data, reviewer=reviewer, **common)
     return SheetRecord(rel, sha256, SheetStatus.COUNTED, data=data, reviewer=reviewer, **common)
@@ -510,11 +613,12 @@ def _resolve_versions(
             groups[(r.reviewer, r.data.candidate_id)].append(i)
     conflicts: list[VersionConflict] = []
     for (reviewer, candidate_id), indices in sorted(groups.items()):
-        # Identical files: the first (in path order) stands for all of them.
+        # Identical files, or copies of one signed revision: the first (in path order)
+        # stands for all of them.
         first_by_hash: dict[str, int] = {}
         unique: list[int] = []
         for i in indices:
-            sha = out[i].sha256 or ""
+            sha = out[i].signed_sha256 or out[i].sha256 or ""
             if sha in first_by_hash:
                 out[i] = replace(
                     out[i], status=SheetStatus.DUPLICATE, duplicate_of=out[first_by_hash[sha]].path

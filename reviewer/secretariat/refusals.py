@@ -17,11 +17,17 @@ _MESSAGES: dict[str, str] = {
         "a sealed sheet that the secretariat's key cannot open (sealed to someone else, or damaged)"
     ),
     "unreadable": N_("the file cannot be read"),
+    "symlink": N_("a symbolic link: not followed (copy the sheet itself into the folder)"),
+    "not_a_file": N_("not a regular file (a pipe or a device): not read"),
     "too_large": N_("the file is too large to be a review sheet"),
     "not_on_roster": N_("the signer is not on this session's roster"),
     "withdrawn": N_("the signer's certificate was withdrawn by the secretariat"),
     "unknown_pack": N_(
         "the sheet was made from a pack the secretariat did not build for this session"
+    ),
+    "other_manifest": N_(
+        "the sheet names one of the session's packs but was scored from another manifest "
+        "than the one the secretariat signed"
     ),
     "unknown_rubric": N_("the sheet uses a rubric that is not one of this session's"),
     "rubric_mismatch": N_("the sheet's rubric differs from the session's version of it"),

@@ -39,7 +39,7 @@ from reviewer.base import crash_log
 from reviewer.base.i18n import _
 from reviewer.people.session import Session, open_session
 from reviewer.secretariat import aggregate as aggregation
-from reviewer.secretariat import intake, report
+from reviewer.secretariat import intake, report, verdict_cache
 from reviewer.secretariat.aggregate import AggregateOptions, AggregateResult
 from reviewer.secretariat.candidates import ListedCandidate, read_candidate_list
 from reviewer.secretariat.intake import DEFAULT_WORKERS, ImportProgress, ImportResult
@@ -53,8 +53,15 @@ class Packs:
 
     paths: tuple[Path, ...]
     ids: tuple[str, ...]
+    # SHA-256 of each pack's signed manifest, in the order of ``ids``: a sheet naming
+    # the pack but another manifest is refused.
+    manifests: tuple[str, ...] = ()
     # Whom they were built for (the session's record of each build); None: not known.
     reviewers: tuple[str, ...] | None = None
+
+    @property
+    def manifest_by_id(self) -> dict[str, str]:
+        return dict(zip(self.ids, self.manifests, strict=True))
 
 
 @dataclass(frozen=True)
@@ -84,6 +91,9 @@ class Secretariat:
         self.session = session
         self._signer: SheetSigner | None = None
         self._sealing: x25519.Identity | None = None
+        # The verdict cache's MAC key, derived from the secretariat's key at unlock();
+        # kept after lock() (it authenticates the cache, it cannot sign anything).
+        self._cache_key: bytes | None = None
         self._last: _Import | None = None
 
     @classmethod
@@ -97,8 +107,14 @@ class Secretariat:
         """Only the public header of each pack is read (no key needed); ``AggregateError``
         if one cannot be read or was built for another session."""
         paths = tuple(Path(p) for p in paths)
-        ids = tuple(intake.session_pack_ids(self.session, paths))
-        return Packs(paths, ids, intake.pack_reviewers(self.session, ids))
+        found = intake.session_packs(self.session, paths)
+        ids = tuple(found)
+        return Packs(
+            paths,
+            ids,
+            manifests=tuple(found.values()),
+            reviewers=intake.pack_reviewers(self.session, ids),
+        )
 
     def read_candidates(self, path: Path) -> CandidateList:
         listed = read_candidate_list(Path(path), [r.id for r in self.session.rubrics])
@@ -130,12 +146,14 @@ class Secretariat:
         (``WrongPassphrase``, ``SessionError``, ``SheetSigningError``) nothing changes."""
         s = self.session
         signer, sealing = self._signer, self._sealing
+        cache = self._cache_key
         if sign:
             key = s.load_secretariat_key(passphrase)
             signer = SheetSigner(key, s.secretariat_certificate, s.ca_certificate)
+            cache = verdict_cache.cache_key(key, s.id)
         if unseal and s.seal_recipient:
             sealing = s.load_sealing_identity(passphrase)
-        self._signer, self._sealing = signer, sealing
+        self._signer, self._sealing, self._cache_key = signer, sealing, cache
 
     def lock(self, *, sign: bool = True, unseal: bool = True) -> None:
         """Forget the signing key (``sign``) and the sealing identity (``unseal``). The
@@ -174,6 +192,7 @@ class Secretariat:
             self.session,
             Path(folder),
             pack_ids=packs.ids if packs is not None else None,
+            pack_manifests=packs.manifest_by_id if packs is not None else None,
             candidate_categories=candidates.categories if candidates is not None else None,
             workers=workers,
             use_cache=use_cache,
@@ -181,6 +200,7 @@ class Secretariat:
             cancelled=cancelled,
             sealing=self._sealing,
             reviewers=packs.reviewers if packs is not None else None,
+            cache_key=self._cache_key,
         )
         self._last = _Import(result, candidates)
         return result

@@ -18,7 +18,7 @@ from reviewer.base import crash_log
 from reviewer.base.i18n import set_language
 from reviewer.secretariat.refusals import refusal_message
 from reviewer.secretariat.verdict_cache import VerdictCache
-from reviewer.sheet.verify import load_trust_anchor, verify_sheet
+from reviewer.sheet.verify import VerifiedSheet, load_trust_anchor, verify_sheet
 
 _worker_anchor: Any = None
 _worker_session: str | None = None
@@ -54,6 +54,8 @@ def verify_bytes(pdf: bytes) -> dict[str, Any]:
         "signer_name": result.signer_name,
         "signer_cert_sha256": result.signer_cert_sha256,
         "signing_time": result.signing_time.isoformat() if result.signing_time else None,
+        "notes": list(result.notes) if isinstance(result, VerifiedSheet) else [],
+        "signed_sha256": result.signed_sha256 if isinstance(result, VerifiedSheet) else None,
         "data": base64.b64encode(result.data.to_json_bytes()).decode("ascii")
         if result.data is not None
         else None,

@@ -15,10 +15,10 @@ import io
 import logging
 import zlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal
 
-from asn1crypto import pem
+from asn1crypto import cms, pem
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -29,6 +29,7 @@ from pyhanko.sign.validation.status import SignatureCoverageLevel
 from pyhanko_certvalidator import ValidationContext
 
 from reviewer.base.i18n import _
+from reviewer.sheet import profile
 from reviewer.sheet.data import (
     MAX_SHEET_JSON_BYTES,
     SHEET_FILE_NAME,
@@ -49,13 +50,21 @@ REFUSAL_CODES: tuple[str, ...] = (
     "not_pdf",
     "signature_count",
     "signature_invalid",
+    "signature_encoding",
     "untrusted",
+    "cert_expired",
     "modified",
     "appended",
     "no_data",
     "two_data",
     "schema",
     "wrong_signer",
+    "signer_name",
+    "unsafe_text",
+    "printed_digest",
+    "active_content",
+    "annotation",
+    "embedded_file",
     "other_session",
     "other_pack",
 )
@@ -73,6 +82,12 @@ class VerifiedSheet:
     signer_name: str
     signer_cert_sha256: str
     signing_time: datetime | None  # None when the signer stated no signing time
+    # SHA-256 of the bytes the signature covers (the file without /Contents): copies
+    # of one signed revision share it, whatever else differs between them.
+    signed_sha256: str = ""
+    # Translated remarks that do not refuse the sheet (the certificate has expired since
+    # it was signed); for people.
+    notes: tuple[str, ...] = ()
     valid: ClassVar[Literal[True]] = True
     # Nothing was refused; here so that both results can be reported alike.
     reasons: ClassVar[tuple[str, ...]] = ()
@@ -137,8 +152,14 @@ def verify_sheet(
     session_id: str | None = None,
     pack_id: str | None = None,
     manifest_sha256: str | None = None,
+    now: datetime | None = None,
 ) -> VerifiedSheet | RefusedSheet:
-    """Check one sheet; give the session's ids to refuse a sheet bound to another."""
+    """Check one sheet; give the session's ids to refuse a sheet bound to another.
+
+    The chain is validated at the signing time the signature states (bounded by the
+    certificate's validity: a time outside it is refused as ``cert_expired``), so an
+    archived sheet stays verifiable after its certificate expires; when the certificate
+    has expired by ``now`` (default: the clock), the result carries a note saying so."""
     ca = load_trust_anchor(trust_anchor)
     reasons = _Reasons()
     if len(pdf_bytes) > MAX_SHEET_BYTES:
@@ -165,8 +186,13 @@ def verify_sheet(
         cert = sig.signer_cert
         signer_sha = hashlib.sha256(cert.dump()).hexdigest()
         signer_name = _common_name(cert)
+        claimed = sig.self_reported_timestamp
+        moment = claimed.astimezone(UTC) if claimed is not None else (now or datetime.now(UTC))
+        validity = cert["tbs_certificate"]["validity"]
+        not_before = validity["not_before"].native
+        not_after = validity["not_after"].native
         context = ValidationContext(
-            trust_roots=[ca], allow_fetching=False, revocation_mode="soft-fail"
+            trust_roots=[ca], allow_fetching=False, revocation_mode="soft-fail", moment=moment
         )
         status = validate_pdf_signature(sig, context)
         signing_time = status.signer_reported_dt
@@ -175,8 +201,25 @@ def verify_sheet(
         reasons.add("signature_invalid", _("the signature does not verify"))
         return _refused(reasons, signer_name, signer_sha)
 
+    signed_sha256 = _signed_bytes_sha256(pdf_bytes, sig)
     if not (status.intact and status.valid):
         reasons.add("signature_invalid", _("the signature does not verify"))
+    elif signed_sha256 is None:
+        # Trailing bytes after the DER, another hex case, BER: a second file for one
+        # signature, which would count as a second, "different" sheet.
+        reasons.add(
+            "signature_encoding",
+            _("the signature is not in the one encoding sheets use (DER, zero padding)"),
+        )
+    elif not status.trusted and not not_before <= moment <= not_after:
+        # The signature says it was made when its certificate was not valid (after it
+        # expired, or before it was issued): say so, not "outside the CA".
+        reasons.add(
+            "cert_expired",
+            _("signed when the signer's certificate was not valid ({start} to {end})").format(
+                start=not_before.date(), end=not_after.date()
+            ),
+        )
     elif not status.trusted:
         reasons.add("untrusted", _("signed by a certificate outside this session's CA"))
     if status.coverage != SignatureCoverageLevel.ENTIRE_FILE:
@@ -213,6 +256,13 @@ def verify_sheet(
             reasons.add("schema", str(exc))
         if data is not None and signer_sha is not None and data.reviewer_cert_sha256 != signer_sha:
             reasons.add("wrong_signer", _("the signer is not the reviewer named in the data"))
+        elif data is not None and signer_name is not None and data.reviewer_name != signer_name:
+            reasons.add(
+                "signer_name",
+                _("the reviewer's name in the data is not the name in the signing certificate"),
+            )
+        if data is not None:
+            _check_profile(reader, payloads[0], reasons)
         if data is not None and session_id is not None and data.session_id != session_id:
             reasons.add("other_session", _("the sheet belongs to another session"))
         if data is not None and (
@@ -221,13 +271,96 @@ def verify_sheet(
         ):
             reasons.add("other_pack", _("the sheet was made from another dossier pack"))
     if data is not None and not reasons.codes:
+        notes: tuple[str, ...] = ()
+        if (now or datetime.now(UTC)) > not_after:
+            notes = (
+                _("the signer's certificate expired on {date}; it was valid when signed").format(
+                    date=not_after.date()
+                ),
+            )
         return VerifiedSheet(
             data=data,
             signer_name=signer_name,
             signer_cert_sha256=signer_sha,
             signing_time=signing_time,
+            signed_sha256=signed_sha256 or "",
+            notes=notes,
         )
     return _refused(reasons, signer_name, signer_sha, signing_time, data)
+
+
+def signed_review_json(pdf_bytes: bytes) -> bytes | None:
+    """The one ``review.json`` of the signed revision, read without verifying anything
+    (for a sheet whose verdict is already known, by its file hash); None if unreadable."""
+    try:
+        reader = PdfFileReader(io.BytesIO(pdf_bytes), strict=False)
+        signatures = list(reader.embedded_signatures)
+        if len(signatures) != 1:
+            return None
+        payloads = _review_payloads(reader, signatures[0].signed_revision)
+    except Exception:  # noqa: BLE001 (hostile bytes)
+        return None
+    return payloads[0] if payloads and len(payloads) == 1 else None
+
+
+def _signed_bytes_sha256(pdf: bytes, sig: Any) -> str | None:
+    """SHA-256 of the bytes the signature covers, if /Contents holds the signature in
+    its one encoding: upper-case hex (as pyHanko writes it) of the DER, then zeros."""
+    try:
+        byte_range = [int(x) for x in sig.sig_object["/ByteRange"]]
+        a, b, c, d = byte_range
+        raw = pdf[b:c]
+        # (Whether the range covers the whole file is the coverage check's business.)
+        if a != 0 or raw[:1] != b"<" or raw[-1:] != b">":
+            return None
+        hex_digits = raw[1:-1]
+        if hex_digits.strip(b"0123456789ABCDEF"):
+            return None
+        blob = bytes.fromhex(hex_digits.decode("ascii"))
+        info = cms.ContentInfo.load(blob)
+        der = info.dump()
+        if blob[len(der) :].strip(b"\x00") or blob[: len(der)] != der:
+            return None
+        if cms.ContentInfo.load(der).dump(force=True) != der:
+            return None  # BER, or non-minimal lengths
+    except (KeyError, TypeError, ValueError):
+        return None
+    return hashlib.sha256(pdf[a : a + b] + pdf[c : c + d]).hexdigest()
+
+
+def _check_profile(reader: PdfFileReader, payload: bytes, reasons: _Reasons) -> None:
+    """The strict sheet profile (``profile``): the text rules on review.json, the
+    printed digest, and no active content, annotations or other embedded files."""
+    import json
+
+    bad_text = profile.text_problem(json.loads(payload))
+    if bad_text is not None:
+        reasons.add(
+            "unsafe_text",
+            _(
+                "review data holds an id not in its form or invisible/control characters: {path}"
+            ).format(path=bad_text),
+        )
+    try:
+        structure = profile.structure_problems(reader)
+        printed = profile.printed_digests(reader)
+    except Exception as exc:  # noqa: BLE001 (a malformed structure is the file's fault)
+        _log.debug("sheet structure unreadable", exc_info=exc)
+        structure, printed = {"active_content"}, []
+    if hashlib.sha256(payload).hexdigest() not in printed:
+        reasons.add(
+            "printed_digest",
+            _("the data digest printed on the sheet (and in its QR code) is not its review.json's"),
+        )
+    if "active_content" in structure:
+        reasons.add(
+            "active_content",
+            _("the sheet holds active content (actions, JavaScript, links); sheets have none"),
+        )
+    if "annotation" in structure:
+        reasons.add("annotation", _("the sheet holds annotations besides its signature"))
+    if "embedded_file" in structure:
+        reasons.add("embedded_file", _("the sheet embeds files besides review.json"))
 
 
 def _refused(
