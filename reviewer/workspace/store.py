@@ -26,6 +26,7 @@ row read is checked against its MAC.
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -34,7 +35,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
 from reviewer.base.private_paths import make_private_dir
 from reviewer.crypto.secret_store import SecretStore
@@ -74,6 +74,14 @@ from reviewer.workspace.db import (
     connect,
     repair_modes,
 )
+from reviewer.workspace.errors import (
+    WorkspaceDiskFull,
+    WorkspaceError,
+    WorkspaceIOError,
+    WorkspaceReadOnly,
+    WorkspaceWriteError,
+    write_error,
+)
 from reviewer.workspace.model import (
     CandidateEntry,
     CandidateInfo,
@@ -86,9 +94,18 @@ from reviewer.workspace.model import (
     status_of,
 )
 
-
-class WorkspaceError(ReviewerError):
-    pass
+__all__ = [
+    "ReviewRejected",
+    "Workspace",
+    "WorkspaceDiskFull",
+    "WorkspaceError",
+    "WorkspaceIOError",
+    "WorkspaceLocked",
+    "WorkspaceReadOnly",
+    "WorkspaceRolledBack",
+    "WorkspaceTampered",
+    "WorkspaceWriteError",
+]
 
 
 class WorkspaceLocked(WorkspaceError):
@@ -197,15 +214,20 @@ class Workspace:
             params = KdfParams.new()
             key = Vault.new_key()
             self._vault = Vault(key)
-            with self._write(State.new((0, GENESIS))):
-                self._db.execute(
-                    "INSERT INTO meta VALUES ('kdf', ?)", [json.dumps(params.to_dict()).encode()]
-                )
-                self._db.execute(
-                    "INSERT INTO meta VALUES ('wrapped_key', ?)",
-                    [wrap_key(params, passphrase, key)],
-                )
-                self._append_event(EventKind.WORKSPACE_CREATED)
+            try:
+                with self._write(State.new((0, GENESIS))):
+                    self._db.execute(
+                        "INSERT INTO meta VALUES ('kdf', ?)",
+                        [json.dumps(params.to_dict()).encode()],
+                    )
+                    self._db.execute(
+                        "INSERT INTO meta VALUES ('wrapped_key', ?)",
+                        [wrap_key(params, passphrase, key)],
+                    )
+                    self._append_event(EventKind.WORKSPACE_CREATED)
+            except BaseException:
+                self._forget()
+                raise
             self._remember_counter()
 
     def _kdf_params(self, blob: bytes) -> KdfParams:
@@ -255,14 +277,18 @@ class Workspace:
             except BaseException:
                 self._forget()
                 raise
-            with self._write():
-                self._append_event(EventKind.UNLOCKED)
-                for problem in unchecked:
-                    self._append_event(EventKind.ROLLBACK_UNCHECKED, state=problem)
-                if self._repaired:
-                    self._append_event(
-                        EventKind.PERMISSIONS_REPAIRED, paths=", ".join(self._repaired)
-                    )
+            try:
+                with self._write():
+                    self._append_event(EventKind.UNLOCKED)
+                    for problem in unchecked:
+                        self._append_event(EventKind.ROLLBACK_UNCHECKED, state=problem)
+                    if self._repaired:
+                        self._append_event(
+                            EventKind.PERMISSIONS_REPAIRED, paths=", ".join(self._repaired)
+                        )
+            except BaseException:  # e.g. a full disk: not unlocked without its record
+                self._forget()
+                raise
             self._repaired = []
             self._remember_counter()
 
@@ -273,7 +299,7 @@ class Workspace:
 
     def flush(self) -> None:
         """Every save is already committed; this makes sure the WAL is on disk too."""
-        with self._lock:
+        with self._lock, self._writing():
             checkpoint(self._db)
 
     def _mac_key(self, purpose: str) -> bytes:
@@ -296,19 +322,25 @@ class Workspace:
                 return
             try:
                 self.record(EventKind.LOCKED)
-                checkpoint(self._db)
-                self._remember_counter()
+                with self._writing():
+                    checkpoint(self._db)
+                    self._remember_counter()
             finally:  # the key goes even when the lock cannot be recorded
                 self._forget()
 
     def close(self) -> None:
+        """Lock, fold the WAL in and close; the database is closed even when the lock
+        cannot be recorded (that error is raised after)."""
         with self._lock:
             if self._closed:
                 return
-            self.lock()
-            checkpoint(self._db)
-            self._db.conn.close()
-            self._closed = True
+            try:
+                self.lock()
+                with self._writing():
+                    checkpoint(self._db)
+            finally:
+                self._db.conn.close()
+                self._closed = True
 
     # --- integrity at rest (see at_rest) ---------------------------------------------
 
@@ -326,10 +358,27 @@ class Workspace:
             raise WorkspaceTampered(_("the workspace's state is damaged")) from None
 
     @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Turn the computer's refusal to write (a full disk, a read-only folder, an I/O
+        error) into a ``WorkspaceWriteError``, rolling back what was begun."""
+        try:
+            yield
+        except (sqlite3.Error, OSError) as exc:
+            error = write_error(exc, self.home)
+            if error is None:
+                raise
+            conn = self._db.conn
+            if conn.in_transaction:  # SQLite may have rolled back already
+                with suppress(sqlite3.Error):
+                    conn.rollback()
+            raise error from None
+
+    @contextmanager
     def _write(self, start: State | None = None) -> Iterator[_Txn]:
         """One write transaction: moves the write counter on by one, keeps the row set
-        and the audit head in the sealed state, then updates the counter file."""
-        with self._lock:
+        and the audit head in the sealed state, then updates the counter file. If the
+        computer refuses the write, nothing of it is saved (``WorkspaceWriteError``)."""
+        with self._lock, self._writing():
             vault = self._v()
             with self._db.conn:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -812,6 +861,19 @@ class Workspace:
                     EventKind.SHEET_SIGNED, candidate_id=candidate_id, version=version
                 )
                 self._append_event(EventKind.SHEET_EXPORTED, candidate_id=candidate_id, file=file)
+
+    def seal_unsaved(self, pack_id: str, reviews: list[Review]) -> bytes:
+        """Edits the computer refused to write, sealed under the workspace key so that
+        the GUI can keep them in memory across a lock (when the key is gone) and write
+        them after the next unlock (``open_unsaved``)."""
+        with self._lock:
+            doc = {"pack_id": pack_id, "reviews": [review_to_dict(r) for r in reviews]}
+            return self._v().seal_json(doc, "unsaved")
+
+    def open_unsaved(self, blob: bytes) -> tuple[str, list[Review]]:
+        with self._lock:
+            doc = self._v().unseal_json(blob, "unsaved")
+            return doc["pack_id"], [review_from_dict(r) for r in doc["reviews"]]
 
     def save_review(self, pack_id: str, review: Review) -> Evaluation:
         """Validate with the scoring core and save, with its audit events, in one
