@@ -88,8 +88,10 @@ from reviewer.workspace.model import (
     ImportResult,
     PackInfo,
     PackSummary,
+    ReservedSheet,
     SignedSheet,
     Status,
+    reserved_sheet_in,
     signed_sheets_in,
     status_of,
 )
@@ -836,30 +838,75 @@ class Workspace:
             row = self._review_row(pack.session_id, candidate_id)
             return 1 if row is None else row.version
 
-    def mark_signed(
-        self, pack_id: str, candidate_id: str, version: int, sha256: str, file: str
-    ) -> None:
-        """Lock the version just signed: a later change makes version + 1."""
+    def reserved_sheet(self, pack_id: str, candidate_id: str) -> ReservedSheet | None:
+        """The sheet signed for this candidate whose file is not yet known to be written."""
         with self._lock:
             pack = self.pack(pack_id)
             row = self._review_row(pack.session_id, candidate_id)
-            if row is None or row.version != version:
+            return None if row is None else reserved_sheet_in(row.doc)
+
+    def reserve_sheet(self, pack_id: str, candidate_id: str, sheet: ReservedSheet) -> None:
+        """Keep a sheet just signed, sealed, before its file is written: its version is
+        taken from then on (a later change makes version + 1), and until
+        ``mark_signed`` every export writes these same bytes again."""
+        with self._lock:
+            pack = self.pack(pack_id)
+            row = self._review_row(pack.session_id, candidate_id)
+            if row is None or row.version != sheet.version:
                 raise WorkspaceError(
                     _("the review changed while it was being signed; sign it again")
                 )
+            if reserved_sheet_in(row.doc) is not None:
+                raise WorkspaceError(
+                    _("another sheet of this candidate is waiting to be written; export it first")
+                )
+            if any(s.version == sheet.version for s in signed_sheets_in(row.doc)):
+                raise WorkspaceError(
+                    _("version {v} of this sheet is already signed").format(v=sheet.version)
+                )
             doc = dict(row.doc)
-            doc["signed_version"] = version
+            doc["reserved"] = sheet.to_doc()
+            where = f"reviews/{pack.session_id}/{candidate_id}"
+            with self._write() as txn:
+                clear = (*row.clear[:6], _now())
+                self._put_review(txn, clear, self._v().seal_json(doc, where), row.mac)
+                self._append_event(
+                    EventKind.SHEET_SIGNED, candidate_id=candidate_id, version=sheet.version
+                )
+
+    def mark_signed(
+        self, pack_id: str, candidate_id: str, version: int, sha256: str, file: str
+    ) -> None:
+        """The reserved sheet's file is written: record it as signed. If the review has
+        not changed since, its status becomes signed."""
+        with self._lock:
+            pack = self.pack(pack_id)
+            row = self._review_row(pack.session_id, candidate_id)
+            reserved = None if row is None else reserved_sheet_in(row.doc)
+            if (
+                row is None
+                or reserved is None
+                or (reserved.version, reserved.sha256)
+                != (
+                    version,
+                    sha256,
+                )
+            ):
+                raise WorkspaceError(
+                    _("no sheet of version {v} is waiting to be recorded").format(v=version)
+                )
+            doc = dict(row.doc)
+            doc.pop("reserved")
+            doc["signed_version"] = max(version, doc.get("signed_version") or 0)
             doc["signed"] = [
                 *doc.get("signed", []),
                 {"version": version, "sha256": sha256, "file": file},
             ]
             where = f"reviews/{pack.session_id}/{candidate_id}"
+            status = Status.SIGNED.value if row.version == version else row.status
             with self._write() as txn:
-                clear = (*row.clear[:4], Status.SIGNED.value, row.clear[5], _now())
+                clear = (*row.clear[:4], status, row.clear[5], _now())
                 self._put_review(txn, clear, self._v().seal_json(doc, where), row.mac)
-                self._append_event(
-                    EventKind.SHEET_SIGNED, candidate_id=candidate_id, version=version
-                )
                 self._append_event(EventKind.SHEET_EXPORTED, candidate_id=candidate_id, file=file)
 
     def seal_unsaved(self, pack_id: str, reviews: list[Review]) -> bytes:
@@ -894,9 +941,10 @@ class Workspace:
                 return ev
             doc = dict(row.doc) if row else {}
             version = row.version if row else 1
-            signed_version = doc.get("signed_version")
-            if signed_version is not None and signed_version >= version:
-                version = signed_version + 1  # a change after signing makes a new version
+            reserved = reserved_sheet_in(doc)
+            taken = max(doc.get("signed_version") or 0, reserved.version if reserved else 0)
+            if taken >= version:
+                version = taken + 1  # a change after signing makes a new version
             doc.update({"review": review_to_dict(review), "rubric_fingerprint": rubric.fingerprint})
             doc.pop("flag", None)
             status = status_of(ev, review, signed=False)
