@@ -82,6 +82,7 @@ from reviewer.workspace.errors import (
     WorkspaceWriteError,
     write_error,
 )
+from reviewer.workspace.instance_lock import InstanceLock, WorkspaceInUse
 from reviewer.workspace.model import (
     CandidateEntry,
     CandidateInfo,
@@ -102,6 +103,7 @@ __all__ = [
     "WorkspaceDiskFull",
     "WorkspaceError",
     "WorkspaceIOError",
+    "WorkspaceInUse",
     "WorkspaceLocked",
     "WorkspaceReadOnly",
     "WorkspaceRolledBack",
@@ -171,18 +173,24 @@ class Workspace:
     def __init__(self, home: Path, secrets: SecretStore | None = None):
         self.home = home
         self._lock = threading.RLock()
+        self._instance: InstanceLock | None = None
         try:
             self._repaired = make_private_dir(home)
+            self._instance = InstanceLock.acquire(home)  # one process at a time
             self._db = connect(home / DB_NAME)
             self._repaired += repair_modes(home / DB_NAME)
-        except WorkspaceDbError as exc:
-            raise WorkspaceError(str(exc)) from None
-        except OSError as exc:
-            raise WorkspaceError(
-                _("cannot open the workspace in {path}: {error}").format(
-                    path=home, error=exc.strerror
-                )
-            ) from None
+        except BaseException as exc:
+            if self._instance is not None:
+                self._instance.release()
+            if isinstance(exc, WorkspaceDbError):
+                raise WorkspaceError(str(exc)) from None
+            if isinstance(exc, OSError):
+                raise WorkspaceError(
+                    _("cannot open the workspace in {path}: {error}").format(
+                        path=home, error=exc.strerror
+                    )
+                ) from None
+            raise
         self._secrets = secrets
         self._vault: Vault | None = None
         self._sub_keys: dict[str, bytes] = {}
@@ -343,6 +351,8 @@ class Workspace:
             finally:
                 self._db.conn.close()
                 self._closed = True
+                if self._instance is not None:
+                    self._instance.release()
 
     # --- integrity at rest (see at_rest) ---------------------------------------------
 
