@@ -23,7 +23,7 @@ from reviewer.workspace import db as workspace_db
 from reviewer.workspace.at_rest import COUNTER_FILE
 from reviewer.workspace.audit import GENESIS, AuditEvent, EventKind, link
 from reviewer.workspace.db import DB_NAME, SCHEMA_VERSION
-from reviewer.workspace.model import Status
+from reviewer.workspace.model import ReservedSheet, Status
 from reviewer.workspace.store import (
     Workspace,
     WorkspaceError,
@@ -64,6 +64,7 @@ def worked(folder: Path, secrets=None) -> Workspace:
     ws.import_pack(pack)
     ws.save_review(pack.pack_id, complete_review(pack, "C001"))
     ws.save_review(pack.pack_id, complete_review(pack, "C002"))
+    ws.reserve_sheet(pack.pack_id, "C002", ReservedSheet(1, "ab" * 32, "C002_v01.pdf", b"%PDF"))
     ws.mark_signed(pack.pack_id, "C002", 1, "ab" * 32, "C002_v01.pdf")
     return ws
 

@@ -4,9 +4,21 @@ File names sort by candidate, then reviewer, then version, and survive FAT32 USB
 ``<candidate id>_<reviewer>_v<NN>.pdf`` (e.g. ``C001_张明华_v01.pdf``). Where the
 session seals sheets (the secretariat's age recipient is in the signed manifest), the
 signed PDF is written age-encrypted to the secretariat only, as ``….pdf.age``: signed
-first, then sealed, so a decrypted sheet validates anywhere. A sheet is written
-under a temporary name and renamed when complete, then its version is locked in the
-workspace; a later change makes version N+1, whose sheet names the one it supersedes.
+first, then sealed, so a decrypted sheet validates anywhere. A later change makes
+version N+1, whose sheet names the one it supersedes.
+
+A crash (a kill, a power cut) at any moment never leads to two different sheets of the
+same version. The order is:
+
+1. **reserve**: the signed bytes, their hash and the file name are kept in the
+   workspace (sealed, in the review's row); the version is taken from then on;
+2. **write**: the file, under a temporary name, fsynced and renamed;
+3. **mark done**: the workspace records the sheet as signed and exported.
+
+A version reserved but not marked done (a crash after 1 or 2, a full USB stick at 2, a
+full disk at 3) is completed by the next export of that candidate from what was
+reserved: the same bytes are written (or found already there) and recorded, before
+anything new is signed.
 """
 
 from __future__ import annotations
@@ -28,8 +40,8 @@ from reviewer.sheet.data import SheetError, Supersedes, make_sheet_data
 from reviewer.sheet.render import render_sheet
 from reviewer.sheet.sign import embed_and_sign
 from reviewer.station.workstation import Workstation, WorkstationError
-from reviewer.workspace.model import Status
-from reviewer.workspace.store import WorkspaceError
+from reviewer.workspace.model import ReservedSheet, Status
+from reviewer.workspace.store import Workspace, WorkspaceError
 
 _UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 
@@ -67,11 +79,20 @@ def export_sheet(
         review = workspace.review(pack_id, candidate_id)
         version = workspace.sheet_version(pack_id, candidate_id)
         signed = workspace.signed_sheets(pack_id, candidate_id)
+        reserved = workspace.reserved_sheet(pack_id, candidate_id)
         manifest_candidate = station.candidate(pack_id, candidate_id)
         seal_recipient = station.manifest(pack_id).seal_recipient
         signer = station.sheet_signer(pack.session_id)
     except (WorkspaceError, WorkstationError) as exc:
         raise ExportError(str(exc)) from None
+    if reserved is not None:  # signed before, its file not known to be written
+        done = _deliver(workspace, pack_id, candidate_id, reserved, Path(out_dir))
+        if reserved.version >= version:
+            return done
+        try:  # changed since it was signed: a new version is signed below
+            signed = workspace.signed_sheets(pack_id, candidate_id)
+        except WorkspaceError as exc:
+            raise ExportError(str(exc)) from None
     if signed and signed[-1].version == version:
         raise ExportError(
             _("version {v} of this sheet is already signed ({file})").format(
@@ -99,24 +120,46 @@ def export_sheet(
     except SheetError as exc:
         raise ExportError(str(exc)) from None
     name = sheet_file_name(candidate_id, signer.name, version, sealed=seal_recipient is not None)
-    path = Path(out_dir) / name
     written = pdf
     if seal_recipient is not None:
         written = pyrage.encrypt(pdf, [x25519.Recipient.from_str(seal_recipient)])
+    sheet = ReservedSheet(version, hashlib.sha256(pdf).hexdigest(), name, written)
     try:
-        Path(out_dir).mkdir(parents=True, exist_ok=True)
-        write_atomically(path, written)
+        workspace.reserve_sheet(pack_id, candidate_id, sheet)
+    except WorkspaceError as exc:  # nothing written: this signature is dropped
+        raise ExportError(str(exc)) from None
+    return _deliver(workspace, pack_id, candidate_id, sheet, Path(out_dir))
+
+
+def _deliver(
+    workspace: Workspace, pack_id: str, candidate_id: str, sheet: ReservedSheet, out_dir: Path
+) -> ExportedSheet:
+    """Write a reserved sheet's bytes (unless they are there already) and record it."""
+    path = out_dir / sheet.file
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            there: bytes | None = path.read_bytes()
+        except FileNotFoundError:
+            there = None
+        if there is None:
+            write_atomically(path, sheet.data)
+        elif there != sheet.data:
+            raise ExportError(
+                _(
+                    "{file} is already there but is not the sheet signed as version {v}; "
+                    "move it away, then export again"
+                ).format(file=path, v=sheet.version)
+            )
     except OSError as exc:
         raise ExportError(
             _("cannot write {file}: {error}").format(file=path, error=exc.strerror or exc)
         ) from None
-    digest = hashlib.sha256(pdf).hexdigest()
     try:
-        workspace.mark_signed(pack_id, candidate_id, version, digest, name)
-    except WorkspaceError as exc:
-        path.unlink(missing_ok=True)
+        workspace.mark_signed(pack_id, candidate_id, sheet.version, sheet.sha256, sheet.file)
+    except WorkspaceError as exc:  # the file is the reserved sheet: the next export records it
         raise ExportError(str(exc)) from None
-    return ExportedSheet(candidate_id, version, path, digest)
+    return ExportedSheet(candidate_id, sheet.version, path, sheet.sha256)
 
 
 def exportable(station: Workstation, pack_id: str) -> list[str]:

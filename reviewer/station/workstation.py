@@ -162,9 +162,15 @@ class Workstation:
                 raise WorkstationError(str(exc)) from None
 
     def close(self) -> None:
+        """Lock and close; the workspace is closed even when the lock cannot be recorded."""
         with self._lock:
-            self.lock()
-            self.workspace.close()
+            try:
+                self.lock()
+            finally:
+                try:
+                    self.workspace.close()
+                except WorkspaceError as exc:
+                    raise WorkstationError(str(exc)) from None
 
     def accept_enrolment(self, path: Path) -> str:
         """Install the enrolment response the secretariat sent (a public file: the

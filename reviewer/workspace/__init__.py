@@ -2,4 +2,4 @@
 it hands out, and the HMAC-chained audit log.
 """
 
-__all__ = ["audit", "model", "store"]
+__all__ = ["audit", "errors", "instance_lock", "model", "store"]

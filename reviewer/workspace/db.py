@@ -25,6 +25,7 @@ import sqlite_utils
 from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
 from reviewer.base.private_paths import create_private_file, repair_private_file
+from reviewer.workspace.errors import WorkspaceDiskFull, WorkspaceReadOnly, write_error
 
 DB_NAME = "workspace.db"
 
@@ -85,6 +86,7 @@ def connect(path: Path) -> sqlite_utils.Database:
         db.execute("PRAGMA foreign_keys=ON")
         check = db.execute("PRAGMA integrity_check").fetchall()
     except sqlite3.DatabaseError as exc:
+        _refused_write(exc, path)
         raise WorkspaceDbError(
             _("the workspace database {path} is damaged ({error}); it was left untouched").format(
                 path=path, error=exc
@@ -106,12 +108,24 @@ def connect(path: Path) -> sqlite_utils.Database:
                 "{found}, this version knows {ours}); update the app to open it"
             ).format(found=version, ours=SCHEMA_VERSION)
         )
-    for step in range(version, SCHEMA_VERSION):
-        with conn:
-            conn.execute("BEGIN IMMEDIATE")
-            MIGRATIONS[step](db)
-            conn.execute(f"PRAGMA user_version={step + 1}")
+    try:
+        for step in range(version, SCHEMA_VERSION):
+            with conn:
+                conn.execute("BEGIN IMMEDIATE")
+                MIGRATIONS[step](db)
+                conn.execute(f"PRAGMA user_version={step + 1}")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        _refused_write(exc, path)
+        raise
     return db
+
+
+def _refused_write(exc: sqlite3.DatabaseError, path: Path) -> None:
+    """A full disk or a read-only folder met while opening: say so, not "damaged"."""
+    error = write_error(exc, path.parent)
+    if isinstance(error, WorkspaceDiskFull | WorkspaceReadOnly):
+        raise error from None
 
 
 def checkpoint(db: sqlite_utils.Database) -> None:

@@ -2,11 +2,13 @@
 
 The GUI and the CLI receive these from ``Workspace`` (see ``workspace``) and never see a
 database row. ``status_of`` is the one rule for a review's status; ``signed_sheets_in``
-reads the signed versions kept in a review's sealed payload.
+reads the signed versions kept in a review's sealed payload, ``reserved_sheet_in`` the
+one signed but not yet known to be written (see ``station.export``).
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -117,3 +119,31 @@ class SignedSheet:
 def signed_sheets_in(doc: dict[str, Any]) -> list[SignedSheet]:
     """The ``signed`` list of a review's sealed payload, oldest first."""
     return [SignedSheet(s["version"], s["sha256"], s["file"]) for s in doc.get("signed", [])]
+
+
+@dataclass(frozen=True)
+class ReservedSheet:
+    """A version signed and kept in the workspace before its file is written: the
+    exact bytes to write (the PDF, or the sealed ``.pdf.age``) and the PDF's hash. Until
+    it is marked written, every export writes these bytes again, never a new signature."""
+
+    version: int
+    sha256: str
+    file: str
+    data: bytes = field(repr=False)
+
+    def to_doc(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "sha256": self.sha256,
+            "file": self.file,
+            "data": base64.b64encode(self.data).decode("ascii"),
+        }
+
+
+def reserved_sheet_in(doc: dict[str, Any]) -> ReservedSheet | None:
+    """The ``reserved`` entry of a review's sealed payload, if a sheet is reserved."""
+    r = doc.get("reserved")
+    if r is None:
+        return None
+    return ReservedSheet(r["version"], r["sha256"], r["file"], base64.b64decode(r["data"]))

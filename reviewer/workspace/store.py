@@ -26,6 +26,7 @@ row read is checked against its MAC.
 from __future__ import annotations
 
 import json
+import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -34,7 +35,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
 from reviewer.base.private_paths import make_private_dir
 from reviewer.crypto.secret_store import SecretStore
@@ -74,21 +74,42 @@ from reviewer.workspace.db import (
     connect,
     repair_modes,
 )
+from reviewer.workspace.errors import (
+    WorkspaceDiskFull,
+    WorkspaceError,
+    WorkspaceIOError,
+    WorkspaceReadOnly,
+    WorkspaceWriteError,
+    write_error,
+)
+from reviewer.workspace.instance_lock import InstanceLock, WorkspaceInUse
 from reviewer.workspace.model import (
     CandidateEntry,
     CandidateInfo,
     ImportResult,
     PackInfo,
     PackSummary,
+    ReservedSheet,
     SignedSheet,
     Status,
+    reserved_sheet_in,
     signed_sheets_in,
     status_of,
 )
 
-
-class WorkspaceError(ReviewerError):
-    pass
+__all__ = [
+    "ReviewRejected",
+    "Workspace",
+    "WorkspaceDiskFull",
+    "WorkspaceError",
+    "WorkspaceIOError",
+    "WorkspaceInUse",
+    "WorkspaceLocked",
+    "WorkspaceReadOnly",
+    "WorkspaceRolledBack",
+    "WorkspaceTampered",
+    "WorkspaceWriteError",
+]
 
 
 class WorkspaceLocked(WorkspaceError):
@@ -152,18 +173,24 @@ class Workspace:
     def __init__(self, home: Path, secrets: SecretStore | None = None):
         self.home = home
         self._lock = threading.RLock()
+        self._instance: InstanceLock | None = None
         try:
             self._repaired = make_private_dir(home)
+            self._instance = InstanceLock.acquire(home)  # one process at a time
             self._db = connect(home / DB_NAME)
             self._repaired += repair_modes(home / DB_NAME)
-        except WorkspaceDbError as exc:
-            raise WorkspaceError(str(exc)) from None
-        except OSError as exc:
-            raise WorkspaceError(
-                _("cannot open the workspace in {path}: {error}").format(
-                    path=home, error=exc.strerror
-                )
-            ) from None
+        except BaseException as exc:
+            if self._instance is not None:
+                self._instance.release()
+            if isinstance(exc, WorkspaceDbError):
+                raise WorkspaceError(str(exc)) from None
+            if isinstance(exc, OSError):
+                raise WorkspaceError(
+                    _("cannot open the workspace in {path}: {error}").format(
+                        path=home, error=exc.strerror
+                    )
+                ) from None
+            raise
         self._secrets = secrets
         self._vault: Vault | None = None
         self._sub_keys: dict[str, bytes] = {}
@@ -197,15 +224,20 @@ class Workspace:
             params = KdfParams.new()
             key = Vault.new_key()
             self._vault = Vault(key)
-            with self._write(State.new((0, GENESIS))):
-                self._db.execute(
-                    "INSERT INTO meta VALUES ('kdf', ?)", [json.dumps(params.to_dict()).encode()]
-                )
-                self._db.execute(
-                    "INSERT INTO meta VALUES ('wrapped_key', ?)",
-                    [wrap_key(params, passphrase, key)],
-                )
-                self._append_event(EventKind.WORKSPACE_CREATED)
+            try:
+                with self._write(State.new((0, GENESIS))):
+                    self._db.execute(
+                        "INSERT INTO meta VALUES ('kdf', ?)",
+                        [json.dumps(params.to_dict()).encode()],
+                    )
+                    self._db.execute(
+                        "INSERT INTO meta VALUES ('wrapped_key', ?)",
+                        [wrap_key(params, passphrase, key)],
+                    )
+                    self._append_event(EventKind.WORKSPACE_CREATED)
+            except BaseException:
+                self._forget()
+                raise
             self._remember_counter()
 
     def _kdf_params(self, blob: bytes) -> KdfParams:
@@ -255,14 +287,18 @@ class Workspace:
             except BaseException:
                 self._forget()
                 raise
-            with self._write():
-                self._append_event(EventKind.UNLOCKED)
-                for problem in unchecked:
-                    self._append_event(EventKind.ROLLBACK_UNCHECKED, state=problem)
-                if self._repaired:
-                    self._append_event(
-                        EventKind.PERMISSIONS_REPAIRED, paths=", ".join(self._repaired)
-                    )
+            try:
+                with self._write():
+                    self._append_event(EventKind.UNLOCKED)
+                    for problem in unchecked:
+                        self._append_event(EventKind.ROLLBACK_UNCHECKED, state=problem)
+                    if self._repaired:
+                        self._append_event(
+                            EventKind.PERMISSIONS_REPAIRED, paths=", ".join(self._repaired)
+                        )
+            except BaseException:  # e.g. a full disk: not unlocked without its record
+                self._forget()
+                raise
             self._repaired = []
             self._remember_counter()
 
@@ -273,7 +309,7 @@ class Workspace:
 
     def flush(self) -> None:
         """Every save is already committed; this makes sure the WAL is on disk too."""
-        with self._lock:
+        with self._lock, self._writing():
             checkpoint(self._db)
 
     def _mac_key(self, purpose: str) -> bytes:
@@ -296,19 +332,27 @@ class Workspace:
                 return
             try:
                 self.record(EventKind.LOCKED)
-                checkpoint(self._db)
-                self._remember_counter()
+                with self._writing():
+                    checkpoint(self._db)
+                    self._remember_counter()
             finally:  # the key goes even when the lock cannot be recorded
                 self._forget()
 
     def close(self) -> None:
+        """Lock, fold the WAL in and close; the database is closed even when the lock
+        cannot be recorded (that error is raised after)."""
         with self._lock:
             if self._closed:
                 return
-            self.lock()
-            checkpoint(self._db)
-            self._db.conn.close()
-            self._closed = True
+            try:
+                self.lock()
+                with self._writing():
+                    checkpoint(self._db)
+            finally:
+                self._db.conn.close()
+                self._closed = True
+                if self._instance is not None:
+                    self._instance.release()
 
     # --- integrity at rest (see at_rest) ---------------------------------------------
 
@@ -326,10 +370,27 @@ class Workspace:
             raise WorkspaceTampered(_("the workspace's state is damaged")) from None
 
     @contextmanager
+    def _writing(self) -> Iterator[None]:
+        """Turn the computer's refusal to write (a full disk, a read-only folder, an I/O
+        error) into a ``WorkspaceWriteError``, rolling back what was begun."""
+        try:
+            yield
+        except (sqlite3.Error, OSError) as exc:
+            error = write_error(exc, self.home)
+            if error is None:
+                raise
+            conn = self._db.conn
+            if conn.in_transaction:  # SQLite may have rolled back already
+                with suppress(sqlite3.Error):
+                    conn.rollback()
+            raise error from None
+
+    @contextmanager
     def _write(self, start: State | None = None) -> Iterator[_Txn]:
         """One write transaction: moves the write counter on by one, keeps the row set
-        and the audit head in the sealed state, then updates the counter file."""
-        with self._lock:
+        and the audit head in the sealed state, then updates the counter file. If the
+        computer refuses the write, nothing of it is saved (``WorkspaceWriteError``)."""
+        with self._lock, self._writing():
             vault = self._v()
             with self._db.conn:
                 self._db.execute("BEGIN IMMEDIATE")
@@ -787,31 +848,89 @@ class Workspace:
             row = self._review_row(pack.session_id, candidate_id)
             return 1 if row is None else row.version
 
-    def mark_signed(
-        self, pack_id: str, candidate_id: str, version: int, sha256: str, file: str
-    ) -> None:
-        """Lock the version just signed: a later change makes version + 1."""
+    def reserved_sheet(self, pack_id: str, candidate_id: str) -> ReservedSheet | None:
+        """The sheet signed for this candidate whose file is not yet known to be written."""
         with self._lock:
             pack = self.pack(pack_id)
             row = self._review_row(pack.session_id, candidate_id)
-            if row is None or row.version != version:
+            return None if row is None else reserved_sheet_in(row.doc)
+
+    def reserve_sheet(self, pack_id: str, candidate_id: str, sheet: ReservedSheet) -> None:
+        """Keep a sheet just signed, sealed, before its file is written: its version is
+        taken from then on (a later change makes version + 1), and until
+        ``mark_signed`` every export writes these same bytes again."""
+        with self._lock:
+            pack = self.pack(pack_id)
+            row = self._review_row(pack.session_id, candidate_id)
+            if row is None or row.version != sheet.version:
                 raise WorkspaceError(
                     _("the review changed while it was being signed; sign it again")
                 )
+            if reserved_sheet_in(row.doc) is not None:
+                raise WorkspaceError(
+                    _("another sheet of this candidate is waiting to be written; export it first")
+                )
+            if any(s.version == sheet.version for s in signed_sheets_in(row.doc)):
+                raise WorkspaceError(
+                    _("version {v} of this sheet is already signed").format(v=sheet.version)
+                )
             doc = dict(row.doc)
-            doc["signed_version"] = version
+            doc["reserved"] = sheet.to_doc()
+            where = f"reviews/{pack.session_id}/{candidate_id}"
+            with self._write() as txn:
+                clear = (*row.clear[:6], _now())
+                self._put_review(txn, clear, self._v().seal_json(doc, where), row.mac)
+                self._append_event(
+                    EventKind.SHEET_SIGNED, candidate_id=candidate_id, version=sheet.version
+                )
+
+    def mark_signed(
+        self, pack_id: str, candidate_id: str, version: int, sha256: str, file: str
+    ) -> None:
+        """The reserved sheet's file is written: record it as signed. If the review has
+        not changed since, its status becomes signed."""
+        with self._lock:
+            pack = self.pack(pack_id)
+            row = self._review_row(pack.session_id, candidate_id)
+            reserved = None if row is None else reserved_sheet_in(row.doc)
+            if (
+                row is None
+                or reserved is None
+                or (reserved.version, reserved.sha256)
+                != (
+                    version,
+                    sha256,
+                )
+            ):
+                raise WorkspaceError(
+                    _("no sheet of version {v} is waiting to be recorded").format(v=version)
+                )
+            doc = dict(row.doc)
+            doc.pop("reserved")
+            doc["signed_version"] = max(version, doc.get("signed_version") or 0)
             doc["signed"] = [
                 *doc.get("signed", []),
                 {"version": version, "sha256": sha256, "file": file},
             ]
             where = f"reviews/{pack.session_id}/{candidate_id}"
+            status = Status.SIGNED.value if row.version == version else row.status
             with self._write() as txn:
-                clear = (*row.clear[:4], Status.SIGNED.value, row.clear[5], _now())
+                clear = (*row.clear[:4], status, row.clear[5], _now())
                 self._put_review(txn, clear, self._v().seal_json(doc, where), row.mac)
-                self._append_event(
-                    EventKind.SHEET_SIGNED, candidate_id=candidate_id, version=version
-                )
                 self._append_event(EventKind.SHEET_EXPORTED, candidate_id=candidate_id, file=file)
+
+    def seal_unsaved(self, pack_id: str, reviews: list[Review]) -> bytes:
+        """Edits the computer refused to write, sealed under the workspace key so that
+        the GUI can keep them in memory across a lock (when the key is gone) and write
+        them after the next unlock (``open_unsaved``)."""
+        with self._lock:
+            doc = {"pack_id": pack_id, "reviews": [review_to_dict(r) for r in reviews]}
+            return self._v().seal_json(doc, "unsaved")
+
+    def open_unsaved(self, blob: bytes) -> tuple[str, list[Review]]:
+        with self._lock:
+            doc = self._v().unseal_json(blob, "unsaved")
+            return doc["pack_id"], [review_from_dict(r) for r in doc["reviews"]]
 
     def save_review(self, pack_id: str, review: Review) -> Evaluation:
         """Validate with the scoring core and save, with its audit events, in one
@@ -832,9 +951,10 @@ class Workspace:
                 return ev
             doc = dict(row.doc) if row else {}
             version = row.version if row else 1
-            signed_version = doc.get("signed_version")
-            if signed_version is not None and signed_version >= version:
-                version = signed_version + 1  # a change after signing makes a new version
+            reserved = reserved_sheet_in(doc)
+            taken = max(doc.get("signed_version") or 0, reserved.version if reserved else 0)
+            if taken >= version:
+                version = taken + 1  # a change after signing makes a new version
             doc.update({"review": review_to_dict(review), "rubric_fingerprint": rubric.fingerprint})
             doc.pop("flag", None)
             status = status_of(ev, review, signed=False)

@@ -30,7 +30,7 @@ from reviewer.pack.manifest import Attachment
 from reviewer.review.scoring import Conflict
 from reviewer.station.workstation import Workstation, WorkstationError
 from ui.common import worker
-from ui.common.errors import error_text
+from ui.common.errors import error_text, show_error
 from ui.common.labels import plain_label
 from ui.reviewer.attachment_viewer import AttachmentViewer, watermark_text
 from ui.reviewer.review_editor import ReviewEditor
@@ -116,6 +116,11 @@ class CandidatePage(QWidget):
             if x
         )
         layout.addWidget(plain_label(facts))
+        self.unsaved_label = plain_label("")
+        self.unsaved_label.setObjectName("unsavedLabel")
+        self.unsaved_label.setStyleSheet("color: #a40000; font-weight: bold;")
+        self.unsaved_label.setVisible(False)
+        layout.addWidget(self.unsaved_label)
 
         self.stack = QStackedWidget()
         layout.addWidget(self.stack, 1)
@@ -153,6 +158,7 @@ class CandidatePage(QWidget):
         self.editor = ReviewEditor(station.workspace, pack_id, self.panel, review)
         self.editor.saved.connect(lambda _ev: self._after_save())
         self.editor.failed.connect(self.message.emit)
+        self.editor.unsaved.connect(self._not_saved)
         self.conflict.declared.connect(self._declare)
         self.conflict.recused.connect(self._recuse)
         self.materials.itemActivated.connect(self._open_item)
@@ -178,8 +184,29 @@ class CandidatePage(QWidget):
             self.stack.setCurrentWidget(self.work)
 
     def _after_save(self) -> None:
+        self.unsaved_label.setVisible(False)
         self._show_state()
         self.changed.emit(self.candidate_id)
+
+    def _not_saved(self, exc: Exception) -> None:
+        """A full disk or a read-only folder: say so (a box the first time), keep the
+        entry on screen and marked, and save it again later."""
+        first = self.unsaved_label.isHidden()
+        self.unsaved_label.setText(
+            _(
+                "Not saved: {reason}. What you entered is kept here and saved again with "
+                "your next change."
+            ).format(reason=str(exc))
+        )
+        self.unsaved_label.setVisible(True)
+        self.message.emit(_("Your last change was not saved: {reason}").format(reason=exc))
+        if first:
+            show_error(self, exc, _("Your change was not saved"))
+
+    @property
+    def unsaved(self) -> bool:
+        """An edit is on screen that could not be written."""
+        return self.editor.unsaved_review is not None
 
     def _declare(self) -> None:
         self.editor.push(self.editor.review.with_conflict(Conflict.NONE))
@@ -239,5 +266,8 @@ class CandidatePage(QWidget):
         if shiboken6.isValid(self.viewer):
             self.viewer.show_message(error_text(exc))
 
-    def flush(self) -> None:
+    def flush(self) -> bool:
+        """Deliver what is being typed and write what a refused write left unsaved;
+        True when nothing is left unsaved."""
         self.panel.flush()
+        return self.editor.retry()

@@ -3,6 +3,11 @@
 Each edit the panel reports becomes a ``QUndoCommand`` holding the review before and
 after; doing or undoing it saves that review through the workspace (which validates it
 with the scoring core and writes it with its audit event) and shows the result.
+
+An edit the core refuses (an invalid value) is undone on screen. An edit the computer
+could not write (a full disk, a read-only folder: ``WorkspaceWriteError``) stays on
+screen as ``unsaved`` and is saved again by ``retry`` (on flush: switching candidate,
+locking, closing, signing) or with the next edit, which carries it along.
 """
 
 from __future__ import annotations
@@ -11,8 +16,8 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from reviewer.base.i18n import _
-from reviewer.review.scoring import Evaluation, Review
-from reviewer.workspace.store import Workspace, WorkspaceError
+from reviewer.review.scoring import Evaluation, Review, evaluate
+from reviewer.workspace.store import Workspace, WorkspaceError, WorkspaceWriteError
 from ui.reviewer.scoring_panel import ScoringPanel
 
 
@@ -30,13 +35,15 @@ class _SetReview(QUndoCommand):
 
 class ReviewEditor(QObject):
     saved = Signal(object)  # Evaluation
-    failed = Signal(str)
+    failed = Signal(str)  # refused by the core: the saved state is shown again
+    unsaved = Signal(object)  # WorkspaceWriteError: the edit stays on screen, not saved
 
     def __init__(self, workspace: Workspace, pack_id: str, panel: ScoringPanel, review: Review):
         super().__init__(panel)
         self.workspace, self.pack_id, self.panel = workspace, pack_id, panel
         self.stack = QUndoStack(self)
-        self.review = review
+        self.review = review  # as saved
+        self.unsaved_review: Review | None = None  # on screen, but not written yet
         panel.review_edited.connect(self.push)
         panel.show_review(review, workspace.evaluation(pack_id, review.candidate_id))
 
@@ -47,6 +54,12 @@ class ReviewEditor(QObject):
     def apply(self, review: Review) -> None:
         try:
             evaluation: Evaluation = self.workspace.save_review(self.pack_id, review)
+        except WorkspaceWriteError as exc:
+            # The computer refused the write: the widgets show (keep) what was entered.
+            self.unsaved_review = review
+            self.panel.show_review(review, evaluate(self.panel.rubric, review))
+            self.unsaved.emit(exc)
+            return
         except WorkspaceError as exc:
             # Refused by the core: show the saved state again, and why.
             self.panel.show_review(
@@ -54,6 +67,12 @@ class ReviewEditor(QObject):
             )
             self.failed.emit(str(exc))
             return
-        self.review = review
+        self.review, self.unsaved_review = review, None
         self.panel.show_review(review, evaluation)
         self.saved.emit(evaluation)
+
+    def retry(self) -> bool:
+        """Write the edit left unsaved, if any; True when nothing is left unsaved."""
+        if self.unsaved_review is not None:
+            self.apply(self.unsaved_review)
+        return self.unsaved_review is None

@@ -112,6 +112,9 @@ class ReviewWindow(QMainWindow):
         self.pack_path = pack_path
         self.pack_id: str | None = None
         self.work: ReviewWork | None = None
+        # Edits a full disk kept from being written, sealed under the workspace key
+        # while locked; written again after the next unlock.
+        self._unsaved: bytes | None = None
         self.undo_group = QUndoGroup(self)
         self.settings = QSettings()
         self.setAcceptDrops(True)
@@ -340,11 +343,17 @@ class ReviewWindow(QMainWindow):
             self._loaded_station().lock()
         except WorkstationError as exc:  # the keys are gone; the audit entry may not be
             self.status.setText(str(exc))
+            show_error(self, exc, _("Locked, but the lock was not recorded"))
         self.show_locked()
 
     def _tear_down(self) -> None:
         if self.work is not None:
-            self.work.flush()
+            if not self.work.flush() and self.pack_id is not None and self.unlocked:
+                # Still not written (a full disk): kept sealed under the workspace key,
+                # which goes at a lock all the same; written again when the work is back.
+                self._unsaved = self._loaded_station().workspace.seal_unsaved(
+                    self.pack_id, self.work.unsaved()
+                )
             self.work.tear_down()
             self.stack.removeWidget(self.work)
             self.work.deleteLater()
@@ -409,6 +418,13 @@ class ReviewWindow(QMainWindow):
         self.work.message.connect(self.status.setText)
         self.stack.addWidget(self.work)
         self.stack.setCurrentWidget(self.work)
+        if self._unsaved is not None:
+            held, self._unsaved = self._unsaved, None
+            held_pack, reviews = self._loaded_station().workspace.open_unsaved(held)
+            if held_pack == pack_id:
+                self.work.restore_unsaved(reviews)
+            else:
+                self._unsaved = held  # for when that pack is open again
 
     def current_candidate(self) -> str | None:
         return None if self.work is None else self.work.current_candidate()
@@ -535,8 +551,31 @@ class ReviewWindow(QMainWindow):
             self.idle.set_timeout_ms(minutes * 60_000)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt name)
+        if self.work is not None and not self.work.flush() and not self._quit_unsaved():
+            event.ignore()
+            return
         self._closed = True
         self._tear_down()
         if self.station is not None:
-            self.station.close()
+            from reviewer.station.workstation import WorkstationError  # loaded with it
+
+            try:
+                self.station.close()
+            except WorkstationError as exc:  # closed, but the lock was not recorded
+                show_error(self, exc)
         event.accept()
+
+    def _quit_unsaved(self) -> bool:
+        """Changes a full disk kept from being written: quit anyway (losing them)?"""
+        ids = ", ".join(r.candidate_id for r in self.work.unsaved()) if self.work else ""
+        answer = QMessageBox.question(
+            self,
+            _("Changes not saved"),
+            _(
+                "Your last changes to {candidates} could not be saved (see the red note on "
+                "the candidate's page). If you quit now they are lost. Quit anyway?"
+            ).format(candidates=ids),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes

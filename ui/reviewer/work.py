@@ -12,6 +12,7 @@ from PySide6.QtGui import QUndoGroup
 from PySide6.QtWidgets import QSplitter, QStackedWidget
 
 from reviewer.base.i18n import _
+from reviewer.review.scoring import Review
 from reviewer.station.workstation import Workstation
 from ui.common.labels import plain_label
 from ui.reviewer.candidate_list import CandidateList
@@ -63,11 +64,21 @@ class ReviewWork(QSplitter):
         entry = self.station.workspace.candidate_entry(self.pack_id, candidate_id)
         self.candidate_list.update_entry(entry)
 
-    def flush(self, candidate_id: str | None = None) -> None:
-        """Save what is being typed: on one page, or on every open page."""
+    def flush(self, candidate_id: str | None = None) -> bool:
+        """Save what is being typed, and what a refused write left unsaved: on one page,
+        or on every open page. True when nothing is left unsaved."""
         pages = self.pages.values() if candidate_id is None else [self.pages[candidate_id]]
-        for page in pages:
-            page.flush()
+        return all([page.flush() for page in pages])
+
+    def unsaved(self) -> list[Review]:
+        """The edits on screen that could not be written (a full disk …)."""
+        return [p.editor.unsaved_review for p in self.pages.values() if p.editor.unsaved_review]
+
+    def restore_unsaved(self, reviews: list[Review]) -> None:
+        """Put edits kept across a lock back on their pages and write them again."""
+        for review in reviews:
+            self.show_candidate(review.candidate_id)
+            self.pages[review.candidate_id].editor.push(review)
 
     def tear_down(self) -> None:
         """Drop every page (and its undo history): nothing decrypted stays on screen."""
