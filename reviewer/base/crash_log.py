@@ -21,9 +21,10 @@ must be safe to send:
   even the source lines, so nothing but the code's shape is in the file;
 - for a log record: the logger's name, the level and the message *template*. Its
   arguments are dropped (``"cannot parse %s"`` stays as it is), because libraries pass
-  the data they were given as arguments. A library that formats data into the template
-  itself would still get it through; only WARNING and above is kept, which keeps that
-  rare.
+  the data they were given as arguments. A library record without arguments may have
+  its data formatted into the text itself (pyHanko writes the signer's name so), so for
+  those only the call site (module, function, line) is written; only WARNING and above
+  is kept at all.
 
 The paths in the frames name where the program is installed, which is no secret.
 """
@@ -101,6 +102,11 @@ class _SafeFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         # logger.warning(exc) passes an object, whose str() would be its message.
         template = record.msg if isinstance(record.msg, str) else type(record.msg).__name__
+        ours = record.name == "reviewer" or record.name.startswith("reviewer.")
+        if not ours and not record.args:
+            # No arguments: the library may have formatted its data into the text itself
+            # (pyHanko puts the signer's name there), so only the call site is written.
+            template = f"(message withheld; {record.module}.{record.funcName}:{record.lineno})"
         head = f"{self.formatTime(record)} {record.levelname} {record.name}: {template}"
         if record.exc_info and record.exc_info[1] is not None:
             return f"{head}\n{safe_traceback(record.exc_info[1])}"
