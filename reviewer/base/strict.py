@@ -59,35 +59,27 @@ def join(path: str, key: str) -> str:
     return f"{path}.{key}" if path else key
 
 
-def json_kind(value: Any) -> str:
-    if value is None:
-        return "null"
+def _kind(value: Any, numbers: tuple[type, ...], mapping: str) -> str:
     if isinstance(value, bool):
         return _("true/false")
-    if isinstance(value, int | float):
+    if isinstance(value, numbers):
         return _("a number")
     if isinstance(value, str):
         return _("text")
     if isinstance(value, list):
         return _("a list")
     if isinstance(value, dict):
-        return _("an object")
+        return mapping
     return type(value).__name__
+
+
+def json_kind(value: Any) -> str:
+    return "null" if value is None else _kind(value, (int, float), _("an object"))
 
 
 def toml_kind(value: Any) -> str:
     # tomllib is asked for Decimal floats, so a TOML number is an int or a Decimal.
-    if isinstance(value, bool):
-        return _("true/false")
-    if isinstance(value, int | Decimal):
-        return _("a number")
-    if isinstance(value, str):
-        return _("text")
-    if isinstance(value, list):
-        return _("a list")
-    if isinstance(value, dict):
-        return _("a table")
-    return type(value).__name__
+    return _kind(value, (int, Decimal), _("a table"))
 
 
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

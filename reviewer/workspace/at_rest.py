@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from reviewer.base.private_paths import FILE_MODE
+from reviewer.base.atomic_file import write_atomically
 from reviewer.crypto.secret_store import SecretStore
 
 STATE_FORMAT = 2
@@ -178,17 +178,7 @@ def write_counter_file(
             finally:
                 os.close(fd)
             return
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), FILE_MODE)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    write_atomically(path, data, private=True)
 
 
 def _store_name(workspace_id: str) -> str:
