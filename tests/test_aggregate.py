@@ -249,7 +249,7 @@ def test_import_sorts_every_sheet(world):
     assert (
         duplicate["faults/copy.pdf"].duplicate_of == copied.relative_to(world["sheets"]).as_posix()
     )
-    assert not result.conflicts and not result.blocked
+    assert not result.conflicts
     exp = expected(world)
     assert len(result.counted) == len(exp["latest"])
     assert {(r.reviewer, r.data.candidate_id, r.data.version) for r in result.counted} == {
@@ -411,14 +411,24 @@ def test_cli_writes_reports_that_agree(world, english, tmp_path):
     assert "Helvetica" not in fonts.stdout
 
 
-def test_conflicting_versions_block_the_result(world, english, tmp_path, capsys):
-    """Two different files, same reviewer, candidate and version: nothing is ranked."""
+def _good_sheets(world, folder: Path) -> None:
+    """The reviewers' own folders of the world's sheets, without the planted faults."""
+    for sub in sorted(world["sheets"].iterdir()):
+        if sub.is_dir() and sub.name.isdigit():
+            shutil.copytree(sub, folder / sub.name)
+
+
+def test_conflicting_versions_hold_only_that_candidate(world, english, tmp_path, capsys):
+    """Two different files, same reviewer, candidate and version: that candidate is held
+    (no score, no rank, none of its sheets in the statistics); every other result is
+    written and signed, and the run says which candidate waits (exit 3). Once the wrong
+    file is removed, the next run completes the result and removes conflicts.csv."""
     demo, session = world["demo"], world["session"]
     folder = tmp_path / "sheets"
-    folder.mkdir()
-    first = sorted((world["sheets"] / "5").glob("*_v01.pdf"))[0]
-    shutil.copy(first, folder / first.name)
+    _good_sheets(world, folder)
+    first = sorted((folder / "5").glob("*_v01.pdf"))[0]
     data = verify_sheet(first.read_bytes(), session.ca_certificate).data
+    held_id = data.candidate_id
     station = Workstation(demo.reviewers[4])
     try:
         station.unlock(DEMO_PASSPHRASE)
@@ -426,33 +436,98 @@ def test_conflicting_versions_block_the_result(world, english, tmp_path, capsys)
         again = embed_and_sign(render_sheet(data, find_rubric(data.rubric_id)), data, signer)
     finally:
         station.close()
-    (folder / "resigned.pdf").write_bytes(again)
+    (folder / "5" / "resigned.pdf").write_bytes(again)
     imported = import_sheets(session, folder)
-    assert imported.blocked
     (conflict,) = imported.conflicts
-    assert conflict.version == 1 and set(conflict.files) == {first.name, "resigned.pdf"}
-    assert {r.status for r in imported.records} == {SheetStatus.CONFLICT}
+    assert conflict.version == 1 and conflict.candidate_id == held_id
+    assert {Path(f).name for f in conflict.files} == {first.name, "resigned.pdf"}
+
+    result = aggregate(session, imported)
+    assert result.held == (held_id,)
+    held = result.candidate(held_id)
+    assert held is not None and held.held
+    assert held.scores == () and held.mean is None and held.count == 0
+    others = [a for a in result.candidates if a.candidate_id != held_id]
+    assert others and all(not a.held for a in others)
+    assert any(a.mean is not None for a in others)
+    row = next(r for c in result.categories for r in c.rows if r.candidate_id == held_id)
+    assert row.excluded == "conflict" and all(v is None for v in row.ranks.values())
+    # The held candidate's other sheets feed no reviewer's statistics.
+    for summary in result.reviewers:
+        assert len(summary.scores) == sum(
+            1
+            for a in others
+            for s in a.sheets
+            if s.reviewer == summary.reviewer and s.total is not None
+        )
 
     out = tmp_path / "out"
-    out.mkdir()
-    (out / "summary.pdf").write_bytes(b"stale")
     pp = tmp_path / "pp"
     pp.write_text(DEMO_PASSPHRASE)
-    code = main(
+    argv = ["aggregate", str(demo.session), str(folder), "--out", str(out)]
+    code = main([*argv, "--passphrase-file", str(pp)])
+    err = capsys.readouterr().err
+    assert code == 3, err
+    assert "Traceback" not in err
+    assert (
+        f"held until the conflicts are resolved (remove the wrong sheets and run again): {held_id}"
+        in err
+    )
+    assert sorted(p.name for p in out.iterdir()) == sorted(
         [
-            "aggregate",
-            str(demo.session),
-            str(folder),
-            "--out",
-            str(out),
-            "--passphrase-file",
-            str(pp),
+            "candidates.csv",
+            "conflicts.csv",
+            "missing.csv",
+            "refused.csv",
+            "results.xlsx",
+            "summary.pdf",
         ]
     )
-    assert code == 1
-    assert sorted(p.name for p in out.iterdir()) == ["conflicts.csv", "refused.csv"]
-    err = capsys.readouterr().err
-    assert "blocked" in err and "Traceback" not in err
+    sig = subprocess.run(["pdfsig", str(out / "summary.pdf")], capture_output=True, text=True)
+    assert "Signature is Valid" in sig.stdout, sig.stdout
+    text = subprocess.run(
+        ["pdftotext", str(out / "summary.pdf"), "-"], capture_output=True, text=True
+    ).stdout
+    assert "Held until the secretariat resolves conflicting sheets" in text and held_id in text
+    with (out / "candidates.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = {r["Candidate ID"]: r for r in csv.DictReader(fh)}
+    assert rows[held_id]["Held (conflicting sheets)"] == "yes" and rows[held_id]["Mean"] == ""
+    assert any(r["Mean"] for cid, r in rows.items() if cid != held_id)
+    with (out / "conflicts.csv").open(encoding="utf-8-sig", newline="") as fh:
+        assert [r["Candidate ID"] for r in csv.DictReader(fh)] == [held_id]
+
+    (folder / "5" / "resigned.pdf").unlink()
+    code = main([*argv, "--passphrase-file", str(pp)])
+    assert code == 0, capsys.readouterr().err
+    assert not (out / "conflicts.csv").exists()
+    with (out / "candidates.csv").open(encoding="utf-8-sig", newline="") as fh:
+        rows = {r["Candidate ID"]: r for r in csv.DictReader(fh)}
+    assert rows[held_id]["Held (conflicting sheets)"] == "" and rows[held_id]["Mean"] != ""
+
+
+def test_sheets_under_two_rubrics_hold_only_that_candidate(world):
+    """One candidate's counted sheets name different rubrics (a candidate list changed
+    between packs): that candidate is held, the others are ranked."""
+    session = world["session"]
+    folder = world["sheets"]
+    imported = import_sheets(session, folder)
+    records = list(imported.records)
+    counted = [i for i, r in enumerate(records) if r.status is SheetStatus.COUNTED]
+    target = records[counted[0]].data
+    others = [
+        r.data.rubric_id
+        for r in imported.counted
+        if r.data is not None and r.data.rubric_id != target.rubric_id
+    ]
+    assert others, "the demo has more than one rubric"
+    twin = next(i for i in counted[1:] if records[i].data.candidate_id == target.candidate_id)
+    records[twin] = replace(records[twin], data=replace(records[twin].data, rubric_id=others[0]))
+    result = aggregate(session, replace(imported, records=tuple(records)))
+    assert result.held == (target.candidate_id,)
+    assert result.category_conflicts[0][0] == target.candidate_id
+    assert result.has_conflicts and not imported.conflicts
+    ranked = [r for c in result.categories for r in c.rows if r.excluded is None]
+    assert ranked and all(r.candidate_id != target.candidate_id for r in ranked)
 
 
 def test_cli_fails_when_nothing_was_counted(world, english, tmp_path, capsys):

@@ -270,7 +270,7 @@ def test_copies_of_one_signed_revision_are_duplicates_not_a_conflict(tmp_path, g
     (folder / "a.pdf").write_bytes(good[1])
     (folder / "b.pdf").write_bytes(other)
     result = import_sheets(session_for(tmp_path / "s"), folder, workers=1, use_cache=False)
-    assert not result.blocked
+    assert not result.conflicts
     assert [r.status for r in result.records] == [SheetStatus.COUNTED, SheetStatus.DUPLICATE]
 
 
@@ -504,7 +504,7 @@ def test_links_and_fifos_are_listed_never_followed_nor_blocking(tmp_path, good):
     assert refused_with(by_path["linked-dir"]) == ("symlink",)
     assert refused_with(by_path["dangling.pdf"]) == ("symlink",)
     assert refused_with(by_path["pipe.pdf"]) == ("not_a_file",)
-    assert len(result.records) == 5 and not result.blocked
+    assert len(result.records) == 5 and not result.conflicts
 
 
 def test_a_file_too_large_is_refused_unread(tmp_path):

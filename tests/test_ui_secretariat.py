@@ -102,7 +102,7 @@ def texts(view, header: str) -> list[str]:
 def test_the_table_shows_every_candidate_with_the_core_numbers(window, world):
     expected = core_result(world, world["sheets"])
     result = window.result
-    assert not result.blocked and len(result.imported.counted) == 30
+    assert not result.has_conflicts and len(result.imported.counted) == 30
     assert result.imported.packs_checked
     view = window.results.candidates_view
     assert view.model_.rowCount() == len(expected.candidates) == 6
@@ -247,10 +247,11 @@ def test_cancelled_export_dialogs_write_nothing(window, monkeypatch, tmp_path):
     assert list(tmp_path.iterdir()) == [] and window.last_export is None
 
 
-def test_a_blocked_result_says_why_and_cannot_be_exported(
-    world, qtbot, tmp_path, messages, english
+def test_a_held_candidate_is_named_and_the_rest_can_be_exported(
+    world, qtbot, tmp_path, messages, english, monkeypatch
 ):
-    """Two different sheets, one reviewer, one candidate, one version: blocked."""
+    """Two different sheets, one reviewer, one candidate, one version: that candidate is
+    held, named in the banner and the tables; every other result shows and exports."""
     demo = world["demo"]
     session = open_session(demo.session)
     folder = tmp_path / "sheets"
@@ -268,18 +269,30 @@ def test_a_blocked_result_says_why_and_cannot_be_exported(
 
     w = open_window(qtbot, demo.session)
     w.import_sheets(folder)
-    assert w.result is not None and w.result.blocked, messages
+    assert w.result is not None and w.result.held == (data.candidate_id,), messages
     assert w.results.banner.isVisible()
     reason = w.results.banner.text()
-    assert "blocked" in reason and data.reviewer_name in reason and data.candidate_id in reason
+    assert "Held until the conflicts are resolved" in reason
+    assert data.reviewer_name in reason and data.candidate_id in reason
     assert "resigned.pdf" in reason
-    assert not w.export_button.isEnabled() and not w.export_action.isEnabled()
     assert w.results.tabs.currentWidget() is w.results.conflicts_view
-    assert not w.results.tabs.isTabEnabled(w.results.tabs.indexOf(w.results.split))
-    assert w.results.candidates_view.model_.rowCount() == 0
     assert w.results.conflicts_view.model_.rowCount() == 1
-    w.export_reports()  # the menu's shortcut does nothing either
-    assert w.last_export is None
+    assert w.results.candidates_view.model_.rowCount() == len(w.result.candidates) > 1
+    assert w.export_button.isEnabled() and w.export_action.isEnabled()
+
+    w.results.show_candidate(data.candidate_id)
+    held = w.results.detail.findChild(QLabel, "detailHeld")
+    assert held is not None and "Conflicts tab" in held.text()
+    other = next(a for a in w.result.candidates if not a.held)
+    w.results.show_candidate(other.candidate_id)
+    assert w.results.detail.findChild(QLabel, "detailHeld") is None
+
+    out = tmp_path / "reports"
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(out))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (DEMO_PASSPHRASE, True))
+    w.export_reports()
+    qtbot.waitUntil(lambda: w.last_export is not None, timeout=60_000)
+    assert (out / "conflicts.csv").exists() and (out / "summary.pdf").exists()
 
 
 def test_cancel_during_import(world, qtbot, tmp_path, messages, english):

@@ -1,9 +1,10 @@
 """``reviewer aggregate SESSION_DIR SHEETS_DIR --out DIR``: verify, aggregate, report.
 
-Exit 0 when the reports were written; 1 when the result is blocked (two different
-sheets claim the same version, or one candidate's sheets use different rubrics: only
-``refused.csv`` and ``conflicts.csv`` are written, so the secretary sees what to
-resolve) or on any error, with a message on stderr. Progress goes to stderr.
+Exit 0 when the reports were written; 3 when they were written but some candidates are
+held (two different sheets claim one version, or one candidate's sheets use different
+rubrics: those candidates are listed in ``conflicts.csv`` without a result, every other
+result stands); 1 when no sheet was counted or on any error, with a message on stderr.
+Progress goes to stderr.
 
 The pipeline is ``reviewer.secretariat.service.Secretariat``'s, as in the secretariat
 window; this module is the arguments, the messages and the exit code.
@@ -27,6 +28,10 @@ from reviewer.secretariat.report import ReportError
 from reviewer.secretariat.service import Secretariat, counts_line
 from reviewer.secretariat.tables import conflict_lines
 from reviewer.sheet.sign import SheetSigningError
+
+# Reports written, but some candidates' results wait for a conflict to be resolved: not
+# a failure (1), yet a script must be able to tell it from a complete result (0).
+HELD_EXIT = 3
 
 
 def _positive(text: str) -> int:
@@ -209,15 +214,6 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
     _say(counts_line(result))
     if not imported.packs_checked:
         _say(_("warning: no --pack given; the pack each sheet was made from was not checked"))
-    if result.blocked:
-        for line in conflict_lines(result):
-            _say(line)
-        raise CommandError(
-            _(
-                "the result is blocked until the conflicts are resolved (remove the wrong "
-                "sheets); only {files} were written to {folder}"
-            ).format(files=", ".join(written.files), folder=written.folder)
-        )
     if not imported.counted:
         # Reports of nothing are no result: a wrong folder, or every sheet refused.
         raise CommandError(
@@ -229,4 +225,14 @@ def cmd_aggregate(args: argparse.Namespace) -> int:
     _say(
         _("wrote {files} to {folder}").format(files=", ".join(written.files), folder=written.folder)
     )
+    if result.has_conflicts:
+        for line in conflict_lines(result):
+            _say(line)
+        _say(
+            _(
+                "held until the conflicts are resolved (remove the wrong sheets and run "
+                "again): {ids}; every other result was written"
+            ).format(ids=", ".join(result.held))
+        )
+        return HELD_EXIT
     return 0

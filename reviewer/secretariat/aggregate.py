@@ -135,6 +135,10 @@ class CandidateAggregate:
     below_quorum: bool
     disagreement: bool
     calibrated: Fraction | None = None  # the chosen method on calibrated scores
+    # Two sheets for this candidate conflict (one version signed twice, or two rubrics):
+    # nothing of its sheets is counted until the secretariat resolves it, and only its
+    # result waits; every other candidate's result stands.
+    held: bool = False
 
     @property
     def vetoed(self) -> bool:
@@ -160,7 +164,7 @@ class RankRow:
     ranks: Mapping[Method, int | None]  # every method; None when not ranked
     tied: bool  # shares its rank under the chosen method
     method_dependent: bool
-    excluded: str | None  # "vetoed" or "no_scores"
+    excluded: str | None  # "conflict", "vetoed" or "no_scores"
     calibrated_rank: int | None = None
 
 
@@ -221,8 +225,13 @@ class AggregateResult:
     category_conflicts: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
 
     @property
-    def blocked(self) -> bool:
-        return self.imported.blocked or bool(self.category_conflicts)
+    def held(self) -> tuple[str, ...]:
+        """The candidates whose result waits for a conflict between sheets to be resolved."""
+        return tuple(a.candidate_id for a in self.candidates if a.held)
+
+    @property
+    def has_conflicts(self) -> bool:
+        return bool(self.imported.conflicts or self.category_conflicts)
 
     def candidate(self, candidate_id: str) -> CandidateAggregate | None:
         return next((c for c in self.candidates if c.candidate_id == candidate_id), None)
@@ -279,10 +288,17 @@ def aggregate(
         if cid not in info:
             first = records[0].data
             info[cid] = (first.candidate_name, first.rubric_id)
+    # A candidate whose only sheets are the conflicting ones is still listed, as held.
+    for clash in imported.with_status(SheetStatus.CONFLICT):
+        if clash.data is not None and clash.data.candidate_id not in info:
+            info[clash.data.candidate_id] = (clash.data.candidate_name, clash.data.rubric_id)
+    held = {c.candidate_id for c in imported.conflicts} | {cid for cid, _ids in category_conflicts}
 
     # Calibration needs every reviewer's scores first.
     raw_scores: dict[tuple[str, str], Fraction] = {}
     for cid, records in by_candidate.items():
+        if cid in held:
+            continue  # neither its ranking nor anyone's calibration uses its scores
         for r in records:
             total = exact_total(rubrics.get(r.data.rubric_id), r.data)
             if total is not None and not r.data.recused:
@@ -310,6 +326,8 @@ def aggregate(
             total = raw_scores.get((cid, r.reviewer))
             cal = calibrated_scores.get((cid, r.reviewer), total) if opts.calibrate else None
             sheets.append(ReviewerSheet(r.reviewer, r.record, total, cal))
+            if cid in held:
+                continue
             if data.recused:
                 recusals.append(Recusal(r.reviewer, data.recusal_reason or ""))
                 continue
@@ -334,7 +352,7 @@ def aggregate(
             missing.append(MissingSheet(reviewer, cid, name, (reviewer, cid) in refused_pairs))
         trimmed_value, trimmed = trimmed_mean(scores, opts.trim_min)
         criterion_order = [c.id for c in rubric.criteria] if rubric else sorted(criteria)
-        count = sum(1 for r in records if not r.data.recused)
+        count = 0 if cid in held else sum(1 for r in records if not r.data.recused)
         low, high = (min(scores), max(scores)) if scores else (None, None)
         aggregates.append(
             CandidateAggregate(
@@ -362,13 +380,14 @@ def aggregate(
                 levels=dict(levels),
                 recommendations=dict(recommendations),
                 missing=absent,
-                below_quorum=count < opts.quorum,
+                below_quorum=cid not in held and count < opts.quorum,
                 disagreement=low is not None
                 and high is not None
                 and high - low > Fraction(opts.disagreement),
                 calibrated=_apply(opts.method, calibrated, opts.trim_min)
                 if opts.calibrate
                 else None,
+                held=cid in held,
             )
         )
     aggregates.sort(key=lambda a: (a.rubric_id, a.candidate_id))
@@ -481,7 +500,13 @@ def _category(
     rows = []
     for a in members:
         cid = a.candidate_id
-        excluded = "vetoed" if a.vetoed else ("no_scores" if not a.scores else None)
+        excluded = (
+            "conflict"
+            if a.held
+            else "vetoed"
+            if a.vetoed
+            else ("no_scores" if not a.scores else None)
+        )
         row_ranks = {m: ranks[m].get(cid) for m in Method}
         rows.append(
             RankRow(

@@ -15,7 +15,8 @@ against what the secretariat knows:
 
 Then, per (reviewer, candidate): identical files count once (the copies are listed as
 duplicates); the highest version counts and the earlier ones are listed as superseded;
-two different files claiming the same version are a conflict that blocks the result.
+two different files claiming the same version are a conflict that holds back that
+candidate's result (see ``aggregate``).
 
 Verification runs in worker processes (``verify_pool``), its verdicts are cached in the
 session folder (``verdict_cache``), and the refusals added here have their codes and
@@ -81,7 +82,7 @@ class SheetStatus(Enum):
     SUPERSEDED = "superseded"  # an earlier version; a later one counts
     DUPLICATE = "duplicate"  # an identical copy of a file that counts or is superseded
     REFUSED = "refused"
-    CONFLICT = "conflict"  # two different files claim one version: blocks the result
+    CONFLICT = "conflict"  # two different files claim one version: the candidate is held
 
 
 @dataclass(frozen=True)
@@ -160,10 +161,6 @@ class ImportResult:
     @property
     def duplicates(self) -> tuple[SheetRecord, ...]:
         return self.with_status(SheetStatus.DUPLICATE)
-
-    @property
-    def blocked(self) -> bool:
-        return bool(self.conflicts)
 
 
 # -- finding and reading files ---------------------------------------------------------

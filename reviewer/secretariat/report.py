@@ -7,7 +7,7 @@ Files (in the output folder)::
     candidates.csv  one row per candidate with every aggregate
     refused.csv     every refused sheet with its reason
     missing.csv     (reviewer, candidate) pairs without a sheet or recusal
-    conflicts.csv   only when the result is blocked
+    conflicts.csv   only when sheets conflict: the held candidates and why
 
 CSV files are UTF-8 with a byte-order mark and CRLF line ends, which Excel and WPS in
 China open correctly. Text that a spreadsheet would take for a formula (= + - @ at the
@@ -15,9 +15,10 @@ start) is prefixed with an apostrophe: names and notes come from sheets, hostile
 
 Everything is written into a staging folder beside the output folder, then moved into
 place file by file with ``os.replace``: a crash leaves the old files or the new ones,
-never half a file. A blocked result (conflicting sheets) writes only ``refused.csv`` and
-``conflicts.csv`` and removes any earlier summary, workbook and CSVs from the folder,
-so a stale ranking never sits beside an unresolved conflict.
+never half a file, and a file the new result does not write (``conflicts.csv`` once the
+conflicts are resolved) is removed. Conflicting sheets hold back only their candidate:
+it is listed as held, without scores or rank, and every other result is written and
+signed as usual.
 """
 
 from __future__ import annotations
@@ -142,7 +143,7 @@ def xlsx_bytes(result: AggregateResult) -> bytes:
     ]
     if result.options.calibrate:
         tables.append(calibration_table(result))
-    if result.blocked:
+    if result.has_conflicts:
         tables.append(conflicts_table(result))
     method_dependent_col = _("Rank depends on method")
     for table in tables:
@@ -196,21 +197,20 @@ def write_reports(
     say = progress or (lambda _m: None)
     out_dir = Path(out_dir)
     files: dict[str, bytes] = {REFUSED_CSV: csv_bytes(refused_table(result))}
-    if result.blocked:
+    if result.has_conflicts:
         files[CONFLICTS_CSV] = csv_bytes(conflicts_table(result))
-    else:
-        files[CANDIDATES_CSV] = csv_bytes(candidates_table(result))
-        files[MISSING_CSV] = csv_bytes(missing_table(result))
-        say(_("writing the workbook"))
-        files[RESULTS_XLSX] = xlsx_bytes(result)
-        say(_("writing the summary"))
-        pdf = render_summary(result)
-        if signer is not None:
-            say(_("signing the summary"))
-            pdf = sign_summary(pdf, signer)
-        files[SUMMARY_PDF] = pdf
+    files[CANDIDATES_CSV] = csv_bytes(candidates_table(result))
+    files[MISSING_CSV] = csv_bytes(missing_table(result))
+    say(_("writing the workbook"))
+    files[RESULTS_XLSX] = xlsx_bytes(result)
+    say(_("writing the summary"))
+    pdf = render_summary(result)
+    if signer is not None:
+        say(_("signing the summary"))
+        pdf = sign_summary(pdf, signer)
+    files[SUMMARY_PDF] = pdf
     _install(out_dir, files)
-    return WrittenReports(out_dir, tuple(sorted(files)), signer is not None and not result.blocked)
+    return WrittenReports(out_dir, tuple(sorted(files)), signer is not None)
 
 
 def _install(out_dir: Path, files: dict[str, bytes]) -> None:

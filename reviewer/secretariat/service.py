@@ -227,8 +227,8 @@ class Secretariat:
         progress: Callable[[str], None] | None = None,
     ) -> WrittenReports:
         """The reports of ``result`` in ``out_dir`` (see ``report``), the summary signed
-        with the key ``unlock`` opened. A blocked result writes only the refused sheets
-        and the conflicts."""
+        with the key ``unlock`` opened. Held candidates (conflicting sheets) are written
+        as held, with the conflicts beside them."""
         if self._signer is None:
             raise RuntimeError("unlock() before write_reports()")
         return report.write_reports(result, Path(out_dir), signer=self._signer, progress=progress)

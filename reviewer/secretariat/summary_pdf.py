@@ -46,7 +46,7 @@ from reviewer.base.i18n import _
 from reviewer.base.pdf_fonts import SheetFonts, sheet_fonts
 from reviewer.secretariat.aggregate import AggregateResult, CandidateAggregate, Method
 from reviewer.secretariat.stats import shown
-from reviewer.secretariat.tables import check_name, info_rows
+from reviewer.secretariat.tables import check_name, conflict_lines, info_rows
 from reviewer.sheet.render import BEIJING
 from reviewer.sheet.sign import SheetSigner, SheetSigningError
 
@@ -183,6 +183,23 @@ def render_summary(result: AggregateResult) -> bytes:
     for label, value in info_rows(result):
         info.append([Paragraph(m(label), st.body), Paragraph(m(str(value)), st.body)])
     story.append(_table(info, [70 * mm, 170 * mm], font))
+    if result.has_conflicts:
+        # On the first page: a reader must not take a held candidate's absence from the
+        # ranking for a low score.
+        story.append(Spacer(1, 3 * mm))
+        story.append(
+            Paragraph(
+                m(
+                    _(
+                        "Held until the secretariat resolves conflicting sheets (not scored, "
+                        "not ranked): {ids}"
+                    ).format(ids=", ".join(result.held))
+                ),
+                st.h2,
+            )
+        )
+        for line in conflict_lines(result):
+            story.append(Paragraph(m(line), st.small))
 
     method = result.options.method
     by_id = {a.candidate_id: a for a in result.candidates}
@@ -219,7 +236,9 @@ def render_summary(result: AggregateResult) -> bytes:
             rank = row.ranks.get(method)
             rank_text = "—" if rank is None else (f"{rank}=" if row.tied else str(rank))
             notes = []
-            if a.vetoed:
+            if a.held:
+                notes.append(_("held: conflicting sheets"))
+            elif a.vetoed:
                 notes.append(_("veto (not ranked)"))
             elif row.excluded == "no_scores":
                 notes.append(_("no scores"))
@@ -253,7 +272,7 @@ def render_summary(result: AggregateResult) -> bytes:
                     Paragraph(m("；".join(notes)), st.small),
                 ]
             )
-            if a.vetoed:
+            if a.vetoed or a.held:
                 extra.append(("BACKGROUND", (0, i), (-1, i), _VETO))
             elif row.method_dependent or a.disagreement:
                 extra.append(("BACKGROUND", (0, i), (-1, i), _FLAG))

@@ -96,6 +96,7 @@ def candidates_table(result: AggregateResult) -> Table:
         _("Rank depends on method"),
         _("Tied"),
         _("Vetoed"),
+        _("Held (conflicting sheets)"),
         _("Vetoes"),
         _("Recusals"),
         _("Missing reviewers"),
@@ -133,6 +134,7 @@ def candidates_table(result: AggregateResult) -> Table:
             _yes(bool(row and row.method_dependent)),
             _yes(bool(row and row.tied)),
             _yes(a.vetoed),
+            _yes(a.held),
             "; ".join(
                 f"{v.reviewer}: {check_name(v.check)}" + (f" — {v.note}" if v.note else "")
                 for v in a.vetoes
@@ -209,8 +211,17 @@ def conflicts_table(result: AggregateResult) -> Table:
     )
 
 
+def excluded_text(excluded: str | None) -> str:
+    """Why a candidate has no rank, in words."""
+    return {
+        "conflict": _("held: conflicting sheets"),
+        "vetoed": _("vetoed"),
+        "no_scores": _("no scores"),
+    }.get(excluded or "", "")
+
+
 def conflict_lines(result: AggregateResult) -> list[str]:
-    """Why a result is blocked, one sentence per conflict (the CLI and the GUI say it)."""
+    """Why candidates are held, one sentence per conflict (the CLI and the GUI say it)."""
     lines = [
         _(
             "conflict: {reviewer} signed two different sheets as version {v} "
@@ -308,9 +319,7 @@ def methods_table(result: AggregateResult) -> Table:
     for category in result.categories:
         for row in category.rows:
             a = by_id[row.candidate_id]
-            excluded = {"vetoed": _("vetoed"), "no_scores": _("no scores")}.get(
-                row.excluded or "", ""
-            )
+            excluded = excluded_text(row.excluded)
             rows.append(
                 (
                     category.category,

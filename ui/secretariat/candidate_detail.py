@@ -136,6 +136,16 @@ class CandidateDetail(QScrollArea):
         title = plain_label(f"{a.candidate_id} · {a.name} · {a.category}", bold=True)
         title.setObjectName("detailTitle")
         layout.addWidget(title)
+        if a.held:
+            held = plain_label(
+                _(
+                    "Held: sheets for this candidate conflict, so none of them is counted "
+                    "until the wrong one is removed (see the Conflicts tab)."
+                )
+            )
+            held.setObjectName("detailHeld")
+            held.setStyleSheet("color: #c62828;")
+            layout.addWidget(held)
 
         facts = QGroupBox(_("Aggregates"))
         facts_layout = QVBoxLayout(facts)

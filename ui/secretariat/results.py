@@ -1,7 +1,7 @@
 """The result tabs of the secretariat window: the candidates with each one's sheets, the
 methods side by side, the refused, missing, superseded and duplicate sheets, the
 conflicts, the summary with its charts and the information, under the banner that says
-why a result is blocked.
+which candidates are held by conflicting sheets, and why.
 
 The tables are the core's ``aggregate_tables``, so the screen shows what the reports
 contain. Drawing the summary is slow and the window owns the busy state and the worker:
@@ -115,26 +115,29 @@ class ResultTabs(QWidget):
         self.banner.setVisible(False)
 
     def show_result(self, result: AggregateResult, *, keep_selection: bool = False) -> None:
-        """Every table of ``result``; a blocked result shows why, and no ranking.
+        """Every table of ``result``; held candidates (conflicting sheets) are named
+        in the banner, and the rest of the result stands.
 
         With ``keep_selection``, the candidate chosen before is chosen again."""
         current = self.candidates_view.current_key() if keep_selection else None
         self.result = result
-        blocked = result.blocked
-        empty = Table("", (), ())
-        self._candidates = empty if blocked else candidates_table(result)
+        self._candidates = candidates_table(result)
         flags = {
             row.candidate_id: row.method_dependent for c in result.categories for row in c.rows
         }
         colours = [
-            VETO_COLOUR if a.vetoed else FLAG_COLOUR if flags.get(a.candidate_id) else None
+            VETO_COLOUR
+            if a.vetoed or a.held
+            else FLAG_COLOUR
+            if flags.get(a.candidate_id)
+            else None
             for a in result.candidates
         ]
         ids = [a.candidate_id for a in result.candidates]
         self.candidates_view.set_table(self._candidates, colours, ids)
         method_ids = [row.candidate_id for c in result.categories for row in c.rows]
         self.methods_view.set_table(
-            empty if blocked else methods_table(result),
+            methods_table(result),
             [FLAG_COLOUR if flags.get(cid) else None for cid in method_ids],
             method_ids,
         )
@@ -146,17 +149,14 @@ class ResultTabs(QWidget):
             Table(_("Information"), (_("Item"), _("Value")), info_rows(result))
         )
         self.preview.clear()
-        self.banner.setText(self.block_reason(result) if blocked else "")
-        self.banner.setVisible(blocked)
-        if blocked:
-            self.detail.clear(_("The result is blocked: no ranking is shown."))
+        held = result.has_conflicts
+        self.banner.setText(self.held_reason(result) if held else "")
+        self.banner.setVisible(held)
+        self.detail.clear()
+        if held:
             self.tabs.setCurrentWidget(self.conflicts_view)
-        else:
-            self.detail.clear()
-            if self.tabs.currentWidget() is self.conflicts_view:
-                self.tabs.setCurrentWidget(self.split)
-        for widget in (self.split, self.methods_view, self.preview):
-            self.tabs.setTabEnabled(self.tabs.indexOf(widget), not blocked)
+        elif self.tabs.currentWidget() is self.conflicts_view:
+            self.tabs.setCurrentWidget(self.split)
         self.preview.note.setText(
             ""
             if result.imported.packs_checked
@@ -166,12 +166,12 @@ class ResultTabs(QWidget):
         if current:
             self.candidates_view.select_key(current)
 
-    def block_reason(self, result: AggregateResult) -> str:
+    def held_reason(self, result: AggregateResult) -> str:
         lines = [
             _(
-                "The result is blocked until the conflicts are resolved (remove the wrong "
-                "sheets, then import again). Nothing can be exported."
-            )
+                "Held until the conflicts are resolved (remove the wrong sheets, then import "
+                "again): {ids}. Every other result stands and can be exported."
+            ).format(ids=", ".join(result.held))
         ]
         lines += conflict_lines(result)
         return "\n".join(lines)
@@ -193,7 +193,7 @@ class ResultTabs(QWidget):
         result = self.result
         if self.tabs.currentWidget() is not self.preview:
             return
-        if result is None or result.blocked or self.preview.result is result:
+        if result is None or self.preview.result is result:
             return
         self.preview_wanted.emit(result)
 

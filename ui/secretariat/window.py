@@ -203,7 +203,7 @@ class SecretariatWindow(QMainWindow):
         if not hasattr(self, "open_action"):
             return
         has_session = self.session is not None and not self._busy_now
-        can_export = has_session and self.result is not None and not self.result.blocked
+        can_export = has_session and self.result is not None
         self.open_action.setEnabled(not self._busy_now)
         for widget in (
             self.import_action,
@@ -473,7 +473,7 @@ class SecretariatWindow(QMainWindow):
 
     def export_reports(self) -> None:
         result, secretariat = self.result, self.secretariat
-        if result is None or secretariat is None or result.blocked or self._busy_now:
+        if result is None or secretariat is None or self._busy_now:
             return
         start = str(self.settings.value("reports_folder", str(secretariat.session.folder.parent)))
         folder = QFileDialog.getExistingDirectory(self, _("Where to write the reports"), start)
