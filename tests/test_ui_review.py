@@ -277,3 +277,101 @@ def test_a_damaged_workspace_found_while_loading_is_reported(qtbot, reviewer_hom
     assert "损坏" in window.load_error  # reviewer-app then exits with status 1
     assert messages and messages[-1].startswith("critical:") and "损坏" in messages[-1]
     assert db.read_bytes().startswith(b"not a database!!")  # reported, left alone
+
+
+def _wheel(widget, notches=-3):
+    """A real wheel turn over ``widget`` (negative: towards the user, i.e. scroll down)."""
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+
+    centre = QPointF(widget.rect().center())
+    event = QWheelEvent(
+        centre,
+        QPointF(widget.mapToGlobal(centre.toPoint())),
+        QPoint(),
+        QPoint(0, 120 * notches),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(widget, event)
+
+
+def test_the_wheel_never_changes_a_value_without_focus(window, qtbot):
+    """Scrolling the panel past a score or the recommendation leaves them alone, and
+    scrolls instead; a focused box still takes the wheel."""
+    page = page_for(window, "C006")
+    page.conflict.no_conflict.click()
+    panel = page.panel
+    box = next(iter(panel.score_boxes.values()))
+    box.setValue(8.0)
+    panel.recommendation.setCurrentIndex(1)
+    panel.opinion.setFocus()
+    saved = window.station.workspace.review(window.pack_id, "C006")
+    for widget in (box, panel.recommendation):
+        assert not widget.hasFocus()
+        _wheel(widget, -3)
+        _wheel(widget, 3)
+    assert box.value() == 8.0 and panel.recommendation.currentIndex() == 1
+    assert window.station.workspace.review(window.pack_id, "C006") == saved
+
+    box.setFocus()
+    qtbot.waitUntil(box.hasFocus)
+    _wheel(box, 1)
+    assert box.value() == 8.5
+
+
+def _type_score(qtbot, box, text):
+    box.setFocus()
+    box.selectAll()
+    qtbot.keyClicks(box, text)
+    qtbot.keyClick(box, Qt.Key.Key_Return)
+
+
+def test_a_typed_score_off_the_step_or_range_is_kept_and_called_wrong(window, qtbot, messages):
+    """'7.3', '11', '85' are never rounded or clamped: kept on screen as typed, shown in
+    red beside the field and in what is missing, never saved or signed; Up/Down then go
+    to the nearest valid score."""
+    window.activateWindow()
+    page = page_for(window, "C006")
+    page.conflict.no_conflict.click()
+    panel = page.panel
+    box = next(iter(panel.score_boxes.values()))
+    cid = box.criterion.id
+    label = panel.level_labels[cid]
+    saved = lambda: window.station.workspace.review(window.pack_id, "C006").scores.get(cid)  # noqa: E731
+
+    _type_score(qtbot, box, "8")
+    assert saved() == Decimal(8)
+
+    _type_score(qtbot, box, "7.3")
+    assert box.text() == "7.3" and saved() == Decimal(8)  # kept on screen, not saved
+    assert "7.3" in label.text() and "0.5" in label.text(), label.text()
+    assert box.property("problem") is True
+    missing = [panel.missing.item(i).text() for i in range(panel.missing.count())]
+    assert any("7.3" in m for m in missing), missing
+    # Another edit meanwhile is saved, and the wrong score stays on screen.
+    panel.recommendation.setFocus()
+    qtbot.keyClick(panel.recommendation, Qt.Key.Key_Down)
+    assert window.station.workspace.review(window.pack_id, "C006").recommendation is not None
+    assert box.text() == "7.3" and box.property("problem") is True
+    # Signing waits for the correction, and says why.
+    messages.clear()
+    window.export_current()
+    assert messages and "7.3" in messages[-1], messages
+
+    box.setFocus()
+    qtbot.keyClick(box, Qt.Key.Key_Up)
+    assert saved() == Decimal("7.5") and box.property("problem") is False
+    assert "7.3" not in label.text()
+
+    for typed in ("11", "85"):
+        _type_score(qtbot, box, typed)
+        assert box.text() == typed and saved() == Decimal("7.5")
+        assert typed in label.text() and "10" in label.text(), label.text()
+    qtbot.keyClick(box, Qt.Key.Key_Down)
+    assert saved() == Decimal(10) and box.property("problem") is False
+
+    _type_score(qtbot, box, "8.5")
+    assert saved() == Decimal("8.5") and panel.typed_problems() == []

@@ -154,6 +154,28 @@ def _check_name(rubric: Rubric, kind: CheckKind) -> str:
     return rubric.check(kind).name.get()
 
 
+def score_problem(c: Criterion, score: Decimal) -> Finding | None:
+    """What is wrong with ``score`` for criterion ``c`` (out of range, off the step), or
+    None. The one rule, for saving and for the form that says so as the score is typed."""
+    if not score.is_finite() or not c.in_range(score):
+        return Finding(
+            "score_range",
+            _("“{name}”: {score} is outside 0–{max}").format(
+                name=_name(c), score=score, max=c.max_score
+            ),
+            c.id,
+        )
+    if not c.on_step(score):
+        return Finding(
+            "score_step",
+            _("“{name}”: {score} is not a multiple of {step}").format(
+                name=_name(c), score=score, step=c.step
+            ),
+            c.id,
+        )
+    return None
+
+
 def evaluate(rubric: Rubric, review: Review) -> Evaluation:
     missing: list[Finding] = []
     problems: list[Finding] = []
@@ -280,27 +302,9 @@ def evaluate(rubric: Rubric, review: Review) -> Evaluation:
             if score is None:
                 missing.append(Finding("score", _("score “{name}”").format(name=_name(c)), c.id))
                 continue
-            if not score.is_finite() or not c.in_range(score):
-                problems.append(
-                    Finding(
-                        "score_range",
-                        _("“{name}”: {score} is outside 0–{max}").format(
-                            name=_name(c), score=score, max=c.max_score
-                        ),
-                        c.id,
-                    )
-                )
-                continue
-            if not c.on_step(score):
-                problems.append(
-                    Finding(
-                        "score_step",
-                        _("“{name}”: {score} is not a multiple of {step}").format(
-                            name=_name(c), score=score, step=c.step
-                        ),
-                        c.id,
-                    )
-                )
+            problem = score_problem(c, score)
+            if problem is not None:
+                problems.append(problem)
                 continue
             valid_scores[c.id] = score
             band = c.band(score)

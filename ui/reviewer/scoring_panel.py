@@ -5,15 +5,22 @@ The panel holds no rules. It shows a ``Review`` and its ``Evaluation`` (both fro
 core) and reports each edit as a new ``Review`` through ``review_edited``; the editor
 that owns it saves through the core and calls ``show`` with the result. Keyboard: Tab
 moves between fields; a score box takes digits and Up/Down moves by the step.
+
+Nothing changes behind the reviewer's back: the wheel scrolls the panel unless the box
+under the pointer has the focus (a committee member scrolling past a score must not
+change it), and a typed score is kept exactly as typed. One off the step or out of range
+("7.3", "11") is not rounded or clamped: the core's evaluation calls it a problem, which
+is shown in red beside the field and in the list of what is missing, and the review
+cannot be signed until it is corrected.
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import (
-    QAbstractSpinBox,
     QButtonGroup,
     QComboBox,
     QDoubleSpinBox,
@@ -31,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer.base.i18n import _
-from reviewer.review.scoring import CheckEntry, Evaluation, Outcome, Review
+from reviewer.review.scoring import CheckEntry, Evaluation, Outcome, Review, score_problem
 from reviewer.rubric.model import CheckKind, CheckResult, Criterion, Rubric, canonical_decimal
 from ui.common.labels import plain_label
 
@@ -45,6 +52,13 @@ def _decimals(step: Decimal) -> int:
     return max(0, -exponent)
 
 
+# Room for what a reviewer might type beyond a criterion's maximum ("85" for 8.5), so it
+# is kept and called wrong rather than clamped; Up/Down still stop at the maximum.
+_TYPED_CEILING = 10_000.0
+# Decimals a typed score may carry beyond its step's ("7.25" on a step of 0.5).
+_EXTRA_DECIMALS = 2
+
+
 class ScoreBox(QDoubleSpinBox):
     """A score on the criterion's step; the value one step below 0 means "not scored"."""
 
@@ -52,25 +66,68 @@ class ScoreBox(QDoubleSpinBox):
         super().__init__()
         self.criterion = criterion
         step = float(criterion.step)
-        self.setDecimals(_decimals(criterion.step))
-        self.setRange(-step, float(criterion.max_score))
+        self.setDecimals(_decimals(criterion.step) + _EXTRA_DECIMALS)
+        self.setRange(-step, _TYPED_CEILING)
         self.setSingleStep(step)
         self.setSpecialValueText("—")
         self.setKeyboardTracking(False)  # commit on Enter, Tab or the arrows, not per digit
-        self.setCorrectionMode(QAbstractSpinBox.CorrectionMode.CorrectToNearestValue)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)  # the wheel does not take focus
         self.setObjectName(f"score-{criterion.id}")
         self.setAccessibleName(criterion.name.get())
         self.setValue(-step)
 
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if not self.hasFocus():
+            event.ignore()  # to the scroll area, which scrolls
+            return
+        super().wheelEvent(event)
+
+    def textFromValue(self, value: float) -> str:
+        # The exact value, without the padding zeros of the extra decimals.
+        return str(_exact(value, self.decimals()))
+
     def score(self) -> Decimal | None:
         if self.value() < 0:
             return None
-        # Snap to the step so a typed 8.3 becomes 8.5 rather than an invalid score.
-        steps = round(Decimal(str(self.value())) / self.criterion.step)
-        return steps * self.criterion.step
+        return _exact(self.value(), self.decimals())
 
     def set_score(self, score: Decimal | None) -> None:
         self.setValue(-float(self.criterion.step) if score is None else float(score))
+
+    def stepBy(self, steps: int) -> None:
+        """Up/Down move to the next value on the step, within 0 to the maximum (from a
+        typed value off the step, to the nearest one in that direction)."""
+        step = self.criterion.step
+        current = self.score()
+        if current is None:
+            n = steps - 1  # Up from "not scored" is 0; Down stays not scored
+        else:
+            units = current / step
+            base = units.to_integral_value(rounding=ROUND_FLOOR if steps > 0 else ROUND_CEILING)
+            n = int(base) + steps
+        n = min(n, int(self.criterion.max_score / step))
+        self.set_score(None if n < 0 else n * step)
+
+
+def _exact(value: float, decimals: int) -> Decimal:
+    text = f"{value:.{decimals}f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return Decimal(text)
+
+
+class ValueComboBox(QComboBox):
+    """A combo box the wheel changes only when it has the focus."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        if not self.hasFocus():
+            event.ignore()
+            return
+        super().wheelEvent(event)
 
 
 class CheckRow(QWidget):
@@ -130,6 +187,10 @@ class ScoringPanel(QWidget):
         self.rubric = rubric
         self._review: Review | None = None
         self._showing = False
+        # Scores typed but not taken (off the step, out of range): criterion id → why.
+        # The box keeps what was typed for correction; the review keeps the saved score.
+        self._typed: dict[str, str] = {}
+        self._evaluation: Evaluation | None = None
         layout = QVBoxLayout(self)
 
         checks = QGroupBox(_("1. Ethics and political quality (before any score)"))
@@ -153,9 +214,10 @@ class ScoringPanel(QWidget):
         self.level_labels: dict[str, QLabel] = {}
         for c in rubric.criteria:
             box = ScoreBox(c)
-            box.valueChanged.connect(lambda _v: self._edited())
+            box.valueChanged.connect(lambda _v, cid=c.id: self._score_typed(cid))
             level = QLabel()
             level.setObjectName(f"level-{c.id}")
+            level.setTextFormat(Qt.TextFormat.PlainText)
             score_row = QHBoxLayout()
             score_row.addWidget(box)
             score_row.addWidget(
@@ -194,7 +256,7 @@ class ScoringPanel(QWidget):
         self.opinion.setPlaceholderText(_("Your opinion of the candidate's work and contribution"))
         self.opinion.setMinimumHeight(90)
         opinion_layout.addWidget(self.opinion)
-        self.recommendation = QComboBox()
+        self.recommendation = ValueComboBox()
         self.recommendation.setObjectName("recommendation")
         self.recommendation.addItem("—", None)
         for option in rubric.recommendations:
@@ -235,10 +297,29 @@ class ScoringPanel(QWidget):
             entry = row.entry()
             review = review.with_check(kind, entry.result, entry.note)
         for cid, box in self.score_boxes.items():
-            review = review.with_score(cid, box.score())
+            if cid not in self._typed:
+                review = review.with_score(cid, box.score())
         return review.with_opinion(self.opinion.toPlainText()).with_recommendation(
             self.recommendation.currentData()
         )
+
+    def _score_typed(self, cid: str) -> None:
+        if self._showing or self._review is None:
+            return
+        box = self.score_boxes[cid]
+        score = box.score()
+        problem = None if score is None else score_problem(box.criterion, score)
+        if problem is not None:
+            self._typed[cid] = _("{problem} (not saved: correct it)").format(problem=problem)
+            self._mark(cid, self._typed[cid])
+            self._list_missing()
+            return
+        self._typed.pop(cid, None)
+        self._edited()
+
+    def typed_problems(self) -> list[str]:
+        """Scores typed but not taken, in words (signing must wait for their correction)."""
+        return list(self._typed.values())
 
     def _edited(self) -> None:
         if self._showing or self._review is None:
@@ -252,13 +333,18 @@ class ScoringPanel(QWidget):
     def show_review(self, review: Review, evaluation: Evaluation) -> None:
         self._showing = True
         try:
-            self._review = review
+            if self._review is None or self._review.candidate_id != review.candidate_id:
+                self._typed.clear()
+            self._review, self._evaluation = review, evaluation
             for kind, row in self.check_rows.items():
                 row.show_entry(review.checks.get(kind, CheckEntry()))
+            wrong = {f.subject: str(f) for f in evaluation.problems if f.subject}
             for cid, box in self.score_boxes.items():
+                if cid in self._typed:
+                    continue  # what was typed stays for correction
                 box.set_score(review.scores.get(cid))
                 level = evaluation.criterion_levels.get(cid)
-                self.level_labels[cid].setText(level.label() if level else "")
+                self._mark(cid, wrong.get(cid), level.label() if level else "")
             if self.opinion.toPlainText() != review.opinion:
                 self.opinion.setPlainText(review.opinion)
             index = self.recommendation.findData(review.recommendation)
@@ -270,13 +356,29 @@ class ScoringPanel(QWidget):
             )
             self.veto_label.setVisible(vetoed)
             self.total_label.setText(self._total_text(evaluation))
-            self.missing.clear()
-            for finding in (*evaluation.problems, *evaluation.missing):
-                self.missing.addItem(str(finding))
-            if evaluation.complete:
-                self.missing.addItem(_("Nothing is missing: the review is complete."))
+            self._list_missing()
         finally:
             self._showing = False
+
+    def _mark(self, cid: str, problem: str | None, level: str = "") -> None:
+        """The text beside a score box: what is wrong with it in red, else its level."""
+        label, box = self.level_labels[cid], self.score_boxes[cid]
+        label.setText(problem or level)
+        label.setStyleSheet("color: #a40000; font-weight: bold;" if problem else "")
+        box.setProperty("problem", bool(problem))
+        box.setToolTip(problem or "")
+
+    def _list_missing(self) -> None:
+        ev = self._evaluation
+        self.missing.clear()
+        for text in self._typed.values():
+            self.missing.addItem(text)
+        if ev is None:
+            return
+        for finding in (*ev.problems, *ev.missing):
+            self.missing.addItem(str(finding))
+        if ev.complete and not self._typed:
+            self.missing.addItem(_("Nothing is missing: the review is complete."))
 
     def _total_text(self, ev: Evaluation) -> str:
         if ev.outcome is Outcome.VETOED:

@@ -451,6 +451,8 @@ class ReviewWindow(QMainWindow):
             self.status.setText(_("Choose a candidate first."))
             return
         self.work.flush(candidate_id)
+        if self._typed_problems_refuse(candidate_id):
+            return
         from reviewer.station.export import export_sheet  # pyHanko: loaded when first needed
 
         folder = self._sheet_folder()
@@ -464,10 +466,25 @@ class ReviewWindow(QMainWindow):
             self._export_failed,
         )
 
+    def _typed_problems_refuse(self, candidate_id: str | None) -> bool:
+        """A score on screen that was not taken must be corrected before anything is
+        signed: the sheet would carry the saved score, not the one the reviewer sees."""
+        assert self.work is not None
+        problems = self.work.typed_problems(candidate_id)
+        if problems:
+            QMessageBox.warning(
+                self,
+                _("Reviewer Workstation"),
+                _("Correct these scores before signing:") + "\n" + "\n".join(problems),
+            )
+        return bool(problems)
+
     def export_everything(self) -> None:
         if self.pack_id is None or self.work is None:
             return
         self.work.flush()
+        if self._typed_problems_refuse(None):
+            return
         from reviewer.station.export import export_all  # pyHanko: loaded when first needed
 
         folder = self._sheet_folder()

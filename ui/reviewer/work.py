@@ -70,6 +70,11 @@ class ReviewWork(QSplitter):
         pages = self.pages.values() if candidate_id is None else [self.pages[candidate_id]]
         return all([page.flush() for page in pages])
 
+    def typed_problems(self, candidate_id: str | None = None) -> list[str]:
+        """Scores typed but not taken on the open pages (or one), in words."""
+        pages = self.pages.values() if candidate_id is None else [self.pages[candidate_id]]
+        return [text for page in pages for text in page.panel.typed_problems()]
+
     def unsaved(self) -> list[Review]:
         """The edits on screen that could not be written (a full disk …)."""
         return [p.editor.unsaved_review for p in self.pages.values() if p.editor.unsaved_review]
