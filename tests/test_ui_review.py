@@ -375,3 +375,25 @@ def test_a_typed_score_off_the_step_or_range_is_kept_and_called_wrong(window, qt
 
     _type_score(qtbot, box, "8.5")
     assert saved() == Decimal("8.5") and panel.typed_problems() == []
+
+
+def test_the_focused_criterion_shows_its_descriptors_inline(window, qtbot):
+    """Not only in a tooltip: the plan's wording and the four level descriptors of the
+    criterion being scored are in view, its current band marked."""
+    window.activateWindow()
+    page = page_for(window, "C002")
+    page.conflict.no_conflict.click()
+    panel = page.panel
+    second = list(panel.score_boxes.values())[1]
+    c = second.criterion
+    second.setFocus()
+    qtbot.waitUntil(second.hasFocus)
+    shown = panel.descriptors.text()
+    assert c.name.get() in shown and c.source.quote in shown
+    for band in c.bands:
+        assert band.description.get() in shown
+    assert "▶" not in shown
+    _type_score(qtbot, second, "9")
+    top = c.band(Decimal(9))
+    marked = next(line for line in panel.descriptors.text().split("<br>") if "▶" in line)
+    assert top.description.get() in marked

@@ -17,9 +17,10 @@ cannot be signed until it is corrected.
 from __future__ import annotations
 
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from html import escape
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QWheelEvent
+from PySide6.QtGui import QFocusEvent, QWheelEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -62,6 +63,8 @@ _EXTRA_DECIMALS = 2
 class ScoreBox(QDoubleSpinBox):
     """A score on the criterion's step; the value one step below 0 means "not scored"."""
 
+    focused = Signal(str)  # the criterion id, when the box takes the focus
+
     def __init__(self, criterion: Criterion):
         super().__init__()
         self.criterion = criterion
@@ -81,6 +84,10 @@ class ScoreBox(QDoubleSpinBox):
             event.ignore()  # to the scroll area, which scrolls
             return
         super().wheelEvent(event)
+
+    def focusInEvent(self, event: QFocusEvent) -> None:
+        super().focusInEvent(event)
+        self.focused.emit(self.criterion.id)
 
     def textFromValue(self, value: float) -> str:
         # The exact value, without the padding zeros of the extra decimals.
@@ -215,6 +222,7 @@ class ScoringPanel(QWidget):
         for c in rubric.criteria:
             box = ScoreBox(c)
             box.valueChanged.connect(lambda _v, cid=c.id: self._score_typed(cid))
+            box.focused.connect(self.show_descriptors)
             level = QLabel()
             level.setObjectName(f"level-{c.id}")
             level.setTextFormat(Qt.TextFormat.PlainText)
@@ -246,7 +254,20 @@ class ScoringPanel(QWidget):
         self.total_label = plain_label("", bold=True)
         self.total_label.setObjectName("totalLabel")
         form.addRow(self.total_label)
+        # The plan's wording and the four level descriptors of the criterion being
+        # scored, in view while typing (a tooltip hides them the moment one types).
+        self.descriptors = QLabel()
+        self.descriptors.setObjectName("descriptors")
+        self.descriptors.setTextFormat(Qt.TextFormat.RichText)
+        self.descriptors.setWordWrap(True)
+        self.descriptors.setStyleSheet(
+            "QLabel#descriptors { background: #f6f6f2; border: 1px solid #d8d8d0; padding: 6px; }"
+        )
+        form.addRow(self.descriptors)
         layout.addWidget(self.criteria_box)
+        self._described: str | None = None
+        if rubric.criteria:
+            self.show_descriptors(rubric.criteria[0].id)
 
         opinion_box = QGroupBox(_("3. Written opinion (评审意见) and recommendation"))
         opinion_layout = QVBoxLayout(opinion_box)
@@ -313,6 +334,7 @@ class ScoringPanel(QWidget):
             self._typed[cid] = _("{problem} (not saved: correct it)").format(problem=problem)
             self._mark(cid, self._typed[cid])
             self._list_missing()
+            self.show_descriptors(cid)
             return
         self._typed.pop(cid, None)
         self._edited()
@@ -357,8 +379,28 @@ class ScoringPanel(QWidget):
             self.veto_label.setVisible(vetoed)
             self.total_label.setText(self._total_text(evaluation))
             self._list_missing()
+            if self._described is not None:
+                self.show_descriptors(self._described)
         finally:
             self._showing = False
+
+    def show_descriptors(self, cid: str) -> None:
+        """The criterion's source text and level descriptors, its current band in bold."""
+        self._described = cid
+        c = next(c for c in self.rubric.criteria if c.id == cid)
+        score = None if cid in self._typed else self.score_boxes[cid].score()
+        current = c.band(score) if score is not None and c.in_range(score) else None
+        lines = [
+            f"<b>{escape(c.name.get())}</b>",
+            f"{escape(c.source.section)}：“{escape(c.source.quote)}”",
+        ]
+        for band in reversed(c.bands):
+            text = escape(
+                f"{band.level.label()} {canonical_decimal(band.low)}–"
+                f"{canonical_decimal(band.high)}：{band.description.get()}"
+            )
+            lines.append(f"<b>▶ {text}</b>" if band is current else f"&nbsp;&nbsp;{text}")
+        self.descriptors.setText("<br>".join(lines))
 
     def _mark(self, cid: str, problem: str | None, level: str = "") -> None:
         """The text beside a score box: what is wrong with it in red, else its level."""
