@@ -27,6 +27,7 @@ from ui import startup_probe
 from ui.common.errors import install_excepthook, show_error
 from ui.common.first_paint import after_first_paint
 from ui.common.fonts import load_rare_font_in_background, register_bundled_font
+from ui.common.screen_fit import show_fitted
 from ui.common.translation import Translations
 
 if TYPE_CHECKING:
@@ -146,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         window = create_review_window(app, resolve_home(args.home), args.pack, args.lang)
         if window is None:
             return 1
-    window.show()
+    show_fitted(window)
     startup_probe.watch(window)
     status = app.exec()
     # The reviewer's window may find, while loading, that the workspace is damaged.

@@ -9,6 +9,7 @@ __all__ = [
     "first_paint",
     "fonts",
     "labels",
+    "screen_fit",
     "translation",
     "welcome_page",
     "worker",
