@@ -397,3 +397,50 @@ def test_the_focused_criterion_shows_its_descriptors_inline(window, qtbot):
     top = c.band(Decimal(9))
     marked = next(line for line in panel.descriptors.text().split("<br>") if "▶" in line)
     assert top.description.get() in marked
+
+
+def test_lock_and_unlock_keep_the_candidate_and_the_undo_history(window, qtbot):
+    """Back where one was: the same candidate, and Ctrl+Z undoes what was done before the
+    lock. While locked the history is sealed: no score or opinion in it is readable."""
+    page = page_for(window, "C002")
+    page.conflict.no_conflict.click()
+    box = next(iter(page.panel.score_boxes.values()))
+    cid = box.criterion.id
+    box.setValue(7.0)
+    box.setValue(9.0)
+    page.panel.opinion.setPlainText("锁定前写下的意见")
+    page.panel.flush()
+    saved = lambda: window.station.workspace.review(window.pack_id, "C002")  # noqa: E731
+    assert saved().scores[cid] == Decimal(9)
+
+    window.lock_action.trigger()
+    assert window.stack.currentWidget() is window.lock_screen
+    assert window._screen is not None
+    assert "锁定前写下的意见".encode() not in window._screen
+    assert b'"scores"' not in window._screen and b"C002" not in window._screen
+    unlock(window)
+    assert window.current_candidate() == "C002"
+    page = window.pages["C002"]
+    assert page.panel.opinion.toPlainText() == "锁定前写下的意见"
+    window.undo_action.trigger()  # the opinion
+    assert saved().opinion == "" and saved().scores[cid] == Decimal(9)
+    window.undo_action.trigger()  # 9 → 7
+    assert saved().scores[cid] == Decimal(7) and box is not None
+    window.redo_action.trigger()
+    assert saved().scores[cid] == Decimal(9)
+
+
+def test_auto_lock_warns_first_and_the_lock_screen_says_why(window, qtbot):
+    window.idle.set_timeout_ms(900)
+    qtbot.waitUntil(lambda: "秒后自动锁定" in window.status.text(), timeout=3000)
+    assert window.stack.currentWidget() is not window.lock_screen
+    # Input in time: no lock, the warning goes.
+    qtbot.keyClick(window, Qt.Key.Key_Shift)
+    qtbot.waitUntil(lambda: "秒后自动锁定" not in window.status.text(), timeout=1000)
+    assert window.station.unlocked
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.lock_screen, timeout=3000)
+    assert "无操作" in window.lock_screen.reason.text()
+    assert window.lock_screen.reason.isVisibleTo(window.lock_screen)
+    unlock(window)
+    window.lock_action.trigger()  # by hand: no reason to give
+    assert window.lock_screen.reason.text() == ""

@@ -147,3 +147,13 @@ def reserved_sheet_in(doc: dict[str, Any]) -> ReservedSheet | None:
     if r is None:
         return None
     return ReservedSheet(r["version"], r["sha256"], r["file"], base64.b64decode(r["data"]))
+
+
+@dataclass(frozen=True)
+class ReviewHistory:
+    """One candidate's undo history on screen: each edit as (before, after), and how many
+    of them are done (the rest were undone and can be redone)."""
+
+    candidate_id: str
+    edits: tuple[tuple[Review, Review], ...]
+    index: int

@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -90,6 +90,7 @@ from reviewer.workspace.model import (
     PackInfo,
     PackSummary,
     ReservedSheet,
+    ReviewHistory,
     SignedSheet,
     Status,
     reserved_sheet_in,
@@ -931,6 +932,39 @@ class Workspace:
         with self._lock:
             doc = self._v().unseal_json(blob, "unsaved")
             return doc["pack_id"], [review_from_dict(r) for r in doc["reviews"]]
+
+    def seal_screen(
+        self, pack_id: str, current: str | None, histories: Sequence[ReviewHistory]
+    ) -> bytes:
+        """The chosen candidate and the undo histories, sealed like ``seal_unsaved``: kept
+        in memory across a lock without a readable review in it."""
+        with self._lock:
+            doc = {
+                "pack_id": pack_id,
+                "current": current,
+                "histories": [
+                    {
+                        "candidate_id": h.candidate_id,
+                        "index": h.index,
+                        "edits": [[review_to_dict(b), review_to_dict(a)] for b, a in h.edits],
+                    }
+                    for h in histories
+                ],
+            }
+            return self._v().seal_json(doc, "screen")
+
+    def open_screen(self, blob: bytes) -> tuple[str, str | None, list[ReviewHistory]]:
+        with self._lock:
+            doc = self._v().unseal_json(blob, "screen")
+            histories = [
+                ReviewHistory(
+                    h["candidate_id"],
+                    tuple((review_from_dict(b), review_from_dict(a)) for b, a in h["edits"]),
+                    h["index"],
+                )
+                for h in doc["histories"]
+            ]
+            return doc["pack_id"], doc["current"], histories
 
     def save_review(self, pack_id: str, review: Review) -> Evaluation:
         """Validate with the scoring core and save, with its audit events, in one

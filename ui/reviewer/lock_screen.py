@@ -22,6 +22,11 @@ class LockScreen(QWidget):
         self.title = plain_label("", bold=True)
         self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         layout.addWidget(self.title)
+        self.reason = plain_label("")
+        self.reason.setObjectName("lockReason")
+        self.reason.setWordWrap(False)
+        self.reason.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(self.reason, 0, Qt.AlignmentFlag.AlignHCenter)
         self.passphrase = QLineEdit()
         self.passphrase.setObjectName("passphrase")
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
@@ -72,6 +77,11 @@ class LockScreen(QWidget):
         self.error.setText(message)
         self.passphrase.selectAll()
         self.passphrase.setFocus()
+
+    def set_reason(self, text: str) -> None:
+        """Why the window locked ("after 5 minutes without input"), or nothing."""
+        self.reason.setText(text)
+        self.reason.setVisible(bool(text))
 
     def reset(self) -> None:
         self.set_busy(False)

@@ -12,6 +12,8 @@ locking, closing, signing) or with the next edit, which carries it along.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
@@ -25,6 +27,10 @@ class _SetReview(QUndoCommand):
     def __init__(self, editor: ReviewEditor, before: Review, after: Review):
         super().__init__(_("edit the review of {id}").format(id=after.candidate_id))
         self._editor, self._before, self._after = editor, before, after
+
+    @property
+    def edit(self) -> tuple[Review, Review]:
+        return self._before, self._after
 
     def redo(self) -> None:
         self._editor.apply(self._after)
@@ -44,6 +50,7 @@ class ReviewEditor(QObject):
         self.stack = QUndoStack(self)
         self.review = review  # as saved
         self.unsaved_review: Review | None = None  # on screen, but not written yet
+        self._replaying = False
         panel.review_edited.connect(self.push)
         panel.show_review(review, workspace.evaluation(pack_id, review.candidate_id))
 
@@ -51,7 +58,35 @@ class ReviewEditor(QObject):
         """Do an edit (undoably): the panel's, or a declaration from the page."""
         self.stack.push(_SetReview(self, self.review, new))
 
+    def history(self) -> tuple[tuple[tuple[Review, Review], ...], int]:
+        """The edits on the undo stack, (before, after) each, and how many are done."""
+        edits = []
+        for i in range(self.stack.count()):
+            command = self.stack.command(i)
+            if isinstance(command, _SetReview):
+                edits.append(command.edit)
+        return tuple(edits), self.stack.index()
+
+    def restore_history(self, edits: Sequence[tuple[Review, Review]], index: int) -> bool:
+        """Put a history kept across a lock back, without saving anything: only when the
+        review saved now is the one the history left (else the history is dropped)."""
+        if not 0 <= index <= len(edits) or self.stack.count():
+            return False
+        expected = edits[index - 1][1] if index else (edits[0][0] if edits else self.review)
+        if expected != self.review:
+            return False
+        self._replaying = True
+        try:
+            for before, after in edits:
+                self.stack.push(_SetReview(self, before, after))
+            self.stack.setIndex(index)
+        finally:
+            self._replaying = False
+        return True
+
     def apply(self, review: Review) -> None:
+        if self._replaying:
+            return  # restoring a history: the review is already saved as it stands
         try:
             evaluation: Evaluation = self.workspace.save_review(self.pack_id, review)
         except WorkspaceWriteError as exc:

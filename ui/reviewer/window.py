@@ -115,6 +115,10 @@ class ReviewWindow(QMainWindow):
         # Edits a full disk kept from being written, sealed under the workspace key
         # while locked; written again after the next unlock.
         self._unsaved: bytes | None = None
+        # The chosen candidate and every page's undo history, sealed the same way across
+        # a lock, so that unlocking puts the reviewer back where they were.
+        self._screen: bytes | None = None
+        self._warning_shown = False
         self.undo_group = QUndoGroup(self)
         self.settings = QSettings()
         self.setAcceptDrops(True)
@@ -140,7 +144,9 @@ class ReviewWindow(QMainWindow):
         if not isinstance(app, QApplication):
             raise RuntimeError("ReviewWindow needs a QApplication, not a QCoreApplication")
         self.idle = IdleLock(app, _idle_minutes(self.settings))
-        self.idle.timed_out.connect(self.lock)
+        self.idle.timed_out.connect(self._locked_by_timer)
+        self.idle.warning.connect(self._lock_warning)
+        self.idle.warning_over.connect(self._lock_warning_over)
         self.retranslate()
         self.resize(1366, 768)
         self.show_locked()
@@ -257,7 +263,7 @@ class ReviewWindow(QMainWindow):
         self.lock_action = QAction(_("&Lock now"), self)
         self.lock_action.setObjectName("lockNow")
         self.lock_action.setShortcut("Ctrl+L")
-        self.lock_action.triggered.connect(self.lock)
+        self.lock_action.triggered.connect(lambda: self.lock())
         bar.addAction(self.lock_action)
         self._update_actions()
 
@@ -332,19 +338,53 @@ class ReviewWindow(QMainWindow):
 
         worker.run_task(lambda _ctx: station.unlock(passphrase), done, failed)
 
-    def lock(self) -> None:
+    def _locked_by_timer(self, why: str) -> None:
+        if why == "suspended":
+            self.lock(_("Locked when the computer went to sleep."))
+        else:
+            minutes = max(1, round(self.idle.timeout_ms / 60_000))
+            self.lock(
+                _("Locked automatically after {n} minute(s) without input.").format(n=minutes)
+            )
+
+    def _lock_warning(self, seconds: int) -> None:
+        if self.unlocked:
+            self._warning_shown = True
+            self.status.setText(
+                _("No input: the window locks in {n} seconds. Move the mouse to stay.").format(
+                    n=seconds
+                )
+            )
+
+    def _lock_warning_over(self) -> None:
+        if self._warning_shown:
+            self._warning_shown = False
+            self.status.setText("")
+
+    def lock(self, reason: str = "") -> None:
         if not self.unlocked:
             return
         from reviewer.station.workstation import WorkstationError  # loaded with the station
 
+        self._keep_screen()
         self._tear_down()
         self.status.setText("")
+        self._warning_shown = False
+        self.lock_screen.set_reason(reason)
         try:
             self._loaded_station().lock()
         except WorkstationError as exc:  # the keys are gone; the audit entry may not be
             self.status.setText(str(exc))
             show_error(self, exc, _("Locked, but the lock was not recorded"))
         self.show_locked()
+
+    def _keep_screen(self) -> None:
+        """Seal the chosen candidate and the undo histories before the key goes."""
+        if self.work is None or self.pack_id is None or not self.unlocked:
+            return
+        self._screen = self._loaded_station().workspace.seal_screen(
+            self.pack_id, self.work.current_candidate(), self.work.histories()
+        )
 
     def _tear_down(self) -> None:
         if self.work is not None:
@@ -425,6 +465,13 @@ class ReviewWindow(QMainWindow):
                 self.work.restore_unsaved(reviews)
             else:
                 self._unsaved = held  # for when that pack is open again
+        if self._screen is not None:
+            kept, self._screen = self._screen, None
+            kept_pack, current, histories = self._loaded_station().workspace.open_screen(kept)
+            if kept_pack == pack_id:
+                self.work.restore_histories(histories)
+                if current is not None and self.work.has_candidate(current):
+                    self.work.show_candidate(current)
 
     def current_candidate(self) -> str | None:
         return None if self.work is None else self.work.current_candidate()

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QSplitter, QStackedWidget
 from reviewer.base.i18n import _
 from reviewer.review.scoring import Review
 from reviewer.station.workstation import Workstation
+from reviewer.workspace.model import ReviewHistory
 from ui.common.labels import plain_label
 from ui.reviewer.candidate_list import CandidateList
 from ui.reviewer.candidate_page import CandidatePage
@@ -84,6 +85,26 @@ class ReviewWork(QSplitter):
         for review in reviews:
             self.show_candidate(review.candidate_id)
             self.pages[review.candidate_id].editor.push(review)
+
+    def has_candidate(self, candidate_id: str) -> bool:
+        return any(e.candidate_id == candidate_id for e in self.candidate_list.model.entries)
+
+    def histories(self) -> list[ReviewHistory]:
+        """Every open page's undo history (kept across a lock, sealed)."""
+        return [
+            ReviewHistory(cid, *page.editor.history())
+            for cid, page in self.pages.items()
+            if page.editor.stack.count()
+        ]
+
+    def restore_histories(self, histories: list[ReviewHistory]) -> None:
+        """Put undo histories back on their pages, where the review is still what the
+        history says it is (nothing else may have changed it meanwhile)."""
+        for history in histories:
+            if not self.has_candidate(history.candidate_id):
+                continue
+            self.show_candidate(history.candidate_id)
+            self.pages[history.candidate_id].editor.restore_history(history.edits, history.index)
 
     def tear_down(self) -> None:
         """Drop every page (and its undo history): nothing decrypted stays on screen."""
