@@ -444,3 +444,66 @@ def test_auto_lock_warns_first_and_the_lock_screen_says_why(window, qtbot):
     unlock(window)
     window.lock_action.trigger()  # by hand: no reason to give
     assert window.lock_screen.reason.text() == ""
+
+
+def _complete(window, candidate_id):
+    page = page_for(window, candidate_id)
+    page.conflict.no_conflict.click()
+    panel = page.panel
+    for row in panel.check_rows.values():
+        row.group.buttons()[0].click()  # 通过
+    for box in panel.score_boxes.values():
+        box.setValue(8.0)
+    panel.opinion.setPlainText("材料翔实，成果突出。")
+    panel.flush()
+    panel.recommendation.setCurrentIndex(1)
+    ev = window.station.workspace.evaluation(window.pack_id, candidate_id)
+    assert ev.complete, [str(f) for f in (*ev.problems, *ev.missing)]
+    return page
+
+
+def test_export_says_what_went_where_and_what_was_skipped(
+    window, qtbot, tmp_path, messages, monkeypatch
+):
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    asked = []
+    monkeypatch.setattr(
+        QFileDialog, "getExistingDirectory", lambda *a, **k: asked.append(1) or str(tmp_path)
+    )
+    # An incomplete review: said before any folder is asked for.
+    page_for(window, "C004")
+    window.export_current()
+    assert not asked and messages and "C004" in messages[-1] and "尚未完成" in messages[-1]
+
+    page = _complete(window, "C001")
+    window.export_current()
+    assert asked and messages[-1].startswith("information:")
+    (sheet,) = tmp_path.glob("C001_*_v01.pdf")
+    assert str(tmp_path) in messages[-1] and sheet.name in messages[-1]
+
+    # Changing the signed review asks first; "No" leaves it as signed.
+    questions = []
+    answer = [QMessageBox.StandardButton.No]
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda *a, **k: questions.append(a[2]) or answer[0]
+    )
+    box = next(iter(page.panel.score_boxes.values()))
+    box.setValue(9.0)
+    assert questions and "版本 1" in questions[-1]
+    saved = window.station.workspace.review(window.pack_id, "C001")
+    assert saved.scores[box.criterion.id] == Decimal(8) and box.value() == 8.0
+    answer[0] = QMessageBox.StandardButton.Yes
+    box.setValue(9.0)
+    assert window.station.workspace.review(window.pack_id, "C001").scores[
+        box.criterion.id
+    ] == Decimal(9)
+    box.setValue(8.5)  # said yes once for this version: not asked again
+    assert len(questions) == 2
+
+    # Sign all: the new version of C001 is written, the others are listed as not signed.
+    messages.clear()
+    window.export_everything()
+    text = messages[-1]
+    assert "C001_" in text and "_v02.pdf" in text
+    assert "C002" in text and "尚未完成" in text

@@ -500,16 +500,23 @@ class ReviewWindow(QMainWindow):
         self.work.flush(candidate_id)
         if self._typed_problems_refuse(candidate_id):
             return
-        from reviewer.station.export import export_sheet  # pyHanko: loaded when first needed
+        # pyHanko: loaded when first needed
+        from reviewer.station.export import export_sheet, not_exportable
 
+        station, pack_id = self._loaded_station(), self.pack_id
+        reason = not_exportable(station, pack_id, candidate_id)
+        if reason is not None:  # said before a folder is asked for
+            QMessageBox.information(
+                self, _("Not signed"), _("{id}: {reason}").format(id=candidate_id, reason=reason)
+            )
+            return
         folder = self._sheet_folder()
         if folder is None:
             return
         self._busy(_("Signing the sheet…"))
-        station, pack_id = self._loaded_station(), self.pack_id
         worker.run_task(
             lambda _ctx: export_sheet(station, pack_id, candidate_id, folder),
-            lambda sheet: self._exported([sheet], []),
+            lambda sheet: self._exported([sheet], [], [], folder),
             self._export_failed,
         )
 
@@ -532,8 +539,20 @@ class ReviewWindow(QMainWindow):
         self.work.flush()
         if self._typed_problems_refuse(None):
             return
-        from reviewer.station.export import export_all  # pyHanko: loaded when first needed
+        # pyHanko: loaded when first needed
+        from reviewer.station.export import export_all, exportable, skipped
 
+        station, pack_id = self._loaded_station(), self.pack_id
+        left_out = skipped(station, pack_id)
+        if not exportable(station, pack_id):
+            QMessageBox.information(
+                self,
+                _("Nothing to sign"),
+                _("No review is complete and unsigned.")
+                + "\n\n"
+                + "\n".join(_("{id}: {reason}").format(id=c, reason=r) for c, r in left_out),
+            )
+            return
         folder = self._sheet_folder()
         if folder is None:
             return
@@ -541,7 +560,6 @@ class ReviewWindow(QMainWindow):
         self.progress.setValue(0)
         self.progress.setVisible(True)
         self.status.setText(_("Signing the sheets…"))
-        station, pack_id = self._loaded_station(), self.pack_id
 
         def job(ctx: worker.TaskContext) -> tuple[list[ExportedSheet], list[tuple[str, str]]]:
             return export_all(
@@ -553,20 +571,34 @@ class ReviewWindow(QMainWindow):
             self.progress.setValue(done)
 
         worker.run_task(
-            job, lambda result: self._exported(*result), self._export_failed, progressed
+            job,
+            lambda result: self._exported(result[0], result[1], left_out, folder),
+            self._export_failed,
+            progressed,
         )
 
-    def _exported(self, sheets: list[ExportedSheet], refused: list[tuple[str, str]]) -> None:
+    def _exported(
+        self,
+        sheets: list[ExportedSheet],
+        refused: list[tuple[str, str]],
+        left_out: list[tuple[str, str]],
+        folder: Path,
+    ) -> None:
+        """Say what was written where, and what was not and why."""
         self._idle(_("{n} sheet(s) signed and exported").format(n=len(sheets)))
         if self.work is not None:  # locked meanwhile: nothing to refresh
             for candidate_id in {s.candidate_id for s in sheets}:
                 self.work.refresh_candidate(candidate_id)
+        lines = [_("Signed and written to {folder}:").format(folder=folder)]
+        lines += [f"  {s.path.name}" for s in sheets] or [_("  (none)")]
         if refused:
-            QMessageBox.warning(
-                self,
-                _("Some sheets were not exported"),
-                "\n".join(f"{cid}: {reason}" for cid, reason in refused),
-            )
+            lines += ["", _("Not written (the signing failed):")]
+            lines += ["  " + _("{id}: {reason}").format(id=c, reason=r) for c, r in refused]
+        if left_out:
+            lines += ["", _("Not signed:")]
+            lines += ["  " + _("{id}: {reason}").format(id=c, reason=r) for c, r in left_out]
+        box = QMessageBox.warning if refused else QMessageBox.information
+        box(self, _("Sheets exported"), "\n".join(lines))
 
     def _export_failed(self, exc: Exception) -> None:
         self._idle()
