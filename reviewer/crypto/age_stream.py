@@ -277,6 +277,10 @@ def _file_key(header: AgeHeader, identities: Sequence[AgeIdentity]) -> bytes:
     raise AgeNoIdentityError(_("The age file is not encrypted to your key."))
 
 
+def _wipe(buffer: bytearray) -> None:
+    buffer[:] = bytes(len(buffer))
+
+
 def _chunk_nonce(index: int, last: bool) -> bytes:
     return index.to_bytes(11, "big") + (b"\x01" if last else b"\x00")
 
@@ -319,8 +323,13 @@ class AgeFile:
             raise AgeTruncatedError(_("The age file is truncated or padded."))
         opened = cls(read_at, size, header, _hkdf(file_key, nonce, b"payload"))
         if check_end:
-            opened.decrypt_chunks(opened.chunk_count - 1, 1)
+            opened.check_end()
         return opened
+
+    def check_end(self) -> None:
+        """Decrypt the final chunk (with the last flag): the spec asks it of a reader
+        that seeks, and it refuses a file cut at, or extended by, whole chunks."""
+        _wipe(self.decrypt_chunks(self.chunk_count - 1, 1))
 
     def chunk_plaintext_size(self, index: int) -> int:
         if index < self.chunk_count - 1:
@@ -352,7 +361,7 @@ class AgeFile:
                 )
             except InvalidTag:
                 out.release()
-                plain[:] = bytes(len(plain))
+                _wipe(plain)
                 raise AgeAuthenticationError(
                     _("Chunk {n} of the age file does not authenticate.").format(n=index + 1),
                     index,
