@@ -24,6 +24,7 @@ from reviewer.crypto.age_stream import (
     AgeTruncatedError,
     bech32_decode,
     recipient_bytes,
+    wipe,
 )
 
 SEALED = CHUNK + 16
@@ -121,6 +122,20 @@ def test_a_recipient_is_not_an_identity(me):
         AgeIdentity.from_str(str(me.to_public()))
     with pytest.raises(AgeError):
         recipient_bytes(str(me))
+
+
+def test_wipe_zeroes_in_place():
+    buffer = bytearray(os.urandom(3 * 1024 * 1024 + 5))
+    wipe(buffer)
+    assert len(buffer) == 3 * 1024 * 1024 + 5 and not any(buffer)
+
+
+def test_decrypting_into_a_spare_buffer_of_another_length(me):
+    plain = os.urandom(3 * CHUNK + 10)
+    reader = age_file(encrypt(plain, me), me)
+    spare = bytearray(b"x" * 5)
+    assert reader.decrypt_chunks(0, 2, spare) is spare and spare == plain[: 2 * CHUNK]
+    assert reader.decrypt_chunks(3, 1, spare) is spare and spare == plain[3 * CHUNK :]
 
 
 # -- interoperability ----------------------------------------------------------------
@@ -312,7 +327,7 @@ def test_malformed_headers_are_refused(me, edit):
         age_file(bad, me)
 
 
-def test_non_canonical_base64_is_refused(me):
+def test_non_canonical_base64_is_refused(me, english):
     ct = encrypt(b"payload", me)
     header, _ = split(ct)
     share_line = header.split(b"\n")[1]

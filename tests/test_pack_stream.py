@@ -154,6 +154,17 @@ def test_only_the_blocks_needed_are_decrypted_and_a_few_are_kept(sample, session
         assert len(reads) == 1 and CACHE_BLOCKS == 4
 
 
+def test_evicted_buffers_take_blocks_of_any_length(sample, session):
+    # The short final block goes into a full block's buffer and back: every byte right.
+    path, contents = sample
+    video = contents["作品1.mp4"]
+    order = [4, 0, 1, 2, 3, 4, 0, 4, 1, 2, 3, 0]
+    with opened(path, session) as pack, pack.open_attachment_stream(sha(video)) as stream:
+        for index in order:
+            start = index * BLOCK_SIZE
+            assert stream.read_at(start, BLOCK_SIZE) == video[start : start + BLOCK_SIZE]
+
+
 def test_concurrent_reads_from_four_threads(sample, session):
     path, contents = sample
     video = contents["作品1.mp4"]

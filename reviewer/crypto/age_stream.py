@@ -277,8 +277,16 @@ def _file_key(header: AgeHeader, identities: Sequence[AgeIdentity]) -> bytes:
     raise AgeNoIdentityError(_("The age file is not encrypted to your key."))
 
 
-def _wipe(buffer: bytearray) -> None:
-    buffer[:] = bytes(len(buffer))
+_ZEROS = memoryview(bytes(1024 * 1024))
+
+
+def wipe(buffer: bytearray) -> None:
+    """Overwrite a plaintext buffer with zeros, in place (no allocation of its size)."""
+    view = memoryview(buffer)
+    for at in range(0, len(view), len(_ZEROS)):
+        piece = view[at : at + len(_ZEROS)]
+        piece[:] = _ZEROS[: len(piece)]
+    view.release()
 
 
 def _chunk_nonce(index: int, last: bool) -> bytes:
@@ -329,16 +337,18 @@ class AgeFile:
     def check_end(self) -> None:
         """Decrypt the final chunk (with the last flag): the spec asks it of a reader
         that seeks, and it refuses a file cut at, or extended by, whole chunks."""
-        _wipe(self.decrypt_chunks(self.chunk_count - 1, 1))
+        wipe(self.decrypt_chunks(self.chunk_count - 1, 1))
 
     def chunk_plaintext_size(self, index: int) -> int:
         if index < self.chunk_count - 1:
             return CHUNK
         return self.plaintext_size - (self.chunk_count - 1) * CHUNK
 
-    def decrypt_chunks(self, first: int, count: int) -> bytearray:
+    def decrypt_chunks(self, first: int, count: int, into: bytearray | None = None) -> bytearray:
         """Chunks ``first`` to ``first + count - 1``, decrypted into one buffer (one read
-        of their ciphertext). ``AgeAuthenticationError`` names the first that fails."""
+        of their ciphertext): ``into`` if given (a buffer of a block no longer needed,
+        resized to fit), else a new one. ``AgeAuthenticationError`` names the first chunk
+        that fails; the buffer is zeroed then."""
         if first < 0 or count < 1 or first + count > self.chunk_count:
             raise IndexError(f"chunks {first}+{count} outside 0..{self.chunk_count}")
         start = self._chunks_at + first * SEALED_CHUNK
@@ -346,7 +356,13 @@ class AgeFile:
         sealed = memoryview(self._read_at(start, length))
         if len(sealed) != length:
             raise AgeTruncatedError(_("The age file is truncated or padded."))
-        plain = bytearray(length - count * TAG)
+        size = length - count * TAG
+        if into is None:
+            plain = bytearray(size)
+        else:
+            plain = into
+            del plain[size:]
+            plain.extend(bytes(size - len(plain)))
         out = memoryview(plain)
         last = self.chunk_count - 1
         for n in range(count):
@@ -361,7 +377,7 @@ class AgeFile:
                 )
             except InvalidTag:
                 out.release()
-                _wipe(plain)
+                wipe(plain)
                 raise AgeAuthenticationError(
                     _("Chunk {n} of the age file does not authenticate.").format(n=index + 1),
                     index,
@@ -397,4 +413,5 @@ __all__ = [
     "bech32_decode",
     "parse_header",
     "recipient_bytes",
+    "wipe",
 ]

@@ -36,6 +36,7 @@ from reviewer.crypto.age_stream import (
     AgeNoIdentityError,
     AgeTruncatedError,
     ReadAt,
+    wipe,
 )
 from reviewer.pack.errors import AttachmentClosedError, AttachmentDamagedError, PackError
 from reviewer.pack.manifest import BLOCK_SIZE, Attachment
@@ -44,14 +45,10 @@ CACHE_BLOCKS = 4
 _CHUNKS_PER_BLOCK = BLOCK_SIZE // CHUNK
 
 
-def _wipe(buffer: bytearray) -> None:
-    buffer[:] = bytes(len(buffer))
-
-
 class _Blocks(Protocol):
     block_size: int
 
-    def block(self, index: int) -> bytearray: ...
+    def block(self, index: int, spare: bytearray | None) -> bytearray: ...
 
     def close(self) -> None: ...
 
@@ -63,13 +60,13 @@ class _Whole:
         self._data: bytearray | None = bytearray(plaintext)
         self.block_size = max(1, len(plaintext))
 
-    def block(self, index: int) -> bytearray:
+    def block(self, index: int, spare: bytearray | None) -> bytearray:
         assert self._data is not None and index == 0
         return self._data
 
     def close(self) -> None:
         if self._data is not None:
-            _wipe(self._data)
+            wipe(self._data)
         self._data = None
 
 
@@ -83,13 +80,14 @@ class _Sealed:
         self._age: AgeFile | None = age
         self.block_size = BLOCK_SIZE
 
-    def block(self, index: int) -> bytearray:
+    def block(self, index: int, spare: bytearray | None) -> bytearray:
+        """Block ``index``, decrypted into ``spare`` (an evicted block) if given."""
         assert self._age is not None
         name, count = self._attachment.name, len(self._hashes)
         first = index * _CHUNKS_PER_BLOCK
         chunks = min(_CHUNKS_PER_BLOCK, self._age.chunk_count - first)
         try:
-            plain = self._age.decrypt_chunks(first, chunks)
+            plain = self._age.decrypt_chunks(first, chunks, spare)
         except AgeAuthenticationError:
             raise AttachmentDamagedError(
                 name,
@@ -105,7 +103,7 @@ class _Sealed:
                 _("the pack file cannot be read: {error}").format(error=exc.strerror or exc),
             ) from None
         if hashlib.sha256(plain).hexdigest() != self._hashes[index]:
-            _wipe(plain)
+            wipe(plain)
             raise AttachmentDamagedError(
                 name,
                 _("block {n} of {count} does not match the signed manifest").format(
@@ -157,22 +155,29 @@ class AttachmentStream:
             for index in range(first, last + 1):
                 start = max(offset, index * size)
                 stop = min(end, (index + 1) * size)
-                block = self._block(index)
-                out[start - offset : stop - offset] = block[
-                    start - index * size : stop - index * size
-                ]
-            return bytes(out)
+                with memoryview(self._block(index)) as view:
+                    out[start - offset : stop - offset] = view[
+                        start - index * size : stop - index * size
+                    ]
+            result = bytes(out)
+            wipe(out)  # the caller's copy is theirs; ours does not linger
+            return result
 
     def _block(self, index: int) -> bytearray:
         cached = self._cache.get(index)
         if cached is not None:
             self._cache.move_to_end(index)
             return cached
-        block = self._blocks.block(index)
+        # The oldest block's buffer, when the cache is full, takes the new one: no
+        # allocation (and no page faults) per block while a video plays.
+        spare = self._cache.popitem(last=False)[1] if len(self._cache) >= CACHE_BLOCKS else None
+        try:
+            block = self._blocks.block(index, spare)
+        except BaseException:
+            if spare is not None:
+                wipe(spare)
+            raise
         self._cache[index] = block
-        if len(self._cache) > CACHE_BLOCKS:
-            _, evicted = self._cache.popitem(last=False)
-            _wipe(evicted)
         return block
 
     def close(self) -> None:
@@ -180,7 +185,7 @@ class AttachmentStream:
         with self._lock:
             self._closed = True
             for block in self._cache.values():
-                _wipe(block)
+                wipe(block)
             self._cache.clear()
             self._blocks.close()
 
