@@ -339,11 +339,6 @@ class AgeFile:
         that seeks, and it refuses a file cut at, or extended by, whole chunks."""
         wipe(self.decrypt_chunks(self.chunk_count - 1, 1))
 
-    def chunk_plaintext_size(self, index: int) -> int:
-        if index < self.chunk_count - 1:
-            return CHUNK
-        return self.plaintext_size - (self.chunk_count - 1) * CHUNK
-
     def decrypt_chunks(self, first: int, count: int, into: bytearray | None = None) -> bytearray:
         """Chunks ``first`` to ``first + count - 1``, decrypted into one buffer (one read
         of their ciphertext): ``into`` if given (a buffer of a block no longer needed,
@@ -394,7 +389,10 @@ class AgeFile:
         first, last = offset // CHUNK, (end - 1) // CHUNK
         plain = self.decrypt_chunks(first, last - first + 1)
         skip = offset - first * CHUNK
-        return bytes(plain[skip : skip + end - offset])
+        with memoryview(plain) as view:
+            result = bytes(view[skip : skip + end - offset])
+        wipe(plain)
+        return result
 
 
 __all__ = [
