@@ -162,10 +162,90 @@ def test_field_level_breaks_are_refused(path, value):
     problems(doc)
 
 
-def test_format_other_than_one_is_refused(english):
+@pytest.mark.parametrize("fmt", [0, 3, True, "2"])
+def test_unknown_formats_are_refused(english, fmt):
+    doc = valid()
+    doc["format"] = fmt
+    assert problems(doc)[0].startswith(f"format: format {fmt!r} is not supported")
+    assert "reads formats 1, 2" in problems(doc)[0]
+
+
+# -- format 2: block hashes ----------------------------------------------------------
+
+BLOCK = 4 * 1024 * 1024
+
+
+def valid_v2(size: int = 10) -> dict:
     doc = valid()
     doc["format"] = 2
-    assert problems(doc)[0].startswith("format: format 2 is not supported")
+    doc["attachments"][0]["size"] = size
+    n = max(1, -(-size // BLOCK))
+    doc["attachments"][0]["blocks"] = [A1] if n == 1 else [f"{i:064x}" for i in range(n)]
+    doc["attachments"][1]["blocks"] = [A2]
+    return doc
+
+
+def test_format_2_carries_block_hashes_and_round_trips():
+    doc = valid_v2(2 * BLOCK + 1)
+    data = canonical_json(doc)
+    manifest = parse_manifest(data)
+    assert manifest.format == 2
+    assert manifest.to_bytes() == data
+    assert manifest.attachment(A1).blocks == tuple(f"{i:064x}" for i in range(3))
+    assert manifest.attachment(A2).blocks == (A2,)
+
+
+def test_format_1_has_no_block_hashes(english):
+    manifest = parse_manifest(canonical_json(valid()))
+    assert manifest.format == 1 and manifest.attachment(A1).blocks is None
+    doc = valid()
+    doc["attachments"][0]["blocks"] = [A1]
+    assert problems(doc) == ["attachments[0].blocks: unknown field"]
+
+
+def test_format_2_requires_block_hashes(english):
+    doc = valid_v2()
+    del doc["attachments"][1]["blocks"]
+    assert problems(doc) == ["attachments[1].blocks: required field is missing"]
+
+
+@pytest.mark.parametrize(
+    ("size", "count", "expected"),
+    [(10, 2, 1), (BLOCK, 2, 1), (BLOCK + 1, 1, 2), (BLOCK + 1, 3, 2), (0, 2, 1)],
+)
+def test_wrong_block_count_is_refused(english, size, count, expected):
+    doc = valid_v2(size)
+    doc["attachments"][0]["blocks"] = [f"{i:064x}" for i in range(count)]
+    assert problems(doc) == [
+        f"attachments[0].blocks: {count} block hashes for {size} bytes; expected {expected}"
+    ]
+
+
+def test_empty_block_list_and_bad_hashes_are_refused(english):
+    doc = valid_v2()
+    doc["attachments"][0]["blocks"] = []
+    assert problems(doc) == ["attachments[0].blocks: expected 1 to 512 entries, found 0"]
+    doc = valid_v2(BLOCK + 1)
+    doc["attachments"][0]["blocks"] = [A1, A1.upper()]
+    assert problems(doc)[0].startswith("attachments[0].blocks[1]: ")
+    doc["attachments"][0]["blocks"] = "ab" * 32
+    assert problems(doc) == ["attachments[0].blocks: expected a list, found text"]
+
+
+def test_a_single_block_is_the_whole_file(english):
+    doc = valid_v2()
+    doc["attachments"][0]["blocks"] = [A2]
+    assert problems(doc) == [
+        "attachments[0].blocks[0]: a single block must have the file's SHA-256"
+    ]
+
+
+def test_too_many_block_hashes_are_refused_by_the_cap(english):
+    doc = valid_v2(2 * 1024**3)
+    assert len(doc["attachments"][0]["blocks"]) == 512
+    parse_manifest(canonical_json(doc))
+    doc["attachments"][0]["blocks"].append(A1)
+    assert problems(doc) == ["attachments[0].blocks: expected 1 to 512 entries, found 513"]
 
 
 @pytest.mark.parametrize(

@@ -115,6 +115,14 @@ class AttachmentDamagedError(PackError):
         )
 
 
+class AttachmentClosedError(PackError):
+    """A read from an attachment stream after it (or its pack) was closed."""
+
+    def __init__(self, name: str):
+        self.name = name
+        super().__init__(_("Attachment {name} was closed; open it again.").format(name=name))
+
+
 class UnknownAttachmentError(PackError):
     def __init__(self, sha256: str):
         super().__init__(_("The pack lists no attachment {sha256}.").format(sha256=sha256[:64]))
