@@ -32,6 +32,7 @@ from reviewer.crypto.secret_store import SecretStore
 from reviewer.pack.errors import PackError
 from reviewer.pack.manifest import Attachment, Candidate, Manifest
 from reviewer.pack.reader import OpenedPack, open_pack, read_header
+from reviewer.pack.stream import AttachmentStream
 from reviewer.people.enrolment import (
     MAX_RESPONSE_BYTES,
     EnrolmentError,
@@ -280,27 +281,54 @@ class Workstation:
                 raise WorkstationError(_("no candidate {id} in this pack").format(id=candidate_id))
             return found
 
-    def attachment(self, pack_id: str, candidate_id: str, sha256: str) -> tuple[bytes, Attachment]:
+    def _material(self, pack_id: str, candidate_id: str, sha256: str) -> Attachment:
+        """The attachment's entry, once the reviewer may open it: it is one of this
+        candidate's, and they declared no conflict of interest with the candidate."""
+        candidate = self.candidate(pack_id, candidate_id)
+        if sha256 not in candidate.attachment_hashes():
+            raise WorkstationError(_("this material does not belong to this candidate"))
+        review = self.workspace.review(pack_id, candidate_id)
+        if review.conflict is not Conflict.NONE:
+            raise WorkstationError(
+                _("declare first that you have no conflict of interest with this candidate")
+            )
+        meta = self._opened(pack_id).manifest.attachment(sha256)
+        if meta is None:
+            raise WorkstationError(_("this material does not belong to this candidate"))
+        return meta
+
+    def attachment(
+        self, pack_id: str, candidate_id: str, sha256: str, *, record: bool = True
+    ) -> tuple[bytes, Attachment]:
         """Decrypt one attachment of one candidate, in memory. Refused until the reviewer
-        has declared no conflict of interest with that candidate."""
+        has declared no conflict of interest with that candidate. ``record``: the audit
+        log says it was viewed (a viewer that cannot show it passes False)."""
         with self._lock:
-            candidate = self.candidate(pack_id, candidate_id)
-            if sha256 not in candidate.attachment_hashes():
-                raise WorkstationError(_("this material does not belong to this candidate"))
-            review = self.workspace.review(pack_id, candidate_id)
-            if review.conflict is not Conflict.NONE:
-                raise WorkstationError(
-                    _("declare first that you have no conflict of interest with this candidate")
-                )
-            opened = self._opened(pack_id)
-            meta = opened.manifest.attachment(sha256)
-            if meta is None:
-                raise WorkstationError(_("this material does not belong to this candidate"))
+            meta = self._material(pack_id, candidate_id, sha256)
             try:
-                data = opened.read_attachment(sha256)
+                data = self._opened(pack_id).read_attachment(sha256)
             except PackError as exc:
                 raise WorkstationError(exc.message, exc.problems) from None
+            if record:
+                self.record_viewed(pack_id, candidate_id, sha256)
+            return data, meta
+
+    def attachment_stream(self, pack_id: str, candidate_id: str, sha256: str) -> AttachmentStream:
+        """A seekable, block-verified stream of one attachment (a video or a recording),
+        under the same rule as ``attachment``; nothing is decrypted until it is read. It
+        is closed, its buffers zeroed, when the pack is closed (on lock). The player
+        records the viewing (``record_viewed``) once it has shown something."""
+        with self._lock:
+            self._material(pack_id, candidate_id, sha256)
+            try:
+                return self._opened(pack_id).open_attachment_stream(sha256)
+            except PackError as exc:
+                raise WorkstationError(exc.message, exc.problems) from None
+
+    def record_viewed(self, pack_id: str, candidate_id: str, sha256: str) -> None:
+        """The audit entry that the reviewer saw this material."""
+        with self._lock:
+            meta = self._material(pack_id, candidate_id, sha256)
             self.workspace.record(
                 EventKind.ATTACHMENT_VIEWED, candidate_id=candidate_id, name=meta.name
             )
-            return data, meta
