@@ -507,3 +507,118 @@ def test_export_says_what_went_where_and_what_was_skipped(
     text = messages[-1]
     assert "C001_" in text and "_v02.pdf" in text
     assert "C002" in text and "尚未完成" in text
+
+
+class _Keys:
+    """Key presses sent to whatever has the focus, counted (Chinese text typed through
+    the input method counts one per committed phrase)."""
+
+    def __init__(self, qtbot):
+        self.qtbot, self.count = qtbot, 0
+
+    def press(self, key, modifier=Qt.KeyboardModifier.NoModifier, times=1):
+        for _ in range(times):
+            self.qtbot.keyClick(QApplication.focusWidget(), key, modifier)
+            self.count += 1
+
+    def type(self, text):
+        self.qtbot.keyClicks(QApplication.focusWidget(), text)
+        self.count += len(text)
+
+    def chinese(self, text):
+        type_chinese(QApplication.focusWidget(), text)
+        self.count += 1
+
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def test_a_candidate_is_scored_and_signed_by_keyboard_alone(
+    window, qtbot, tmp_path, messages, monkeypatch
+):
+    """From the candidate list to the signed sheet without the mouse, in the order of
+    以德为先 (declaration, checks, scores, opinion, recommendation), counting the keys."""
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))
+    window.activateWindow()
+    keys = _Keys(qtbot)
+    window.candidate_list.table.setFocus()
+    qtbot.waitUntil(window.candidate_list.table.hasFocus)
+    keys.press(Qt.Key.Key_Down)  # the first candidate
+    cid = window.current_candidate()
+    assert cid is not None
+    keys.press(Qt.Key.Key_Tab)  # Tab leaves the list
+    assert not window.candidate_list.table.hasFocus()
+    keys.press(Qt.Key.Key_D, CTRL)  # no conflict of interest
+    page = window.pages[cid]
+    assert page.stack.currentWidget() is page.work
+    keys.press(Qt.Key.Key_1, CTRL)  # the first check
+    keys.press(Qt.Key.Key_Space)  # 通过
+    keys.press(Qt.Key.Key_Tab, times=2)  # past its note, to the second check
+    keys.press(Qt.Key.Key_Space)  # 通过
+    keys.press(Qt.Key.Key_2, CTRL)  # the scores
+    for _box in page.panel.score_boxes.values():
+        keys.type("8")
+        keys.press(Qt.Key.Key_Tab)
+    keys.press(Qt.Key.Key_3, CTRL)  # the opinion
+    keys.chinese("代表作社会影响广泛，业务能力突出。")
+    keys.press(Qt.Key.Key_Tab)  # the recommendation
+    keys.press(Qt.Key.Key_Down)
+    keys.press(Qt.Key.Key_E, CTRL)  # sign and export
+    assert list(tmp_path.glob(f"{cid}_*_v01.pdf")), messages
+    review = window.station.workspace.review(window.pack_id, cid)
+    assert review.recommendation is not None and review.opinion
+    print(f"keystrokes to score and sign one candidate: {keys.count}")
+    assert keys.count <= 22, keys.count
+
+
+def test_undo_and_sign_work_from_inside_a_text_field(window, qtbot, tmp_path, monkeypatch):
+    """Ctrl+Z in the opinion undoes the review edit (the text just typed included), and
+    Ctrl+E in a check's note signs rather than moving to the end of the line."""
+    window.activateWindow()
+    page = page_for(window, "C003")
+    page.conflict.no_conflict.click()
+    opinion = page.panel.opinion
+    opinion.setFocus()
+    qtbot.waitUntil(opinion.hasFocus)
+    type_chinese(opinion, "第一稿")
+    qtbot.keyClick(opinion, Qt.Key.Key_Z, CTRL)
+    saved = window.station.workspace.review(window.pack_id, "C003")
+    assert saved.opinion == "" and opinion.toPlainText() == ""
+    called = []
+    monkeypatch.setattr(window, "export_current", lambda: called.append(1))
+    window.export_action.triggered.disconnect()
+    window.export_action.triggered.connect(window.export_current)
+    note = next(iter(page.panel.check_rows.values())).note
+    note.setFocus()
+    qtbot.waitUntil(note.hasFocus)
+    qtbot.keyClick(note, Qt.Key.Key_E, CTRL)
+    assert called == [1]
+
+
+def test_a_vetoed_candidate_reaches_not_recommended_by_arrows(window, qtbot, messages):
+    window.activateWindow()
+    page = page_for(window, "C004")
+    page.conflict.no_conflict.click()
+    keys = _Keys(qtbot)
+    row = list(page.panel.check_rows.values())[0]
+    keys.press(Qt.Key.Key_1, CTRL)
+    keys.press(Qt.Key.Key_Space)  # 通过, then the arrows move the choice
+    keys.press(Qt.Key.Key_Right, times=2)  # 不通过
+    assert row.group.checkedButton() is row.group.buttons()[2]
+    keys.press(Qt.Key.Key_Tab)
+    keys.chinese("经核实存在问题")
+    assert not page.panel.criteria_box.isEnabled()
+    keys.press(Qt.Key.Key_3, CTRL)
+    keys.chinese("一票否决。")
+    keys.press(Qt.Key.Key_Tab)
+    combo = page.panel.recommendation
+    assert combo.hasFocus()
+    negative = next(
+        i for i in range(combo.count()) if combo.itemData(i) and "不" in combo.itemText(i)
+    )
+    keys.press(Qt.Key.Key_Down)  # over the greyed 推荐, straight to 不推荐
+    review = window.station.workspace.review(window.pack_id, "C004")
+    assert review.recommendation == combo.itemData(negative)
+    assert review.opinion == "一票否决。"  # nothing typed was lost on the way

@@ -20,7 +20,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from html import escape
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFocusEvent, QWheelEvent
+from PySide6.QtGui import QFocusEvent, QStandardItemModel, QWheelEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -39,7 +39,14 @@ from PySide6.QtWidgets import (
 )
 
 from reviewer.base.i18n import _
-from reviewer.review.scoring import CheckEntry, Evaluation, Outcome, Review, score_problem
+from reviewer.review.scoring import (
+    CheckEntry,
+    Evaluation,
+    Outcome,
+    Review,
+    recommendation_allowed,
+    score_problem,
+)
 from reviewer.rubric.model import CheckKind, CheckResult, Criterion, Rubric, canonical_decimal
 from ui.common.labels import plain_label
 
@@ -339,6 +346,19 @@ class ScoringPanel(QWidget):
         self._typed.pop(cid, None)
         self._edited()
 
+    def go_to(self, part: str) -> None:
+        """Focus the first field of a part of the form (checks, scores, opinion)."""
+        target: QWidget | None = None
+        if part == "checks" and self.check_rows:
+            row = next(iter(self.check_rows.values()))
+            target = row.group.checkedButton() or row.group.buttons()[0]
+        elif part == "scores" and self.criteria_box.isEnabled() and self.score_boxes:
+            target = next(iter(self.score_boxes.values()))
+        elif part == "opinion":
+            target = self.opinion
+        if target is not None:
+            target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
     def typed_problems(self) -> list[str]:
         """Scores typed but not taken, in words (signing must wait for their correction)."""
         return list(self._typed.values())
@@ -369,9 +389,16 @@ class ScoringPanel(QWidget):
                 self._mark(cid, wrong.get(cid), level.label() if level else "")
             if self.opinion.toPlainText() != review.opinion:
                 self.opinion.setPlainText(review.opinion)
+            vetoed = evaluation.outcome is Outcome.VETOED
+            # Options a veto rules out are greyed, so the arrows pass over them to 不推荐
+            # instead of stopping at a refused 推荐.
+            model = self.recommendation.model()
+            for i, option in enumerate(self.rubric.recommendations, start=1):
+                item = model.item(i) if isinstance(model, QStandardItemModel) else None
+                if item is not None:
+                    item.setEnabled(recommendation_allowed(option, vetoed))
             index = self.recommendation.findData(review.recommendation)
             self.recommendation.setCurrentIndex(max(index, 0))
-            vetoed = evaluation.outcome is Outcome.VETOED
             self.criteria_box.setEnabled(not vetoed)
             self.veto_label.setText(
                 next((str(n) for n in evaluation.notes if n.code == "veto"), "")

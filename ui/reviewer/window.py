@@ -252,6 +252,36 @@ class ReviewWindow(QMainWindow):
         edit.addAction(undo)
         edit.addAction(redo)
         self.undo_action, self.redo_action = undo, redo
+        edit.addSeparator()
+        # The form in the order of 以德为先, each part one key away.
+        self.declare_action = add_action(
+            self,
+            edit,
+            _("&No conflict of interest with this candidate"),
+            lambda: self._on_work(lambda w: w.declare_no_conflict()),
+            "Ctrl+D",
+        )
+        self.checks_action = add_action(
+            self,
+            edit,
+            _("Go to the &checks"),
+            lambda: self._on_work(lambda w: w.go_to("checks")),
+            "Ctrl+1",
+        )
+        self.scores_action = add_action(
+            self,
+            edit,
+            _("Go to the &scores"),
+            lambda: self._on_work(lambda w: w.go_to("scores")),
+            "Ctrl+2",
+        )
+        self.opinion_action = add_action(
+            self,
+            edit,
+            _("Go to the &opinion and recommendation"),
+            lambda: self._on_work(lambda w: w.go_to("opinion")),
+            "Ctrl+3",
+        )
 
         view = bar.addMenu(_("&View"))
         add_action(self, view, _("&Rubrics of the plan"), self.show_rubrics)
@@ -267,12 +297,31 @@ class ReviewWindow(QMainWindow):
         bar.addAction(self.lock_action)
         self._update_actions()
 
+    def _on_work(self, do: Callable[[ReviewWork], object]) -> None:
+        if self.work is not None:
+            do(self.work)
+
+    def window_keys(self) -> list[QKeySequence]:
+        """The shortcuts that must work from any field of the form."""
+        actions = (
+            self.undo_action,
+            self.redo_action,
+            self.export_action,
+            self.declare_action,
+            self.lock_action,
+        )
+        return [k for a in actions for k in a.shortcuts()]
+
     def _update_actions(self) -> None:
         for action in (
             self.open_action,
             self.export_action,
             self.export_all_action,
             self.lock_action,
+            self.declare_action,
+            self.checks_action,
+            self.scores_action,
+            self.opinion_action,
         ):
             action.setEnabled(self.unlocked)
         # Enrolling touches only public files, so it works while locked.
@@ -454,7 +503,7 @@ class ReviewWindow(QMainWindow):
         from ui.reviewer.work import ReviewWork  # imported while loading
 
         self._tear_down()
-        self.work = ReviewWork(self._loaded_station(), pack_id, self.undo_group)
+        self.work = ReviewWork(self._loaded_station(), pack_id, self.undo_group, self.window_keys())
         self.work.message.connect(self.status.setText)
         self.stack.addWidget(self.work)
         self.stack.setCurrentWidget(self.work)
