@@ -213,7 +213,7 @@ def build_pack(
     for path, m in materials.items():
         sha, size = hashed[path]
         if sha not in attachments:
-            attachments[sha] = Attachment(sha, size, m.media_type, m.display_name)
+            attachments[sha] = Attachment(sha, size, m.media_type, m.display_name, m.duration_ms)
             sources[sha] = m
 
     def ref(m: MaterialFile | None) -> str | None:

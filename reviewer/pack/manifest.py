@@ -26,6 +26,7 @@ from reviewer.base import strict
 from reviewer.base.errors import Problem
 from reviewer.base.i18n import _
 from reviewer.pack.errors import ManifestInvalidError
+from reviewer.pack.media_probe import MAX_DURATION_MS
 from reviewer.rubric.model import RUBRIC_FORMAT, canonical_json
 
 MANIFEST_FORMAT = 1
@@ -93,6 +94,8 @@ class Attachment:
     size: int
     media_type: str
     name: str
+    # Audio and video: the length the container states (None: not media, or unknown).
+    duration_ms: int | None = None
 
 
 @dataclass(frozen=True)
@@ -169,6 +172,8 @@ class Manifest:
             ],
             "attachments": [
                 {"sha256": a.sha256, "size": a.size, "media_type": a.media_type, "name": a.name}
+                # Written only where known, so manifests without media read as before.
+                | ({} if a.duration_ms is None else {"duration_ms": a.duration_ms})
                 for a in self.attachments
             ],
         }
@@ -464,7 +469,9 @@ def _attachments(r: _Reader, doc: dict[str, Any]) -> list[Attachment]:
     seen: set[str] = set()
     for i, raw in enumerate(r.array(doc, "attachments", "", 0, MAX_ATTACHMENTS)):
         where = f"attachments[{i}]"
-        entry = r.obj(raw, where, {"sha256", "size", "media_type", "name"})
+        entry = r.obj(
+            raw, where, {"sha256", "size", "media_type", "name"}, frozenset({"duration_ms"})
+        )
         if entry is None:
             continue
         sha = r.string(entry, "sha256", where, pattern=_SHA256)
@@ -477,7 +484,11 @@ def _attachments(r: _Reader, doc: dict[str, Any]) -> list[Attachment]:
         name = r.string(
             entry, "name", where, max_len=255, check=lambda s: not re.search(r"[/\\]", s)
         )
-        result.append(Attachment(sha, size, media_type, name))
+        # Optional (absent or null: unknown), so manifests written before it still read.
+        duration = entry.get("duration_ms")
+        if duration is not None:
+            duration = r.integer(entry, "duration_ms", where, 0, MAX_DURATION_MS)
+        result.append(Attachment(sha, size, media_type, name, duration))
     return result
 
 
