@@ -4,7 +4,9 @@ Secretaries fill it in Excel or WPS, so the reader is forgiving about form (head
 full-width brackets, a BOM, blank rows, numbers typed as numbers) and strict about
 content: every problem in the file is collected, with its line and column, and reported
 at once, so one round of corrections is enough. Materials are files in one folder,
-referenced by relative path; nothing may point outside that folder.
+referenced by relative path; nothing may point outside that folder. Each is identified
+by its content (``sniff.identify``), which must be a kind the viewer shows and agree
+with the file's extension.
 """
 
 from __future__ import annotations
