@@ -382,8 +382,6 @@ def _sniff(src: Source) -> Sniffed:
     for signature, offset, refusal in _REFUSED:
         if head[offset : offset + len(signature)] == signature:
             raise refusal()
-    if head[4:8] == b"ftyp":
-        raise _unsupported(_("an MP4-like file"), _("convert it to MP4 (H.264/AAC)"))
     if head.startswith(b"BM") and head[14:18] in _BMP_HEADERS:
         raise _unsupported(_("a BMP image"), _("convert it to PNG"))
     if head.startswith((b"\xff\xfe", b"\xfe\xff")):
