@@ -284,3 +284,42 @@ def test_problem_list_is_capped():
     doc["candidates"] = [{"bogus": i} for i in range(1000)]
     found = problems(doc)
     assert len(found) <= 101
+
+
+# -- duration_ms: optional, so manifests written before it read as before -------------
+
+
+def test_duration_is_optional_and_round_trips_where_known():
+    doc = valid()
+    assert parse_manifest(canonical_json(doc)).attachment(A1).duration_ms is None
+    doc["attachments"][0]["duration_ms"] = 8000
+    data = canonical_json(doc)
+    manifest = parse_manifest(data)
+    assert manifest.attachment(A1).duration_ms == 8000
+    assert manifest.attachment(A2).duration_ms is None
+    assert manifest.to_bytes() == data
+
+
+def test_a_null_duration_reads_as_unknown_and_is_not_written():
+    doc = valid()
+    doc["attachments"][1]["duration_ms"] = None
+    manifest = parse_manifest(canonical_json(doc))
+    assert manifest.attachment(A2).duration_ms is None
+    assert b"duration_ms" not in manifest.to_bytes()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (-1, "-1 is outside 0 to 864000000"),
+        (10 * 24 * 3600 * 1000 + 1, "is outside 0 to 864000000"),
+        ("8000", "expected an integer, found text"),
+        (8000.5, "expected an integer"),
+        (True, "expected an integer"),
+    ],
+)
+def test_a_bad_duration_is_refused_with_its_path(value, message, english):
+    doc = valid()
+    doc["attachments"][1]["duration_ms"] = value
+    found = problems(doc)
+    assert any(p.startswith("attachments[1].duration_ms: ") and message in p for p in found), found

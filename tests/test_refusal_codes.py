@@ -896,6 +896,10 @@ PACK_TESTS: dict[str, tuple[str, ...]] = {
         f"{STREAM}::test_close_then_read_raises_and_pack_close_closes_streams",
     ),
     "UnknownAttachmentError": (f"{PACK}::test_unknown_attachment",),
+    "MaterialRefusedError": (
+        "tests/test_sniff.py::test_refusals_say_what_the_file_is",
+        "tests/test_candidates.py::test_every_refused_material_is_reported_at_once_with_its_reason",
+    ),
     "PackBuildError": (
         f"{PACK}::test_bad_recipients_are_refused_before_anything_is_written",
         f"{PACK}::test_key_and_certificate_must_match",

@@ -56,6 +56,19 @@ def test_materials_only_after_declaring_no_conflict(station, demo):
     assert viewed and viewed[-1].data["candidate_id"] == "C002"
 
 
+def test_the_practice_pack_has_a_video_and_a_recording_of_known_length(station, demo):
+    """Type and length are in the manifest: shown before any conflict is declared."""
+    manifest = station.manifest(station.open_pack(demo.pack).pack_id)
+    works = {
+        cid: [manifest.attachment(w.attachment) for w in manifest.candidate(cid).works]
+        for cid in ("C001", "C002")
+    }
+    video, recording = works["C001"][1], works["C002"][1]
+    assert video.media_type == "video/mp4" and abs(video.duration_ms - 8000) <= 100
+    assert recording.media_type == "audio/mpeg" and abs(recording.duration_ms - 6000) <= 100
+    assert works["C001"][0].media_type == "application/pdf" and works["C001"][0].duration_ms is None
+
+
 def test_recused_candidate_is_never_opened(station, demo):
     pack_id = station.open_pack(demo.pack).pack_id
     review = station.workspace.review(pack_id, "C003").with_conflict(Conflict.RECUSED, "同事")

@@ -272,7 +272,7 @@ def build_pack(
         h = hashed[path]
         if h.sha256 not in attachments:
             attachments[h.sha256] = Attachment(
-                h.sha256, h.size, m.media_type, m.display_name, h.blocks
+                h.sha256, h.size, m.media_type, m.display_name, h.blocks, m.duration_ms
             )
             sources[h.sha256] = m
 

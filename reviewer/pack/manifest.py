@@ -32,6 +32,7 @@ from reviewer.base import strict
 from reviewer.base.errors import Problem
 from reviewer.base.i18n import _
 from reviewer.pack.errors import ManifestInvalidError
+from reviewer.pack.media_probe import MAX_DURATION_MS
 from reviewer.rubric.model import RUBRIC_FORMAT, canonical_json
 
 MANIFEST_FORMAT = 2
@@ -112,6 +113,8 @@ class Attachment:
     # Format 2: the SHA-256 (hex) of each BLOCK_SIZE block of the plaintext, in order;
     # ``None`` in a format-1 manifest.
     blocks: tuple[str, ...] | None = None
+    # Audio and video: the length the container states (None: not media, or unknown).
+    duration_ms: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         doc: dict[str, Any] = {
@@ -122,6 +125,9 @@ class Attachment:
         }
         if self.blocks is not None:
             doc["blocks"] = list(self.blocks)
+        # Written only where known, so manifests without media read as before.
+        if self.duration_ms is not None:
+            doc["duration_ms"] = self.duration_ms
         return doc
 
 
@@ -492,7 +498,7 @@ def _attachments(r: _Reader, doc: dict[str, Any], *, with_blocks: bool) -> list[
     fields = {"sha256", "size", "media_type", "name"} | ({"blocks"} if with_blocks else set())
     for i, raw in enumerate(r.array(doc, "attachments", "", 0, MAX_ATTACHMENTS)):
         where = f"attachments[{i}]"
-        entry = r.obj(raw, where, fields)
+        entry = r.obj(raw, where, fields, frozenset({"duration_ms"}))
         if entry is None:
             continue
         sha = r.string(entry, "sha256", where, pattern=_SHA256)
@@ -506,7 +512,11 @@ def _attachments(r: _Reader, doc: dict[str, Any], *, with_blocks: bool) -> list[
             entry, "name", where, max_len=255, check=lambda s: not re.search(r"[/\\]", s)
         )
         blocks = _blocks(r, entry, where, sha, size) if with_blocks else None
-        result.append(Attachment(sha, size, media_type, name, blocks))
+        # Optional (absent or null: unknown), so manifests written before it still read.
+        duration = entry.get("duration_ms")
+        if duration is not None:
+            duration = r.integer(entry, "duration_ms", where, 0, MAX_DURATION_MS)
+        result.append(Attachment(sha, size, media_type, name, blocks, duration))
     return result
 
 
