@@ -200,6 +200,7 @@ REQUIRED = [
     "*/resources/demo/video-work.mp4",
     "*/resources/demo/audio-work.mp3",
     "*/resources/schemas/review-sheet-1.schema.json",
+    "*/resources/schemas/review-sheet-2.schema.json",
     "*/resources/locale/zh_CN/lc_messages/reviewer.mo",
     "*/qt/translations/qtbase_zh_cn.qm",
 ]

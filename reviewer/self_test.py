@@ -181,6 +181,7 @@ def _sign_sheet(ctx: _Context) -> str:
         representative_works=tuple(w.title for w in candidate.works),
         reviewer_name=station.name,
         reviewer_cert_sha256=signer.cert_sha256,
+        viewing=station.workspace.candidate_viewing(pack_id, candidate.id),
     )
     pdf = embed_and_sign(render_sheet(sheet, rubric), sheet, signer)
     result = verify_sheet(

@@ -18,12 +18,20 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from reviewer.people import ca
 from reviewer.review.scoring import Conflict, Review
+from reviewer.review.viewing import AudiovisualWork, CandidateViewing, ViewingRecord
 from reviewer.rubric.file import bundled_rubrics
 from reviewer.rubric.model import CheckKind, CheckResult, Rubric
 from reviewer.sheet.data import SheetData, Supersedes, make_sheet_data
 
 REVIEWER_NAME = "买买提·艾力"
 CREATED = datetime(2026, 5, 1, 6, 30, 0, tzinfo=UTC)
+WORKS = ("纪录片《天山脚下》", "歌舞剧《李䶮与丝路》")
+# For sheets that carry a viewing record (``sheet(viewing=VIEWING)``): the documentary is
+# a video the reviewer watched 12:03 of 14:40 (82%) under an 80% minimum; the other work
+# is not audiovisual. (The default sheet has no audiovisual work, and fits on one page.)
+FILM = AudiovisualWork(1, WORKS[0], "f1" * 32, 880_000)
+WATCHED = ViewingRecord.new(FILM.sha256, 880_000).add(0, 600_000).add(700_000, 823_000)
+VIEWING = CandidateViewing.of(80, (FILM,), {FILM.sha256: WATCHED})
 
 
 @dataclass(frozen=True)
@@ -111,6 +119,7 @@ def sheet(
     supersedes: Supersedes | None = None,
     session_id: str = "session-2026-01",
     pack_id: str = "pack-0001",
+    viewing: CandidateViewing | None = None,
 ) -> SheetData:
     r = rubric()
     review = review or scored_review(r)
@@ -123,10 +132,11 @@ def sheet(
         pack_id=pack_id,
         manifest_sha256="ab" * 32,
         candidate_name=candidate_name,
-        representative_works=("纪录片《天山脚下》", "歌舞剧《李䶮与丝路》"),
+        representative_works=WORKS,
         reviewer_name=reviewer_name,
         reviewer_cert_sha256=cert_sha256_hex or pki().cert_sha256,
         version=version,
         supersedes=supersedes,
         created=CREATED,
+        viewing=viewing,
     )

@@ -30,8 +30,9 @@ def _bytes(doc: dict) -> bytes:
     return json.dumps(doc, ensure_ascii=False).encode("utf-8")
 
 
-def test_schema_is_valid_draft_2020_12_and_closed_everywhere():
-    schema = sheet_schema()
+@pytest.mark.parametrize("fmt", [1, 2])
+def test_schema_is_valid_draft_2020_12_and_closed_everywhere(fmt):
+    schema = sheet_schema(fmt)
     jsonschema.Draft202012Validator.check_schema(schema)
 
     def objects(node):
@@ -70,7 +71,7 @@ def test_bytes_are_canonical_and_hash_is_sha256_of_them():
 
 def test_result_fields():
     scored = _doc(sheet())
-    assert scored["format"] == 1
+    assert scored["format"] == 2
     assert scored["result"] == {"total": "80.25", "level": "good", "vetoes": []}
     assert scored["recusal"] is None
     assert scored["sheet"] == {"version": 1, "supersedes": None, "created": "2026-05-01T06:30:00Z"}
@@ -103,7 +104,11 @@ def test_incomplete_review_is_refused_naming_what_is_missing(english):
 @pytest.mark.parametrize(
     ("mutate", "path"),
     [
-        (lambda d: d.update(format=2), "$.format"),
+        (lambda d: d.update(format=3), "$.format"),
+        (lambda d: d.update(format=True), "$.format"),
+        (lambda d: d.update(format=1), "$"),  # format 1 has no viewing
+        (lambda d: d.pop("viewing"), "$"),
+        (lambda d: d["viewing"].update(min_percent=0), "$.viewing.min_percent"),
         (lambda d: d.update(extra=1), "$"),
         (lambda d: d["candidate"].update(nickname="x"), "$.candidate"),
         (lambda d: d["pack"].update(manifest_sha256="AB" * 32), "$.pack.manifest_sha256"),

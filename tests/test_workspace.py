@@ -277,8 +277,8 @@ def test_database_from_a_newer_version_is_refused(tmp_path):
 
 def test_migrations_create_the_schema(tmp_path):
     db = connect(tmp_path / "fresh.db")
-    assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 2
-    assert set(db.table_names()) >= {"meta", "packs", "reviews", "events"}
+    assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS) == 3
+    assert set(db.table_names()) >= {"meta", "packs", "reviews", "events", "viewings"}
     assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert db.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert db.execute("PRAGMA secure_delete").fetchone()[0] == 1

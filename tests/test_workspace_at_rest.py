@@ -228,7 +228,7 @@ def test_a_version_1_workspace_is_upgraded_and_then_protected(tmp_path):
     folder = tmp_path / "ws"
     _build_v1_workspace(folder)
     ws = Workspace.open(folder)
-    assert sql(folder, "PRAGMA user_version") == [(SCHEMA_VERSION,)] == [(2,)]
+    assert sql(folder, "PRAGMA user_version") == [(SCHEMA_VERSION,)] == [(3,)]
     ws.unlock(PASSPHRASE)
     entry = ws.candidate_entry("pack-1", "C001")
     assert entry.status is Status.SIGNED and entry.version == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from reviewer.review.scoring import Conflict, Review
+from reviewer.review.viewing import AudiovisualWork
 from reviewer.rubric.file import bundled_rubrics
 from reviewer.rubric.model import CheckKind, CheckResult
 from reviewer.workspace.model import CandidateInfo, PackInfo
@@ -17,7 +18,12 @@ def make_pack(
     session_id: str = "session-1",
     names: dict[str, str] | None = None,
     rubrics=None,
+    *,
+    audiovisual: dict[str, tuple[AudiovisualWork, ...]] | None = None,
+    min_watched: int | None = None,
 ) -> PackInfo:
+    """``audiovisual``: each candidate's audio and video works; ``min_watched``: the
+    session's minimum share to watch (none by default)."""
     rubrics = tuple(rubrics or bundled_rubrics())
     names = names or {
         "C001": "买买提·艾力",
@@ -31,10 +37,13 @@ def make_pack(
             rubrics[i % len(rubrics)].id,
             name,
             {"affiliation": f"单位{i}", "region": "新疆维吾尔自治区"},
+            (audiovisual or {}).get(cid, ()),
         )
         for i, (cid, name) in enumerate(names.items())
     )
-    return PackInfo(pack_id, session_id, "2026年度评审会", "ab" * 32, rubrics, candidates)
+    return PackInfo(
+        pack_id, session_id, "2026年度评审会", "ab" * 32, rubrics, candidates, min_watched
+    )
 
 
 def complete_review(pack: PackInfo, candidate_id: str, opinion: str = "") -> Review:

@@ -44,6 +44,15 @@ def register(sub: argparse._SubParsersAction) -> None:
         metavar=_("NAME"),
         help=_("encrypt to this reviewer only (repeatable; default: the whole roster)"),
     )
+    build.add_argument(
+        "--min-watched",
+        type=_percent,
+        metavar=_("PERCENT"),
+        help=_(
+            "reviewers must watch this share (1-100) of each audio or video work before "
+            "scoring a criterion on representative works (default: no such rule)"
+        ),
+    )
     add_passphrase_option(build)
     build.set_defaults(func=cmd_build)
 
@@ -53,6 +62,18 @@ def register(sub: argparse._SubParsersAction) -> None:
     inspect.add_argument("pack", type=Path, metavar=_("PACK"))
     add_identity_options(inspect)
     inspect.set_defaults(func=cmd_inspect)
+
+
+def _percent(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if not 1 <= value <= 100:
+        raise argparse.ArgumentTypeError(
+            _("{value!r} is not a whole percentage from 1 to 100").format(value=text)
+        )
+    return value
 
 
 def cmd_template(args: argparse.Namespace) -> int:
@@ -125,6 +146,7 @@ def cmd_build(args: argparse.Namespace) -> int:
             rubrics=[r for r in rubrics if r.id in used],
             seal_recipient=session.seal_recipient,
             withdrawn=session.withdrawn_certificates,
+            min_watched_percent=args.min_watched,
             progress=_progress,
         )
         # Aggregation lists missing sheets from this record (the manifest is encrypted

@@ -211,6 +211,7 @@ def build_pack(
     secretariat: str | None = None,
     seal_recipient: str | None = None,
     withdrawn: Sequence[str] = (),
+    min_watched_percent: int | None = None,
     progress: ProgressCallback | None = None,
     now: dt.datetime | None = None,
 ) -> BuiltPack:
@@ -219,8 +220,10 @@ def build_pack(
     ``candidates`` come from ``read_candidates`` (already checked). ``rubrics`` default
     to the bundled rubric of each category used. ``seal_recipient``: the session seals
     sheets to this age recipient (it travels in the signed manifest). ``withdrawn``:
-    the SHA-256s of the certificates the secretariat withdrew (signed too). Raises
-    ``PackBuildError``.
+    the SHA-256s of the certificates the secretariat withdrew (signed too).
+    ``min_watched_percent``: reviewers must watch this share (1–100) of each audio or
+    video work before scoring a criterion on representative works (None: no rule).
+    Raises ``PackBuildError``.
     """
     out_path = Path(out_path)
     report = progress or (lambda _p: None)
@@ -307,6 +310,7 @@ def build_pack(
         attachments=tuple(attachments.values()),
         seal_recipient=seal_recipient,
         withdrawn=tuple(sorted(set(withdrawn))),
+        min_watched_percent=min_watched_percent,
     )
     plaintext = manifest.to_bytes()
     try:

@@ -52,6 +52,7 @@ MAX_ATTACHMENT_SIZE = 2 * 1024**3
 # (64 GiB in all is 16,384 blocks, plus one for each of up to 9,000 small files).
 MAX_BLOCKS = -(-MAX_ATTACHMENT_SIZE // BLOCK_SIZE)
 MIN_YEAR, MAX_YEAR = 1900, 2200
+MIN_WATCHED_PERCENT, MAX_WATCHED_PERCENT = 1, 100
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -148,6 +149,9 @@ class Manifest:
     # Certificates (SHA-256) the secretariat has withdrawn: signed here so that a
     # reviewer learns theirs was, from the secretariat and from nobody else.
     withdrawn: tuple[str, ...] = ()
+    # The share of each audiovisual work (in whole percent, 1–100) a reviewer must have
+    # watched before scoring a criterion on representative works; None: no such rule.
+    min_watched_percent: int | None = None
 
     @property
     def created_at(self) -> dt.datetime:
@@ -168,6 +172,8 @@ class Manifest:
             doc["seal_recipient"] = self.seal_recipient
         if self.withdrawn:
             doc["withdrawn"] = list(self.withdrawn)
+        if self.min_watched_percent is not None:
+            doc["min_watched_percent"] = self.min_watched_percent
         return doc
 
     def _to_dict(self) -> dict[str, Any]:
@@ -391,7 +397,7 @@ def _created_ok(text: str) -> bool:
 
 
 def _manifest(r: _Reader, raw: Any) -> Manifest | None:
-    doc = r.obj(raw, "", _TOP, frozenset({"seal_recipient", "withdrawn"}))
+    doc = r.obj(raw, "", _TOP, frozenset({"seal_recipient", "withdrawn", "min_watched_percent"}))
     if doc is None:
         return None
     fmt = doc.get("format")
@@ -448,7 +454,15 @@ def _manifest(r: _Reader, raw: Any) -> Manifest | None:
         attachments=tuple(attachments),
         seal_recipient=seal_recipient,
         withdrawn=withdrawn,
+        min_watched_percent=_min_watched(r, doc),
     )
+
+
+def _min_watched(r: _Reader, doc: dict[str, Any]) -> int | None:
+    """Optional: absent when the secretariat set no minimum share to watch."""
+    if "min_watched_percent" not in doc:
+        return None
+    return r.integer(doc, "min_watched_percent", "", MIN_WATCHED_PERCENT, MAX_WATCHED_PERCENT)
 
 
 def _rubrics(r: _Reader, doc: dict[str, Any]) -> list[ManifestRubric]:

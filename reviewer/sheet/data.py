@@ -1,10 +1,14 @@
-"""What a review sheet says, as data: the model and its ``review.json`` (format 1).
+"""What a review sheet says, as data: the model and its ``review.json`` (format 2).
 
 The JSON travels inside the signed PDF and is what the secretariat aggregates, so it
 binds the review to the session, the pack (and its manifest's SHA-256), the exact rubric
-(fingerprint), the candidate and the reviewer's certificate. Reading it treats the bytes
-as hostile: size cap, strict UTF-8, no duplicate keys, no NaN, the JSON Schema in
-``resources/schemas``, then the review itself; each failure names its JSON path.
+(fingerprint), the candidate and the reviewer's certificate. Format 2 adds ``viewing``:
+what the reviewer watched of each of the candidate's audiovisual works, and the
+session's minimum (``review.viewing``). Format 1 sheets (signed before) are still read,
+their ``viewing`` None, and written back as format 1. Reading treats the bytes as
+hostile: size cap, strict UTF-8, no duplicate keys, no NaN, the JSON Schema of the
+sheet's format in ``resources/schemas``, then the review itself; each failure names its
+JSON path.
 """
 
 from __future__ import annotations
@@ -26,11 +30,13 @@ from reviewer.base.i18n import _, join_list
 from reviewer.base.resources import resources_dir
 from reviewer.review.review_json import ReviewDataError, review_from_dict, review_to_dict
 from reviewer.review.scoring import Conflict, Outcome, Review, evaluate
+from reviewer.review.viewing import CandidateViewing, ViewingDataError
 from reviewer.rubric.model import CheckKind, Level, Rubric
 
-SHEET_FORMAT = 1
+SHEET_FORMAT = 2
+READABLE_FORMATS = (1, 2)
 SHEET_FILE_NAME = "review.json"
-SCHEMA_FILE_NAME = "review-sheet-1.schema.json"
+SCHEMA_FILE_NAMES = {1: "review-sheet-1.schema.json", 2: "review-sheet-2.schema.json"}
 MAX_SHEET_JSON_BYTES = 1024 * 1024
 
 
@@ -92,6 +98,12 @@ class SheetData:
     version: int
     supersedes: Supersedes | None
     created: datetime  # UTC, whole seconds
+    # What was watched of the audiovisual works; None only in a format 1 sheet.
+    viewing: CandidateViewing | None = None
+
+    @property
+    def format(self) -> int:
+        return 1 if self.viewing is None else SHEET_FORMAT
 
     @property
     def recused(self) -> bool:
@@ -102,8 +114,14 @@ class SheetData:
         return self.review.recusal_reason if self.recused else None
 
     def to_dict(self) -> dict[str, Any]:
+        doc = self._to_dict()
+        if self.viewing is not None:
+            doc["viewing"] = self.viewing.to_dict()
+        return doc
+
+    def _to_dict(self) -> dict[str, Any]:
         return {
-            "format": SHEET_FORMAT,
+            "format": self.format,
             "session": {
                 "id": self.session_id,
                 "name": self.session_name,
@@ -180,9 +198,11 @@ def make_sheet_data(
     version: int = 1,
     supersedes: Supersedes | None = None,
     created: datetime | None = None,
+    viewing: CandidateViewing | None = None,
 ) -> SheetData:
     """The sheet for a complete review (or a recusal); refuses an incomplete one, saying
-    what is missing, because a signature locks what it covers."""
+    what is missing, because a signature locks what it covers. ``viewing``: what was
+    watched of the candidate's audiovisual works (None: they have none, no minimum)."""
     evaluation = evaluate(rubric, review)
     if not evaluation.complete:
         raise SheetIncompleteError([str(f) for f in (*evaluation.missing, *evaluation.problems)])
@@ -212,6 +232,7 @@ def make_sheet_data(
         version=version,
         supersedes=supersedes,
         created=moment,
+        viewing=viewing or CandidateViewing(),
     )
 
 
@@ -222,14 +243,14 @@ def _format_time(moment: datetime) -> str:
 
 
 @cache
-def sheet_schema() -> dict[str, Any]:
-    with (resources_dir() / "schemas" / SCHEMA_FILE_NAME).open("rb") as fh:
+def sheet_schema(fmt: int = SHEET_FORMAT) -> dict[str, Any]:
+    with (resources_dir() / "schemas" / SCHEMA_FILE_NAMES[fmt]).open("rb") as fh:
         return json.load(fh)
 
 
 @cache
-def _validator() -> jsonschema.Draft202012Validator:
-    schema = sheet_schema()
+def _validator(fmt: int) -> jsonschema.Draft202012Validator:
+    schema = sheet_schema(fmt)
     jsonschema.Draft202012Validator.check_schema(schema)
     return jsonschema.Draft202012Validator(schema)
 
@@ -294,8 +315,16 @@ def parse_sheet_json(data: bytes) -> dict[str, Any]:
     bad = _surrogate_path(doc, "$")
     if bad:
         raise SheetDataError(bad, _("text is not valid Unicode"))
+    fmt = doc.get("format") if isinstance(doc, dict) else None
+    if isinstance(fmt, bool) or fmt not in READABLE_FORMATS:
+        raise SheetSchemaError(
+            "$.format",
+            _("format {found!r} is not supported; this version reads formats {ours}").format(
+                found=fmt, ours=", ".join(map(str, READABLE_FORMATS))
+            ),
+        )
     try:
-        error = best_match(_validator().iter_errors(doc))
+        error = best_match(_validator(fmt).iter_errors(doc))
     except RecursionError:
         raise SheetSchemaError("$", _("review data is nested too deeply")) from None
     if error is not None:
@@ -323,6 +352,12 @@ def sheet_from_json_bytes(data: bytes) -> SheetData:
         raise SheetSchemaError("$.result.total", _("expected a decimal number")) from None
     sheet = doc["sheet"]
     supersedes = sheet["supersedes"]
+    viewing = None
+    if doc["format"] >= 2:
+        try:
+            viewing = CandidateViewing.from_dict(doc["viewing"])
+        except ViewingDataError as exc:
+            raise SheetSchemaError(json_path(["viewing"]) + _dotted(exc.path), exc.detail) from None
     built = SheetData(
         session_id=doc["session"]["id"],
         session_name=doc["session"]["name"],
@@ -347,9 +382,14 @@ def sheet_from_json_bytes(data: bytes) -> SheetData:
         if supersedes is None
         else Supersedes(supersedes["version"], supersedes["sha256"]),
         created=_time(sheet["created"]),
+        viewing=viewing,
     )
     _check_consistent(built, doc)
     return built
+
+
+def _dotted(path: str) -> str:
+    return "" if not path else path if path.startswith("[") else f".{path}"
 
 
 def _check_consistent(sheet: SheetData, doc: dict[str, Any]) -> None:
@@ -372,3 +412,9 @@ def _check_consistent(sheet: SheetData, doc: dict[str, Any]) -> None:
         raise SheetSchemaError("$.result.level", _("a total and its level go together"))
     if sheet.recused and (sheet.total is not None or sheet.vetoes):
         raise SheetSchemaError("$.result", _("a recusal carries no result"))
+    for i, work in enumerate(sheet.viewing.works if sheet.viewing else ()):
+        titles = sheet.representative_works
+        if work.number > len(titles) or titles[work.number - 1] != work.title:
+            raise SheetSchemaError(
+                f"$.viewing.works[{i}].title", _("is not the title of that representative work")
+            )

@@ -11,7 +11,7 @@ area free for the signature box (``SIGNATURE_BOX``), which the signer fills.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
@@ -29,6 +29,7 @@ from reportlab.platypus.tables import TableStyle
 
 from reviewer.base.pdf_fonts import PRIMARY_FONT, SheetFonts, sheet_fonts
 from reviewer.review.scoring import Conflict
+from reviewer.review.viewing import CandidateViewing, clock
 from reviewer.rubric.model import CheckResult, Rubric
 from reviewer.sheet.data import SheetData
 
@@ -295,12 +296,15 @@ def _story(data: SheetData, rubric: Rubric, fonts: SheetFonts) -> list[Flowable]
         ],
         [p("代表作", s.label), p(works), "", ""],
     ]
+    watched = _viewing_lines(data.viewing, m)
+    if watched:
+        info.append([p("观看记录", s.label), p(watched), "", ""])
     story.append(
         _table(
             info,
             [label_w, value_w, label_w, value_w],
             extra=[
-                ("SPAN", (1, 2), (3, 2)),
+                *(("SPAN", (1, row), (3, row)) for row in range(2, len(info))),
                 ("BACKGROUND", (0, 0), (0, -1), _HEAD_BG),
                 ("BACKGROUND", (2, 0), (2, 1), _HEAD_BG),
             ],
@@ -399,6 +403,26 @@ def _story(data: SheetData, rubric: Rubric, fonts: SheetFonts) -> list[Flowable]
     )
     story.append(_Reserved(fonts, data.data_hash, signer))
     return story
+
+
+def _viewing_lines(viewing: CandidateViewing | None, m: Callable[[str], str]) -> str:
+    """What was watched of each audiovisual work, one a line (markup), or "" if none."""
+    if viewing is None or not viewing.works:
+        return ""
+    lines = []
+    for w in viewing.works:
+        title = f"作品{w.number}《{m(w.title)}》"
+        if w.duration_ms is None:
+            lines.append(f"{title} 时长未知，未观看")
+            continue
+        line = f"已观看 {title} {w.percent}%（{clock(w.watched_ms)} / {clock(w.duration_ms)}）"
+        if viewing.min_percent is not None and w.below(viewing.min_percent):
+            line += " 未达要求"
+        lines.append(line)
+    if viewing.min_percent is not None:
+        # On the last line, so that the block costs no more lines than there are works.
+        lines[-1] += f"；要求不少于 {viewing.min_percent}%"
+    return "<br/>".join(lines)
 
 
 def _num(value: Decimal) -> str:

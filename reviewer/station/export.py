@@ -80,6 +80,7 @@ def export_sheet(
         version = workspace.sheet_version(pack_id, candidate_id)
         signed = workspace.signed_sheets(pack_id, candidate_id)
         reserved = workspace.reserved_sheet(pack_id, candidate_id)
+        viewing = workspace.candidate_viewing(pack_id, candidate_id)
         manifest_candidate = station.candidate(pack_id, candidate_id)
         seal_recipient = station.manifest(pack_id).seal_recipient
         signer = station.sheet_signer(pack.session_id)
@@ -115,6 +116,7 @@ def export_sheet(
             reviewer_cert_sha256=signer.cert_sha256,
             version=version,
             supersedes=Supersedes(previous.version, previous.sha256) if previous else None,
+            viewing=viewing,
         )
         pdf = embed_and_sign(render_sheet(data, rubric), data, signer)
     except SheetError as exc:

@@ -15,6 +15,9 @@ API:
     ws.workspace                                 # reviews, candidates, audit log
     ws.candidate(pack_id, candidate_id) -> manifest Candidate (profile and works)
     ws.attachment(pack_id, candidate_id, sha256) -> (bytes, Attachment)
+    ws.record_viewing(pack_id, cid, sha256, start_ms, end_ms, duration_ms) -> ViewingRecord
+    ws.viewing(pack_id, cid) -> (ViewingRecord, ...)      # every audio/video material
+    ws.candidate_viewing(pack_id, cid) -> CandidateViewing  # the works, the minimum
     ws.sheet_signer(session_id) -> SheetSigner   # for sheet_export
 """
 
@@ -41,6 +44,12 @@ from reviewer.people.enrolment import (
 )
 from reviewer.people.identity import Identity, IdentityError, UnlockedIdentity, load_identity
 from reviewer.review.scoring import Conflict
+from reviewer.review.viewing import (
+    AudiovisualWork,
+    CandidateViewing,
+    ViewingRecord,
+    is_audiovisual,
+)
 from reviewer.rubric.file import RubricError, rubric_from_canonical
 from reviewer.workspace.audit import EventKind
 from reviewer.workspace.model import CandidateInfo, ImportResult, PackInfo
@@ -72,6 +81,16 @@ class OpenResult:
         )
 
 
+def audiovisual_works(manifest: Manifest, candidate: Candidate) -> tuple[AudiovisualWork, ...]:
+    """The candidate's works that are audio or video, numbered as the sheet lists them."""
+    works = []
+    for number, work in enumerate(candidate.works, start=1):
+        meta = manifest.attachment(work.attachment) if work.attachment else None
+        if meta is not None and is_audiovisual(meta.media_type):
+            works.append(AudiovisualWork(number, work.title, meta.sha256, meta.duration_ms))
+    return tuple(works)
+
+
 def pack_info(opened: OpenedPack) -> PackInfo:
     """The workspace's view of an opened pack: its rubrics revalidated, its candidates."""
     manifest = opened.manifest
@@ -91,6 +110,7 @@ def pack_info(opened: OpenedPack) -> PackInfo:
                 "central_western_border_ethnic": c.central_western_border_ethnic,
                 "new_arts_group": c.new_arts_group,
             },
+            audiovisual_works(manifest, c),
         )
         for c in manifest.candidates
     )
@@ -101,6 +121,7 @@ def pack_info(opened: OpenedPack) -> PackInfo:
         opened.manifest_sha256,
         rubrics,
         candidates,
+        manifest.min_watched_percent,
     )
 
 
@@ -332,3 +353,60 @@ class Workstation:
             self.workspace.record(
                 EventKind.ATTACHMENT_VIEWED, candidate_id=candidate_id, name=meta.name
             )
+
+    def record_viewing(
+        self,
+        pack_id: str,
+        candidate_id: str,
+        sha256: str,
+        start_ms: int,
+        end_ms: int,
+        duration_ms: int,
+    ) -> ViewingRecord:
+        """What the player played: the span ``[start_ms, end_ms)`` of an audio or video
+        material ``duration_ms`` long (as the player knows it), added to its record.
+        Refused, like opening it, until the reviewer has declared no conflict of interest
+        with the candidate."""
+        with self._lock:
+            meta = self._material(pack_id, candidate_id, sha256)
+            if not is_audiovisual(meta.media_type):
+                raise WorkstationError(
+                    _("only audio and video are recorded as watched, not {name}").format(
+                        name=meta.name
+                    )
+                )
+            try:
+                return self.workspace.record_viewing(
+                    pack_id, candidate_id, sha256, start_ms, end_ms, duration_ms
+                )
+            except WorkspaceError as exc:
+                raise WorkstationError(str(exc)) from None
+
+    def viewing(self, pack_id: str, candidate_id: str) -> tuple[ViewingRecord, ...]:
+        """The records of the candidate's audio and video materials played so far (works
+        and other materials), in the order the candidate's page lists them."""
+        with self._lock:
+            candidate = self.candidate(pack_id, candidate_id)
+            manifest = self._opened(pack_id).manifest
+            records = []
+            try:
+                for sha in candidate.attachment_hashes():
+                    meta = manifest.attachment(sha)
+                    if meta is None or not is_audiovisual(meta.media_type):
+                        continue
+                    record = self.workspace.viewing_record(pack_id, candidate_id, sha)
+                    if record is not None:
+                        records.append(record)
+            except WorkspaceError as exc:
+                raise WorkstationError(str(exc)) from None
+            return tuple(records)
+
+    def candidate_viewing(self, pack_id: str, candidate_id: str) -> CandidateViewing:
+        """What was watched of each of the candidate's audiovisual works and the session's
+        minimum, if any: what the sheet carries and the scoring rule checks."""
+        with self._lock:
+            self._me()
+            try:
+                return self.workspace.candidate_viewing(pack_id, candidate_id)
+            except WorkspaceError as exc:
+                raise WorkstationError(str(exc)) from None

@@ -8,7 +8,8 @@ opaque ids, statuses and timestamps are in the clear; everything else is a seale
 and since version 2 every row of ``packs`` and ``reviews`` carries the write counter it
 was written at (``wseq``) and a MAC over its clear columns and sealed payload (``mac``).
 Rows carried over from version 1 have neither until the first unlock, when the store
-(which alone holds the key) authenticates them.
+(which alone holds the key) authenticates them. Version 3 adds ``viewings``, what was
+watched of each audiovisual work, keyed by an opaque HMAC and sealed whole.
 
 The database file and its ``-wal`` and ``-shm`` are mode 0600 on POSIX: created so
 (SQLite gives the journal files the database's mode) and repaired on open.
@@ -58,8 +59,17 @@ def _v2(db: sqlite_utils.Database) -> None:
         db.execute(f"ALTER TABLE {table} ADD COLUMN mac TEXT")
 
 
+def _v3(db: sqlite_utils.Database) -> None:
+    # What was watched of each audiovisual work: an opaque key, everything else sealed
+    # (see ``viewings``). Empty when created, so the row set needs no upgrade.
+    db.execute(
+        "CREATE TABLE viewings (vid TEXT PRIMARY KEY, payload BLOB NOT NULL,"
+        " wseq INTEGER NOT NULL, mac TEXT NOT NULL)"
+    )
+
+
 # MIGRATIONS[i] takes the schema from version i to i + 1.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_v1, _v2, _v3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

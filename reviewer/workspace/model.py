@@ -17,6 +17,7 @@ from typing import Any
 
 from reviewer.base.i18n import N_, _, pick
 from reviewer.review.scoring import Conflict, Evaluation, Review
+from reviewer.review.viewing import AudiovisualWork
 from reviewer.rubric.model import Rubric
 
 
@@ -55,6 +56,8 @@ class CandidateInfo:
     rubric_id: str
     name: str
     details: Mapping[str, Any] = field(default_factory=dict)
+    # The works that are audio or video, as the manifest states them (titles, lengths).
+    audiovisual: tuple[AudiovisualWork, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -65,6 +68,13 @@ class PackInfo:
     manifest_sha256: str
     rubrics: tuple[Rubric, ...]
     candidates: tuple[CandidateInfo, ...]
+    # The manifest's minimum share to watch of each audiovisual work before a criterion
+    # on representative works is scored (whole percent); None: no such rule.
+    min_watched_percent: int | None = None
+
+    def viewing_terms(self) -> tuple[int | None, tuple[tuple[AudiovisualWork, ...], ...]]:
+        """What the viewing rule needs of this pack (an older build did not keep it)."""
+        return self.min_watched_percent, tuple(c.audiovisual for c in self.candidates)
 
     def rubric(self, rubric_id: str) -> Rubric | None:
         return next((r for r in self.rubrics if r.id == rubric_id), None)

@@ -14,6 +14,8 @@ API (all methods raise ``WorkspaceError`` subclasses with a translated message):
     ws.candidates(pack_id) -> list[CandidateEntry]; ws.candidate_entry(pack_id, cid)
     ws.review(pack_id, candidate_id) -> Review
     ws.save_review(pack_id, review) -> Evaluation   # validated by the scoring core
+    ws.record_viewing(pack_id, cid, sha, start_ms, end_ms, duration_ms) -> ViewingRecord
+    ws.viewing_record(pack_id, cid, sha); ws.candidate_viewing(pack_id, cid)
     ws.record(EventKind, **data); ws.events(); ws.verify_log()
 
 The records it hands out are in ``workspace_model``; the audit events of a review edit
@@ -51,9 +53,18 @@ from reviewer.crypto.vault import (
 )
 from reviewer.review.review_json import review_from_dict, review_to_dict
 from reviewer.review.scoring import Evaluation, Review, evaluate
+from reviewer.review.viewing import (
+    AudiovisualWork,
+    CandidateViewing,
+    ViewingDataError,
+    ViewingError,
+    ViewingRecord,
+    scores_needing_viewing,
+    viewing_refusal,
+)
 from reviewer.rubric.file import RubricError, rubric_from_canonical
 from reviewer.rubric.model import Rubric
-from reviewer.workspace import at_rest
+from reviewer.workspace import at_rest, viewings
 from reviewer.workspace.at_rest import (
     COUNTER_FILE,
     PACK_COLUMNS,
@@ -100,6 +111,7 @@ from reviewer.workspace.model import (
 
 __all__ = [
     "ReviewRejected",
+    "ViewingRequired",
     "Workspace",
     "WorkspaceDiskFull",
     "WorkspaceError",
@@ -122,6 +134,11 @@ class ReviewRejected(WorkspaceError):
     def __init__(self, evaluation: Evaluation):
         self.evaluation = evaluation
         super().__init__("; ".join(str(p) for p in evaluation.problems))
+
+
+class ViewingRequired(WorkspaceError):
+    """A score on representative works set before the session's minimum share of each
+    audiovisual work was watched; the message names the works and what was watched."""
 
 
 class WorkspaceTampered(WorkspaceError):
@@ -463,6 +480,20 @@ class Workspace:
                 ).format(id=clear[0])
             )
 
+    def _viewing_mac(self, vid: str, wseq: int, payload: bytes) -> str:
+        return row_mac(self._mac_key(at_rest.ROW_KEY), viewings.TABLE, (vid,), wseq, payload)
+
+    def _check_viewing_row(self, row: tuple) -> None:
+        """``row``: vid, payload, wseq, mac."""
+        vid, payload, wseq, mac = row
+        if mac is None or wseq is None or self._viewing_mac(vid, wseq, payload) != mac:
+            raise WorkspaceTampered(
+                _(
+                    "a saved record of what was watched was altered outside the app: its "
+                    "sealed contents do not match its authentication code"
+                )
+            )
+
     _REVIEW_SELECT = f"SELECT {', '.join(REVIEW_COLUMNS)}, payload, wseq, mac FROM reviews"
     _PACK_SELECT = f"SELECT {', '.join(PACK_COLUMNS)}, payload, wseq, mac FROM packs"
 
@@ -475,14 +506,26 @@ class Workspace:
         )
         txn.replace("reviews", clear[:2], old_mac, mac)
 
-    def _put_pack(self, txn: _Txn, clear: tuple, payload: bytes) -> None:
+    def _put_pack(
+        self, txn: _Txn, clear: tuple, payload: bytes, old_mac: str | None = None
+    ) -> None:
+        """A new pack's row, or (``old_mac``: the row there) the same pack's row again."""
         mac = self._pack_mac(clear, txn.wseq, payload)
+        verb = "INSERT" if old_mac is None else "INSERT OR REPLACE"
         self._db.execute(
-            f"INSERT INTO packs ({', '.join(PACK_COLUMNS)}, payload, wseq, mac)"
+            f"{verb} INTO packs ({', '.join(PACK_COLUMNS)}, payload, wseq, mac)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)",
             [*clear, payload, txn.wseq, mac],
         )
-        txn.replace("packs", clear[:1], None, mac)
+        txn.replace("packs", clear[:1], old_mac, mac)
+
+    def _put_viewing(self, txn: _Txn, vid: str, payload: bytes, old_mac: str | None) -> None:
+        mac = self._viewing_mac(vid, txn.wseq, payload)
+        self._db.execute(
+            "INSERT OR REPLACE INTO viewings (vid, payload, wseq, mac) VALUES (?, ?, ?, ?)",
+            [vid, payload, txn.wseq, mac],
+        )
+        txn.replace(viewings.TABLE, (vid,), old_mac, mac)
 
     def _check_at_rest(self) -> list[str]:
         """At unlock: upgrade a workspace of format 1; check every row, the row set, the
@@ -502,11 +545,15 @@ class Workspace:
         for row in self._db.execute(self._REVIEW_SELECT).fetchall():
             self._check_review_row(row)
             root = xor(root, leaf(leaf_key, "reviews", (row[0], row[1]), row[-1]))
+        for row in self._db.execute(viewings.SELECT).fetchall():
+            self._check_viewing_row(row)
+            root = xor(root, leaf(leaf_key, viewings.TABLE, (row[0],), row[-1]))
         if root != state.root:
             raise WorkspaceTampered(
                 _(
-                    "the workspace was altered outside the app: a saved pack or review was "
-                    "removed, added, or put back from an older copy of the database"
+                    "the workspace was altered outside the app: a saved pack, review or "
+                    "viewing record was removed, added, or put back from an older copy of "
+                    "the database"
                 )
             )
         try:
@@ -650,9 +697,19 @@ class Workspace:
                     "rubric_id": c.rubric_id,
                     "name": c.name,
                     "details": dict(c.details),
+                    "audiovisual": [
+                        {
+                            "number": w.number,
+                            "title": w.title,
+                            "sha256": w.sha256,
+                            "stated_duration_ms": w.stated_duration_ms,
+                        }
+                        for w in c.audiovisual
+                    ],
                 }
                 for c in pack.candidates
             ],
+            "min_watched_percent": pack.min_watched_percent,
         }
         return self._v().seal_json(doc, f"packs/{pack.pack_id}")
 
@@ -675,9 +732,23 @@ class Workspace:
                 manifest_sha256=row[2],
                 rubrics=rubrics,
                 candidates=tuple(
-                    CandidateInfo(c["id"], c["rubric_id"], c["name"], c["details"])
+                    CandidateInfo(
+                        c["id"],
+                        c["rubric_id"],
+                        c["name"],
+                        c["details"],
+                        # Kept since schema 3; a pack kept before has them again once
+                        # it is opened (``import_pack``).
+                        tuple(
+                            AudiovisualWork(
+                                w["number"], w["title"], w["sha256"], w["stated_duration_ms"]
+                            )
+                            for w in c.get("audiovisual", ())
+                        ),
+                    )
                     for c in doc["candidates"]
                 ),
+                min_watched_percent=doc.get("min_watched_percent"),
             )
             self._packs[pack_id] = info
             return info
@@ -712,7 +783,16 @@ class Workspace:
                             "ask the secretariat which one is valid"
                         ).format(id=pack.pack_id)
                     )
-                self.record(EventKind.PACK_OPENED, pack_id=pack.pack_id)
+                # Kept by a build before viewing records: the same manifest's audiovisual
+                # works and minimum are kept now.
+                refresh = self.pack(pack.pack_id).viewing_terms() != pack.viewing_terms()
+                with self._write() as txn:
+                    if refresh:
+                        clear = tuple(known[: len(PACK_COLUMNS)])
+                        self._put_pack(txn, clear, self._seal_pack(pack), known[-1])
+                    self._append_event(EventKind.PACK_OPENED, pack_id=pack.pack_id)
+                if refresh:
+                    self._packs[pack.pack_id] = pack
                 return ImportResult(pack.pack_id, resumed=True)
             carried, flagged = [], []
             with self._write() as txn:
@@ -983,6 +1063,7 @@ class Workspace:
             )
             if row is not None and old == review:
                 return ev
+            self._check_viewing_rule(pack, rubric, old, review)
             doc = dict(row.doc) if row else {}
             version = row.version if row else 1
             reserved = reserved_sheet_in(doc)
@@ -1009,3 +1090,94 @@ class Workspace:
                 for kind, data in review_changes(old, review):
                     self._append_event(kind, candidate_id=review.candidate_id, **data)
             return ev
+
+    def _check_viewing_rule(self, pack: PackInfo, rubric: Rubric, old: Review, new: Review) -> None:
+        """Refuse a score on representative works set before the session's minimum share
+        of each audiovisual work was watched (``review.viewing``)."""
+        if pack.min_watched_percent is None:
+            return
+        criteria = scores_needing_viewing(rubric, old, new)
+        candidate = pack.candidate(new.candidate_id)
+        if not criteria or candidate is None:
+            return
+        message = viewing_refusal(self._candidate_viewing(pack, candidate), criteria)
+        if message is not None:
+            raise ViewingRequired(message)
+
+    # --- what was watched (see viewings) ---------------------------------------------
+
+    def _viewing_row(
+        self, session_id: str, candidate_id: str, sha256: str
+    ) -> tuple[str, ViewingRecord | None, str | None]:
+        """The row's key, its record and MAC (None, None: no record yet), MAC checked."""
+        key = self._mac_key(viewings.ID_KEY)
+        vid = viewings.viewing_id(key, session_id, candidate_id, sha256)
+        row = self._db.execute(viewings.SELECT + " WHERE vid = ?", [vid]).fetchone()
+        if row is None:
+            return vid, None, None
+        self._check_viewing_row(row)
+        doc = self._v().unseal_json(row[1], viewings.place(vid))
+        try:
+            record = viewings.record_in(doc, session_id, candidate_id, sha256)
+        except ViewingDataError:
+            raise WorkspaceTampered(
+                _("a saved record of what was watched is damaged or belongs to another work")
+            ) from None
+        return vid, record, row[3]
+
+    def viewing_record(self, pack_id: str, candidate_id: str, sha256: str) -> ViewingRecord | None:
+        """What was watched of one work (None: nothing yet)."""
+        with self._lock:
+            pack = self.pack(pack_id)
+            return self._viewing_row(pack.session_id, candidate_id, sha256)[1]
+
+    def record_viewing(
+        self,
+        pack_id: str,
+        candidate_id: str,
+        sha256: str,
+        start_ms: int,
+        end_ms: int,
+        duration_ms: int,
+    ) -> ViewingRecord:
+        """Add a span played (``[start_ms, end_ms)`` of a work ``duration_ms`` long) to
+        the work's record, in one transaction; returns the record. Whether the reviewer
+        may play the work is the station's business; a span that adds nothing writes
+        nothing."""
+        with self._lock:
+            pack = self.pack(pack_id)
+            if pack.candidate(candidate_id) is None:
+                raise WorkspaceError(
+                    _("no candidate {id} in pack {pack}").format(id=candidate_id, pack=pack_id)
+                )
+            vid, old, old_mac = self._viewing_row(pack.session_id, candidate_id, sha256)
+            try:
+                start = old or ViewingRecord.new(sha256, duration_ms)
+                new = start.add(start_ms, end_ms, duration_ms)
+            except (ViewingError, ViewingDataError) as exc:
+                raise WorkspaceError(str(exc)) from None
+            if new == old:
+                return new
+            doc = viewings.payload_doc(pack.session_id, candidate_id, new)
+            with self._write() as txn:
+                self._put_viewing(txn, vid, self._v().seal_json(doc, viewings.place(vid)), old_mac)
+            return new
+
+    def _candidate_viewing(self, pack: PackInfo, candidate: CandidateInfo) -> CandidateViewing:
+        records = {}
+        for work in candidate.audiovisual:
+            record = self._viewing_row(pack.session_id, candidate.candidate_id, work.sha256)[1]
+            if record is not None:
+                records[work.sha256] = record
+        return CandidateViewing.of(pack.min_watched_percent, candidate.audiovisual, records)
+
+    def candidate_viewing(self, pack_id: str, candidate_id: str) -> CandidateViewing:
+        """What was watched of the candidate's audiovisual works, and the minimum."""
+        with self._lock:
+            pack = self.pack(pack_id)
+            candidate = pack.candidate(candidate_id)
+            if candidate is None:
+                raise WorkspaceError(
+                    _("no candidate {id} in pack {pack}").format(id=candidate_id, pack=pack_id)
+                )
+            return self._candidate_viewing(pack, candidate)
