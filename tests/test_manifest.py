@@ -323,3 +323,16 @@ def test_a_bad_duration_is_refused_with_its_path(value, message, english):
     doc["attachments"][1]["duration_ms"] = value
     found = problems(doc)
     assert any(p.startswith("attachments[1].duration_ms: ") and message in p for p in found), found
+
+
+def test_min_watched_percent_is_optional_and_checked():
+    assert parse_manifest(canonical_json(valid())).min_watched_percent is None
+    doc = valid()
+    doc["min_watched_percent"] = 80
+    manifest = parse_manifest(canonical_json(doc))
+    assert manifest.min_watched_percent == 80
+    assert json.loads(manifest.to_bytes())["min_watched_percent"] == 80
+    for bad in (0, 101, True, "80", 80.0, None):
+        doc["min_watched_percent"] = bad
+        found = problems(doc)
+        assert any(p.startswith("min_watched_percent:") for p in found), (bad, found)

@@ -473,9 +473,9 @@ def viewing_refusal(viewing: CandidateViewing, criteria: Sequence[Criterion]) ->
     if not criteria or not short:
         return None
     return _(
-        "watch at least {percent}% of each audiovisual work before scoring {criteria}: {works}"
+        "watch at least {percent} of each audiovisual work before scoring {criteria}: {works}"
     ).format(
-        percent=viewing.min_percent,
+        percent=f"{viewing.min_percent}%",
         criteria=join_list(f"“{c.name.get()}”" for c in criteria),
         works="; ".join(w.summary() for w in short),
     )
