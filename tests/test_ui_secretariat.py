@@ -173,6 +173,7 @@ def test_candidate_detail_shows_each_reviewer(window):
             assert row[1] == str(shown(sheet.total))
         if data.review.opinion:
             assert data.review.opinion in detail.opinion_labels[sheet.reviewer]
+        assert row[-2] == (data.viewing.brief() if data.viewing else "")  # what was watched
     # The opinions are on screen, as plain text.
     labels = [lb for lb in detail.widget().findChildren(QLabel)]
     opinions = [s.record.data.review.opinion for s in a.sheets if s.record.data.review.opinion]

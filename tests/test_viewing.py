@@ -225,6 +225,15 @@ def test_the_rule_names_the_work_and_the_share_watched():
     assert enough.short() == () and enough.works[0].percent == 80
 
 
+def test_brief_for_the_secretariats_table():
+    record = ViewingRecord.new(SHA, 880_000).add(0, 300_000)
+    assert CandidateViewing.of(80, WORKS, {SHA: record}).brief() == (
+        "work 1: 34%, below the minimum of 80%; work 3: length unknown"
+    )
+    assert CandidateViewing.of(None, WORKS[:1], {SHA: record}).brief() == "work 1: 34%"
+    assert CandidateViewing().brief() == ""
+
+
 def test_a_work_never_played_counts_as_nothing_watched():
     viewing = CandidateViewing.of(50, WORKS, {})
     assert viewing.works[0].duration_ms == 880_000 and viewing.works[0].watched_ms == 0

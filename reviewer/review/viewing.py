@@ -429,6 +429,21 @@ class CandidateViewing:
             return ()
         return tuple(w for w in self.works if w.below(self.min_percent))
 
+    def brief(self) -> str:
+        """One line for a table: ``work 2: 82%; work 3: 35%, below the minimum of 80%``."""
+        parts = []
+        for w in self.works:
+            if w.percent is None:
+                parts.append(_("work {n}: length unknown").format(n=w.number))
+                continue
+            text = _("work {n}: {share}").format(n=w.number, share=f"{w.percent}%")
+            if self.min_percent is not None and w.below(self.min_percent):
+                text = _("{text}, below the minimum of {minimum}").format(
+                    text=text, minimum=f"{self.min_percent}%"
+                )
+            parts.append(text)
+        return "; ".join(parts)
+
     def to_dict(self) -> dict[str, Any]:
         return {"min_percent": self.min_percent, "works": [w.to_dict() for w in self.works]}
 

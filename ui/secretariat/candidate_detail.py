@@ -196,6 +196,7 @@ class CandidateDetail(QScrollArea):
             _("Recommendation"),
             _("Version"),
             *(criterion_name(rubric, c) for c in criteria),
+            _("Watched"),
             _("File"),
         ]
         table = FitTable(len(a.sheets), len(headers))
@@ -228,6 +229,7 @@ class CandidateDetail(QScrollArea):
                 recommendation,
                 str(data.version),
                 *(cell_text(data.review.scores.get(c)) for c in criteria),
+                data.viewing.brief() if data.viewing else "",  # a format 1 sheet: not known
                 sheet.record.path,
             ]
             for column, text in enumerate(cells):
