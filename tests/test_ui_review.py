@@ -622,3 +622,57 @@ def test_a_vetoed_candidate_reaches_not_recommended_by_arrows(window, qtbot, mes
     review = window.station.workspace.review(window.pack_id, "C004")
     assert review.recommendation == combo.itemData(negative)
     assert review.opinion == "一票否决。"  # nothing typed was lost on the way
+
+
+@pytest.fixture
+def window12(qtbot, tmp_path, messages):
+    """A practice session with two candidates per category."""
+    from reviewer.demo.practice import build_demo
+
+    demo = build_demo(tmp_path / "demo12", reviewers=1, candidates=12)
+    w = open_window(qtbot, demo.reviewers[0], demo.pack)
+    unlock(w)
+    assert w.candidate_list is not None, messages
+    return w
+
+
+def test_the_overview_shows_my_scores_with_their_spread_and_two_side_by_side(window12, qtbot):
+    """Candidates × criteria per category, computed from what is saved; the spread rows
+    agree with the scores; two selected candidates compare side by side; the lock closes
+    it (it shows scores)."""
+    from reviewer.station.overview import overview
+
+    first = _complete(window12, "C001")
+    rubric_id = first.panel.rubric.id
+    same = [
+        c.candidate_id
+        for c in window12.station.workspace.pack(window12.pack_id).candidates
+        if c.rubric_id == rubric_id and c.candidate_id != "C001"
+    ]
+    assert same, "the demo has two candidates of one category"
+    second = _complete(window12, same[0])
+    box = next(iter(second.panel.score_boxes.values()))
+    box.setValue(6.0)
+    window12.overview_action.trigger()
+    dialog = window12.overview
+    assert dialog is not None and dialog.isVisible()
+    data = {c.rubric.id: c for c in overview(window12.station.workspace, window12.pack_id)}
+    grid = next(g for g in dialog.grids if g.data.rubric.id == rubric_id)
+    table = grid.table
+    ids = [table.item(r, 0).text() for r in range(len(grid.data.rows))]
+    assert ids[:2] == ["C001", same[0]]  # by total, highest first
+    spread = data[rubric_id].criteria[0]
+    assert spread.count == 2 and spread.minimum == Decimal(6) and spread.maximum == Decimal(8)
+    assert spread.mean == Decimal(7)
+    mean_row = len(grid.data.rows)
+    assert table.item(mean_row, 2).text() == "7"
+    table.selectRow(0)
+    table.setSelectionMode(table.SelectionMode.MultiSelection)
+    table.selectRow(1)
+    dialog.tabs.setCurrentWidget(grid)
+    dialog.compare.click()
+    side = dialog.side
+    assert side is not None and side.isVisible()
+    assert side.table.item(0, 0).text() == "8" and side.table.item(0, 1).text() == "6"
+    window12.lock_action.trigger()
+    assert window12.overview is None and not dialog.isVisible()

@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from reviewer.station.export import ExportedSheet
     from reviewer.station.workstation import OpenResult, Workstation
     from ui.reviewer.candidate_list import CandidateList
+    from ui.reviewer.overview import OverviewDialog
     from ui.reviewer.work import ReviewWork
 
 
@@ -112,6 +113,7 @@ class ReviewWindow(QMainWindow):
         self.pack_path = pack_path
         self.pack_id: str | None = None
         self.work: ReviewWork | None = None
+        self.overview: OverviewDialog | None = None  # scores: closed on lock
         # Edits a full disk kept from being written, sealed under the workspace key
         # while locked; written again after the next unlock.
         self._unsaved: bytes | None = None
@@ -285,6 +287,9 @@ class ReviewWindow(QMainWindow):
 
         view = bar.addMenu(_("&View"))
         add_action(self, view, _("&Rubrics of the plan"), self.show_rubrics)
+        self.overview_action = add_action(
+            self, view, _("My scores at a &glance"), self.show_overview, "Ctrl+G"
+        )
 
         settings = bar.addMenu(_("&Settings"))
         add_language_menu(self, settings, self.change_language)
@@ -322,6 +327,7 @@ class ReviewWindow(QMainWindow):
             self.checks_action,
             self.scores_action,
             self.opinion_action,
+            self.overview_action,
         ):
             action.setEnabled(self.unlocked)
         # Enrolling touches only public files, so it works while locked.
@@ -436,6 +442,10 @@ class ReviewWindow(QMainWindow):
         )
 
     def _tear_down(self) -> None:
+        if self.overview is not None:
+            self.overview.close()
+            self.overview.deleteLater()
+            self.overview = None
         if self.work is not None:
             if not self.work.flush() and self.pack_id is not None and self.unlocked:
                 # Still not written (a full disk): kept sealed under the workspace key,
@@ -673,6 +683,18 @@ class ReviewWindow(QMainWindow):
         QMessageBox.information(
             self, _("Enrolled"), _("You are enrolled in {session}.").format(session=session_name)
         )
+
+    def show_overview(self) -> None:
+        if self.work is None or self.pack_id is None:
+            return
+        from reviewer.station.overview import overview
+        from ui.reviewer.overview import OverviewDialog
+
+        self.work.flush()
+        self.overview = OverviewDialog(
+            self, overview(self._loaded_station().workspace, self.pack_id)
+        )
+        self.overview.show()
 
     def show_rubrics(self) -> None:
         # The browser and the rubric files are needed only here.
