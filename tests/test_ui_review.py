@@ -676,3 +676,12 @@ def test_the_overview_shows_my_scores_with_their_spread_and_two_side_by_side(win
     assert side.table.item(0, 0).text() == "8" and side.table.item(0, 1).text() == "6"
     window12.lock_action.trigger()
     assert window12.overview is None and not dialog.isVisible()
+
+
+def test_the_status_bar_follows_a_language_switch(window):
+    assert "秘书处" in window.status.text() and "名候选人" in window.status.text()
+    window.change_language("en")
+    try:
+        assert "candidates" in window.status.text() and "名候选人" not in window.status.text()
+    finally:
+        window.change_language("zh_CN")

@@ -114,6 +114,7 @@ class ReviewWindow(QMainWindow):
         self.pack_id: str | None = None
         self.work: ReviewWork | None = None
         self.overview: OverviewDialog | None = None  # scores: closed on lock
+        self._opened: OpenResult | None = None  # the open pack's summary, for the status bar
         # Edits a full disk kept from being written, sealed under the workspace key
         # while locked; written again after the next unlock.
         self._unsaved: bytes | None = None
@@ -342,6 +343,8 @@ class ReviewWindow(QMainWindow):
             self._build_work(self.pack_id)
             if current:
                 self.show_candidate(current)
+            if self._opened is not None and not self.progress.isVisible():
+                self.status.setText(self._pack_status(self._opened))
 
     # --- lock and unlock --------------------------------------------------------------
 
@@ -495,13 +498,18 @@ class ReviewWindow(QMainWindow):
 
     def _pack_opened(self, path: Path, result: OpenResult) -> None:
         self.pack_path, self.pack_id = path, result.pack_id
+        self._opened = result
+        self._idle(self._pack_status(result))
+        self._build_work(result.pack_id)
+
+    def _pack_status(self, result: OpenResult) -> str:
+        """The status bar's line about the open pack (built again on a language switch)."""
         text = result.summary()
         if result.imported.flagged:
             text += " · " + _("{n} reviews need your attention (⚠)").format(
                 n=len(result.imported.flagged)
             )
-        self._idle(text)
-        self._build_work(result.pack_id)
+        return text
 
     def _pack_refused(self, exc: Exception) -> None:
         self._idle()
