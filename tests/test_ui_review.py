@@ -685,3 +685,41 @@ def test_the_status_bar_follows_a_language_switch(window):
         assert "candidates" in window.status.text() and "名候选人" not in window.status.text()
     finally:
         window.change_language("zh_CN")
+
+
+def test_the_footer_shows_total_and_missing_and_jumps_and_signs(
+    window, qtbot, tmp_path, messages, monkeypatch
+):
+    """Below the scrolled form, always in view: the total, what is missing (a click goes
+    to that field; so does a line of the missing list) and 签署并导出."""
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))
+    window.activateWindow()
+    page = page_for(window, "C005")
+    page.conflict.no_conflict.click()
+    footer = page.panel.footer
+    assert footer.isVisible() and not footer.sign.isEnabled()
+    assert "品德" in footer.missing.full_text() or "政治" in footer.missing.full_text()
+    footer.missing.click()
+    first_row = next(iter(page.panel.check_rows.values()))
+    assert first_row.group.buttons()[0].hasFocus()
+    for row in page.panel.check_rows.values():
+        row.group.buttons()[0].click()
+    box = list(page.panel.score_boxes.values())[0]
+    assert box.criterion.name.get() in footer.missing.full_text()
+    footer.missing.click()
+    assert box.hasFocus()
+    # A line of the missing list goes to its field too.
+    panel = page.panel
+    item = next(
+        panel.missing.item(i)
+        for i in range(panel.missing.count())
+        if "推荐" in panel.missing.item(i).text()
+    )
+    panel.missing.itemClicked.emit(item)
+    assert panel.recommendation.hasFocus()
+    _complete(window, "C005")
+    assert footer.sign.isEnabled() and "100" in footer.total.text()
+    footer.sign.click()
+    assert list(tmp_path.glob("C005_*_v01.pdf")), messages

@@ -523,6 +523,7 @@ class ReviewWindow(QMainWindow):
         self._tear_down()
         self.work = ReviewWork(self._loaded_station(), pack_id, self.undo_group, self.window_keys())
         self.work.message.connect(self.status.setText)
+        self.work.sign_requested.connect(self.export_current)
         self.stack.addWidget(self.work)
         self.stack.setCurrentWidget(self.work)
         if self._unsaved is not None:
