@@ -723,3 +723,17 @@ def test_the_footer_shows_total_and_missing_and_jumps_and_signs(
     assert footer.sign.isEnabled() and "100" in footer.total.text()
     footer.sign.click()
     assert list(tmp_path.glob("C005_*_v01.pdf")), messages
+
+
+def test_recent_packs_reopen_from_the_file_menu(window, qtbot, demo):
+    recent = window.recent_packs()
+    assert recent and recent[0] == demo.pack.resolve()
+    actions = [a for a in window.recent_menu.actions() if a.isEnabled()]
+    assert actions and demo.pack.name in actions[0].text()
+    window.lock_action.trigger()
+    assert not window.recent_menu.isEnabled()  # nothing opens while locked
+    unlock(window)
+    assert window.recent_menu.isEnabled()
+    window.pack_id = None
+    next(a for a in window.recent_menu.actions() if a.isEnabled()).trigger()
+    assert window.pack_id is not None and window.candidate_list is not None

@@ -80,6 +80,9 @@ def _load(home: Path, store: SecretStore | None) -> _Loaded:
     return _Loaded(station, store, store.available, remembered)
 
 
+RECENT_PACKS = 5
+
+
 def _idle_minutes(settings: QSettings) -> float:
     """The saved idle time in minutes; the default if it is missing or not a number."""
     value = settings.value("idle_minutes", DEFAULT_IDLE_MINUTES)
@@ -235,6 +238,9 @@ class ReviewWindow(QMainWindow):
         self.open_action = add_action(
             self, file_menu, _("&Open dossier pack…"), self.choose_pack, "Ctrl+O"
         )
+        self.recent_menu = file_menu.addMenu(_("&Recent packs"))
+        self.recent_menu.setObjectName("recentPacks")
+        self._fill_recent()
         self.export_action = add_action(
             self, file_menu, _("&Sign and export this sheet…"), self.export_current, "Ctrl+E"
         )
@@ -319,6 +325,8 @@ class ReviewWindow(QMainWindow):
         return [k for a in actions for k in a.shortcuts()]
 
     def _update_actions(self) -> None:
+        if hasattr(self, "recent_menu"):
+            self._fill_recent()
         for action in (
             self.open_action,
             self.export_action,
@@ -496,9 +504,33 @@ class ReviewWindow(QMainWindow):
             self._pack_refused,
         )
 
+    def recent_packs(self) -> list[Path]:
+        """The packs opened last, newest first (paths only: no content is kept)."""
+        value = self.settings.value("recent_packs", [])
+        items = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+        return [Path(p) for p in items if isinstance(p, str) and p][:RECENT_PACKS]
+
+    def _remember_pack(self, path: Path) -> None:
+        kept = [p for p in self.recent_packs() if p != path.resolve()]
+        self.settings.setValue(
+            "recent_packs", [str(p) for p in [path.resolve(), *kept][:RECENT_PACKS]]
+        )
+        self._fill_recent()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        packs = [p for p in self.recent_packs() if p.is_file()]
+        for path in packs:
+            action = self.recent_menu.addAction(f"{path.name} — {path.parent}")
+            action.triggered.connect(lambda _checked=False, p=path: self.open_pack(p))
+        if not packs:
+            self.recent_menu.addAction(_("(none)")).setEnabled(False)
+        self.recent_menu.setEnabled(self.unlocked and bool(packs))
+
     def _pack_opened(self, path: Path, result: OpenResult) -> None:
         self.pack_path, self.pack_id = path, result.pack_id
         self._opened = result
+        self._remember_pack(path)
         self._idle(self._pack_status(result))
         self._build_work(result.pack_id)
 
