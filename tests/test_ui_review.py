@@ -737,3 +737,22 @@ def test_recent_packs_reopen_from_the_file_menu(window, qtbot, demo):
     window.pack_id = None
     next(a for a in window.recent_menu.actions() if a.isEnabled()).trigger()
     assert window.pack_id is not None and window.candidate_list is not None
+
+
+def test_in_english_every_column_of_the_list_is_in_view(window, qtbot):
+    """English category names are long: they must not push the status and the total
+    out of the list (the category is cut with … instead, whole in its tooltip)."""
+    window.change_language("en")
+    try:
+        table = window.candidate_list.table
+        qtbot.waitUntil(lambda: table.isVisible())
+        viewport = table.viewport().width()
+        header = table.horizontalHeader()
+        last = table.model().columnCount() - 1
+        right = header.sectionViewportPosition(last) + header.sectionSize(last)
+        assert right <= viewport, (right, viewport)
+        assert header.sectionSize(3) >= header.sectionSizeHint(3) - 2  # the status is whole
+        tip = table.model().index(0, 2).data(Qt.ItemDataRole.ToolTipRole)
+        assert tip and tip.endswith("talent")
+    finally:
+        window.change_language("zh_CN")
