@@ -756,3 +756,29 @@ def test_in_english_every_column_of_the_list_is_in_view(window, qtbot):
         assert tip and tip.endswith("talent")
     finally:
         window.change_language("zh_CN")
+
+
+def test_a_printable_draft_of_my_reviews(window, qtbot, tmp_path, messages, monkeypatch):
+    """Unsigned, marked as a draft on every page, in Chinese fonts, readable only by its
+    owner on disk (mode 0600); a folder that cannot be written says so."""
+    import subprocess
+
+    from PySide6.QtWidgets import QFileDialog
+
+    _complete(window, "C002")
+    target = tmp_path / "draft.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.save_draft()
+    assert target.exists(), messages
+    assert target.stat().st_mode & 0o077 == 0
+    text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True).stdout
+    assert "草稿" in text and "材料翔实，成果突出。" in text and "C002" in text
+    assert "C005" in text  # every candidate, scored or not
+    fonts = subprocess.run(["pdffonts", str(target)], capture_output=True, text=True).stdout
+    assert "Helvetica" not in fonts
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "no" / "x.pdf"), "")
+    )
+    messages.clear()
+    window.save_draft()
+    assert messages and messages[-1].startswith("warning:") and "无法写入" in messages[-1]

@@ -3,4 +3,4 @@ export of signed sheets from it, and the overview of one's own scores; the GUI a
 ``sheet export`` call these.
 """
 
-__all__ = ["export", "overview", "workstation"]
+__all__ = ["draft", "export", "overview", "workstation"]

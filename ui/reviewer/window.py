@@ -247,6 +247,9 @@ class ReviewWindow(QMainWindow):
         self.export_all_action = add_action(
             self, file_menu, _("Sign and export &all completed sheets…"), self.export_everything
         )
+        self.draft_action = add_action(
+            self, file_menu, _("Save a &draft of my reviews (PDF)…"), self.save_draft
+        )
         self.import_action = add_action(
             self, file_menu, _("&Import enrolment response…"), self.import_response
         )
@@ -337,6 +340,7 @@ class ReviewWindow(QMainWindow):
             self.scores_action,
             self.opinion_action,
             self.overview_action,
+            self.draft_action,
         ):
             action.setEnabled(self.unlocked)
         # Enrolling touches only public files, so it works while locked.
@@ -724,6 +728,34 @@ class ReviewWindow(QMainWindow):
         QMessageBox.information(
             self, _("Enrolled"), _("You are enrolled in {session}.").format(session=session_name)
         )
+
+    def save_draft(self) -> None:
+        """A printable, unsigned draft of every review of the pack, where the reviewer
+        chooses; the dialog's title says that the file can be read by anyone."""
+        if self.work is None or self.pack_id is None:
+            return
+        self.work.flush()
+        path, _filter = QFileDialog.getSaveFileName(
+            self,
+            _("Save a draft (unsigned; anyone with the file can read your scores)"),
+            str(Path(str(self.settings.value("sheet_folder", str(Path.home())))) / "draft.pdf"),
+            "PDF (*.pdf)",
+        )
+        if not path:
+            return
+        from reviewer.station.draft import save_draft
+
+        station, pack_id = self._loaded_station(), self.pack_id
+        self._busy(_("Writing the draft…"))
+        worker.run_task(
+            lambda _ctx: save_draft(station.workspace, pack_id, station.name, Path(path)),
+            lambda written: self._idle(_("Draft written to {path}").format(path=written)),
+            self._draft_failed,
+        )
+
+    def _draft_failed(self, exc: Exception) -> None:
+        self._idle()
+        show_error(self, exc, _("The draft was not written"))
 
     def show_overview(self) -> None:
         if self.work is None or self.pack_id is None:
