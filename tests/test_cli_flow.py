@@ -195,3 +195,26 @@ def test_inspect_with_wrong_passphrase(capsys, demo, monkeypatch):
         capsys, "pack", "inspect", str(demo.pack), "--home", str(demo.reviewers[1])
     )
     assert code == 1 and "wrong passphrase" in err
+
+
+def test_demo_with_sheets_leaves_reviewer_one_new_for_practice(tmp_path, capsys):
+    """`make demo` opens reviewer 1: their sheets are in sheets/1/, signed with their key,
+    yet their own workspace has nothing scored or signed."""
+    from reviewer.demo.practice import DEMO_PASSPHRASE
+    from reviewer.station.workstation import Workstation
+    from reviewer.workspace.model import Status
+
+    out = tmp_path / "demo"
+    argv = ["demo", "--out", str(out), "--reviewers", "2", "--candidates", "3", "--sheets"]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert len(list((out / "sheets" / "1").glob("*.pdf"))) == 3
+    assert len(list((out / "sheets" / "2").glob("*.pdf"))) == 3
+    for index, expected in ((1, {Status.NOT_STARTED}), (2, {Status.SIGNED, Status.RECUSED})):
+        station = Workstation(out / "reviewers" / str(index))
+        try:
+            station.unlock(DEMO_PASSPHRASE)
+            pack_id = station.open_pack(out / "pack.rvpack").pack_id
+            statuses = {e.status for e in station.workspace.candidates(pack_id)}
+        finally:
+            station.close()
+        assert statuses <= expected and statuses, (index, statuses)

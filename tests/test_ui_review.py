@@ -622,3 +622,163 @@ def test_a_vetoed_candidate_reaches_not_recommended_by_arrows(window, qtbot, mes
     review = window.station.workspace.review(window.pack_id, "C004")
     assert review.recommendation == combo.itemData(negative)
     assert review.opinion == "一票否决。"  # nothing typed was lost on the way
+
+
+@pytest.fixture
+def window12(qtbot, tmp_path, messages):
+    """A practice session with two candidates per category."""
+    from reviewer.demo.practice import build_demo
+
+    demo = build_demo(tmp_path / "demo12", reviewers=1, candidates=12)
+    w = open_window(qtbot, demo.reviewers[0], demo.pack)
+    unlock(w)
+    assert w.candidate_list is not None, messages
+    return w
+
+
+def test_the_overview_shows_my_scores_with_their_spread_and_two_side_by_side(window12, qtbot):
+    """Candidates × criteria per category, computed from what is saved; the spread rows
+    agree with the scores; two selected candidates compare side by side; the lock closes
+    it (it shows scores)."""
+    from reviewer.station.overview import overview
+
+    first = _complete(window12, "C001")
+    rubric_id = first.panel.rubric.id
+    same = [
+        c.candidate_id
+        for c in window12.station.workspace.pack(window12.pack_id).candidates
+        if c.rubric_id == rubric_id and c.candidate_id != "C001"
+    ]
+    assert same, "the demo has two candidates of one category"
+    second = _complete(window12, same[0])
+    box = next(iter(second.panel.score_boxes.values()))
+    box.setValue(6.0)
+    window12.overview_action.trigger()
+    dialog = window12.overview
+    assert dialog is not None and dialog.isVisible()
+    data = {c.rubric.id: c for c in overview(window12.station.workspace, window12.pack_id)}
+    grid = next(g for g in dialog.grids if g.data.rubric.id == rubric_id)
+    table = grid.table
+    ids = [table.item(r, 0).text() for r in range(len(grid.data.rows))]
+    assert ids[:2] == ["C001", same[0]]  # by total, highest first
+    spread = data[rubric_id].criteria[0]
+    assert spread.count == 2 and spread.minimum == Decimal(6) and spread.maximum == Decimal(8)
+    assert spread.mean == Decimal(7)
+    mean_row = len(grid.data.rows)
+    assert table.item(mean_row, 2).text() == "7"
+    table.selectRow(0)
+    table.setSelectionMode(table.SelectionMode.MultiSelection)
+    table.selectRow(1)
+    dialog.tabs.setCurrentWidget(grid)
+    dialog.compare.click()
+    side = dialog.side
+    assert side is not None and side.isVisible()
+    assert side.table.item(0, 0).text() == "8" and side.table.item(0, 1).text() == "6"
+    window12.lock_action.trigger()
+    assert window12.overview is None and not dialog.isVisible()
+
+
+def test_the_status_bar_follows_a_language_switch(window):
+    assert "秘书处" in window.status.text() and "名候选人" in window.status.text()
+    window.change_language("en")
+    try:
+        assert "candidates" in window.status.text() and "名候选人" not in window.status.text()
+    finally:
+        window.change_language("zh_CN")
+
+
+def test_the_footer_shows_total_and_missing_and_jumps_and_signs(
+    window, qtbot, tmp_path, messages, monkeypatch
+):
+    """Below the scrolled form, always in view: the total, what is missing (a click goes
+    to that field; so does a line of the missing list) and 签署并导出."""
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))
+    window.activateWindow()
+    page = page_for(window, "C005")
+    page.conflict.no_conflict.click()
+    footer = page.panel.footer
+    assert footer.isVisible() and not footer.sign.isEnabled()
+    assert "品德" in footer.missing.full_text() or "政治" in footer.missing.full_text()
+    footer.missing.click()
+    first_row = next(iter(page.panel.check_rows.values()))
+    assert first_row.group.buttons()[0].hasFocus()
+    for row in page.panel.check_rows.values():
+        row.group.buttons()[0].click()
+    box = list(page.panel.score_boxes.values())[0]
+    assert box.criterion.name.get() in footer.missing.full_text()
+    footer.missing.click()
+    assert box.hasFocus()
+    # A line of the missing list goes to its field too.
+    panel = page.panel
+    item = next(
+        panel.missing.item(i)
+        for i in range(panel.missing.count())
+        if "推荐" in panel.missing.item(i).text()
+    )
+    panel.missing.itemClicked.emit(item)
+    assert panel.recommendation.hasFocus()
+    _complete(window, "C005")
+    assert footer.sign.isEnabled() and "100" in footer.total.text()
+    footer.sign.click()
+    assert list(tmp_path.glob("C005_*_v01.pdf")), messages
+
+
+def test_recent_packs_reopen_from_the_file_menu(window, qtbot, demo):
+    recent = window.recent_packs()
+    assert recent and recent[0] == demo.pack.resolve()
+    actions = [a for a in window.recent_menu.actions() if a.isEnabled()]
+    assert actions and demo.pack.name in actions[0].text()
+    window.lock_action.trigger()
+    assert not window.recent_menu.isEnabled()  # nothing opens while locked
+    unlock(window)
+    assert window.recent_menu.isEnabled()
+    window.pack_id = None
+    next(a for a in window.recent_menu.actions() if a.isEnabled()).trigger()
+    assert window.pack_id is not None and window.candidate_list is not None
+
+
+def test_in_english_every_column_of_the_list_is_in_view(window, qtbot):
+    """English category names are long: they must not push the status and the total
+    out of the list (the category is cut with … instead, whole in its tooltip)."""
+    window.change_language("en")
+    try:
+        table = window.candidate_list.table
+        qtbot.waitUntil(lambda: table.isVisible())
+        viewport = table.viewport().width()
+        header = table.horizontalHeader()
+        last = table.model().columnCount() - 1
+        right = header.sectionViewportPosition(last) + header.sectionSize(last)
+        assert right <= viewport, (right, viewport)
+        assert header.sectionSize(3) >= header.sectionSizeHint(3) - 2  # the status is whole
+        tip = table.model().index(0, 2).data(Qt.ItemDataRole.ToolTipRole)
+        assert tip and tip.endswith("talent")
+    finally:
+        window.change_language("zh_CN")
+
+
+def test_a_printable_draft_of_my_reviews(window, qtbot, tmp_path, messages, monkeypatch):
+    """Unsigned, marked as a draft on every page, in Chinese fonts, readable only by its
+    owner on disk (mode 0600); a folder that cannot be written says so."""
+    import subprocess
+
+    from PySide6.QtWidgets import QFileDialog
+
+    _complete(window, "C002")
+    target = tmp_path / "draft.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.save_draft()
+    assert target.exists(), messages
+    assert target.stat().st_mode & 0o077 == 0
+    text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True).stdout
+    assert "草稿" in text and "材料翔实，成果突出。" in text and "C002" in text
+    assert "C005" in text  # every candidate, scored or not
+    fonts = subprocess.run(["pdffonts", str(target)], capture_output=True, text=True).stdout
+    assert "Helvetica" not in fonts
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "no" / "x.pdf"), "")
+    )
+    messages.clear()
+    window.save_draft()
+    assert messages and messages[-1].startswith("warning:") and "无法写入" in messages[-1]

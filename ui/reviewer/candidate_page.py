@@ -80,6 +80,7 @@ class ConflictPanel(QWidget):
 class CandidatePage(QWidget):
     changed = Signal(str)  # candidate id, after every saved edit
     message = Signal(str)
+    sign_requested = Signal()
 
     def __init__(self, station: Workstation, pack_id: str, candidate_id: str):
         super().__init__()
@@ -144,7 +145,15 @@ class CandidatePage(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.panel)
         scroll.setMinimumWidth(420)
-        self.work.addWidget(scroll)
+        # The form scrolls; its footer (total, what is missing, 签署并导出) does not.
+        scoring = QWidget()
+        scoring_layout = QVBoxLayout(scoring)
+        scoring_layout.setContentsMargins(0, 0, 0, 0)
+        scoring_layout.setSpacing(0)
+        scoring_layout.addWidget(scroll, 1)
+        scoring_layout.addWidget(self.panel.footer)
+        self.panel.footer.sign_requested.connect(self.sign_requested.emit)
+        self.work.addWidget(scoring)
         self.work.setSizes([620, 520])
         self.stack.addWidget(self.work)
 

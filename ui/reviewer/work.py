@@ -25,6 +25,7 @@ from ui.reviewer.candidate_page import CandidatePage
 
 class ReviewWork(QSplitter):
     message = Signal(str)  # for the status bar
+    sign_requested = Signal()  # a page's 签署并导出
 
     def __init__(
         self,
@@ -60,6 +61,7 @@ class ReviewWork(QSplitter):
             page = CandidatePage(self.station, self.pack_id, candidate_id)
             page.changed.connect(self.refresh_candidate)
             page.message.connect(self.message)
+            page.sign_requested.connect(self.sign_requested)
             keep_window_keys(page, self.window_keys, before=page.flush)
             self.pages[candidate_id] = page
             self.page_stack.addWidget(page)
