@@ -4,7 +4,9 @@ This is the core service the reviewer GUI calls. One passphrase unlocks both the
 identity and the workspace (Argon2id each); ``lock()`` drops every decrypted
 object the core holds. Materials are decrypted only after the reviewer has declared
 no conflict of interest for that candidate ("conflict before content"), and each view
-is recorded in the audit log.
+is recorded in the audit log: when the GUI has put the material on screen
+(``record_viewed``), not when it was decrypted, so that a file that could not be shown,
+or a work that never played, is not recorded as seen.
 
 API:
     ws = Workstation(home)                       # public data only
@@ -15,6 +17,7 @@ API:
     ws.workspace                                 # reviews, candidates, audit log
     ws.candidate(pack_id, candidate_id) -> manifest Candidate (profile and works)
     ws.attachment(pack_id, candidate_id, sha256) -> (bytes, Attachment)
+    ws.record_viewed(pack_id, candidate_id, sha256)   # it is on screen: the audit entry
     ws.sheet_signer(session_id) -> SheetSigner   # for sheet_export
 """
 
@@ -284,23 +287,34 @@ class Workstation:
         """Decrypt one attachment of one candidate, in memory. Refused until the reviewer
         has declared no conflict of interest with that candidate."""
         with self._lock:
-            candidate = self.candidate(pack_id, candidate_id)
-            if sha256 not in candidate.attachment_hashes():
-                raise WorkstationError(_("this material does not belong to this candidate"))
-            review = self.workspace.review(pack_id, candidate_id)
-            if review.conflict is not Conflict.NONE:
-                raise WorkstationError(
-                    _("declare first that you have no conflict of interest with this candidate")
-                )
-            opened = self._opened(pack_id)
-            meta = opened.manifest.attachment(sha256)
-            if meta is None:
-                raise WorkstationError(_("this material does not belong to this candidate"))
+            meta = self._material(pack_id, candidate_id, sha256)
             try:
-                data = opened.read_attachment(sha256)
+                data = self._opened(pack_id).read_attachment(sha256)
             except PackError as exc:
                 raise WorkstationError(exc.message, exc.problems) from None
+            return data, meta
+
+    def record_viewed(self, pack_id: str, candidate_id: str, sha256: str) -> None:
+        """Record in the audit log that the reviewer has one of the candidate's
+        materials on screen (a document shown, a work's first frame or sound)."""
+        with self._lock:
+            meta = self._material(pack_id, candidate_id, sha256)
             self.workspace.record(
                 EventKind.ATTACHMENT_VIEWED, candidate_id=candidate_id, name=meta.name
             )
-            return data, meta
+
+    def _material(self, pack_id: str, candidate_id: str, sha256: str) -> Attachment:
+        """The manifest entry of one of the candidate's materials, once the reviewer
+        may see it (no conflict of interest declared)."""
+        candidate = self.candidate(pack_id, candidate_id)
+        if sha256 not in candidate.attachment_hashes():
+            raise WorkstationError(_("this material does not belong to this candidate"))
+        review = self.workspace.review(pack_id, candidate_id)
+        if review.conflict is not Conflict.NONE:
+            raise WorkstationError(
+                _("declare first that you have no conflict of interest with this candidate")
+            )
+        meta = self._opened(pack_id).manifest.attachment(sha256)
+        if meta is None:
+            raise WorkstationError(_("this material does not belong to this candidate"))
+        return meta
