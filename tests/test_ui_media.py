@@ -296,6 +296,16 @@ def test_a_video_damaged_where_it_starts_is_never_shown(qtbot, player):
     assert not player.view.video.videoSink().videoFrame().isValid()
 
 
+def test_a_file_that_is_not_a_video_says_it_cannot_be_played(qtbot, player):
+    stream = MemoryStream(bytes(range(256)) * 200, "video/mp4", "不是视频.mp4")
+    shown: list[bool] = []
+    player.displayed.connect(lambda: shown.append(True))
+    with qtbot.waitSignal(player.failed, timeout=10_000) as failed:
+        player.play_stream(stream)
+    assert failed.args[0].startswith("此作品无法播放")
+    assert shown == [] and stream.closed and player.player is None
+
+
 def test_hiding_the_player_pauses_it(qtbot, player):
     start(qtbot, player, stream_of("tone.wav"))
     player.hide()

@@ -292,7 +292,8 @@ class MediaPlayer(QWidget):
         self.drop()
         self.stream = stream
         self.device = StreamDevice(stream, self)
-        self.device.failed.connect(self._device_failed)
+        # Queued even when a read happens on this thread: never handled inside Qt's call.
+        self.device.failed.connect(self._device_failed, Qt.ConnectionType.QueuedConnection)
         player = QMediaPlayer(self)
         audio = QAudioOutput(player)  # with no sound device, Qt plays on in silence
         audio.setVolume(self.volume.value() / 100)
@@ -303,7 +304,10 @@ class MediaPlayer(QWidget):
         player.durationChanged.connect(self._duration_known)
         player.playbackStateChanged.connect(self._state)
         player.mediaStatusChanged.connect(self._status)
-        player.errorOccurred.connect(self._error)
+        player.errorOccurred.connect(
+            lambda error, reason, source=player: self._error(source, error, reason),
+            Qt.ConnectionType.QueuedConnection,  # not inside setSourceDevice or play
+        )
         player.hasVideoChanged.connect(self._has_video)
         self.player, self.audio = player, audio
         self._shown = False
@@ -452,11 +456,12 @@ class MediaPlayer(QWidget):
         if end > start:
             self.watched.emit(start, end)
 
-    def _error(self, error: QMediaPlayer.Error, reason: str) -> None:
-        if error != QMediaPlayer.Error.NoError:
+    def _error(self, source: QMediaPlayer, error: QMediaPlayer.Error, reason: str) -> None:
+        if source is self.player and error != QMediaPlayer.Error.NoError:
             self._fail(_("This work cannot be played: {reason}").format(reason=reason))
 
     def _device_failed(self, exc: object) -> None:
+        # Queued: the device may have been dropped, another work started, meanwhile.
         if self.device is not None and exc is self.device.failure:
             self._fail("")
 
