@@ -62,6 +62,8 @@ EXCLUDED_MODULES = [
     "_distutils_hack",
     *(
         f"PySide6.{m}"
+        # Not QtNetwork: PySide6.QtMultimedia imports it (its API names network
+        # requests). Qt6Network ships anyway (QtPdf links it); no network plugin does.
         for m in [
             "Qt3DAnimation",
             "Qt3DCore",
@@ -80,7 +82,6 @@ EXCLUDED_MODULES = [
             "QtHelp",
             "QtHttpServer",
             "QtLocation",
-            "QtNetwork",
             "QtNetworkAuth",
             "QtNfc",
             "QtOpenGL",
@@ -265,8 +266,23 @@ def _forbidden(lowered: str) -> bool:
     )
 
 
+# Qt's FFmpeg libraries come stripped already, and binutils' strip (which the Linux spec
+# runs over every binary) breaks libavformat and libavutil: "ELF load command
+# address/offset not page-aligned", and the player has no backend. They are copied as
+# they are (as data: PyInstaller strips binaries only).
+NO_STRIP = ["libav*.so*", "libsw*.so*"]
+
+
 def filter_toc(toc):  # a PyInstaller TOC: (dest, source, typecode) entries
-    return [entry for entry in toc if keep(entry[0])]
+    kept = []
+    for dest, source, typecode in toc:
+        if not keep(dest):
+            continue
+        name = PurePosixPath(dest.replace("\\", "/")).name.lower()
+        if typecode == "BINARY" and any(fnmatch.fnmatch(name, p) for p in NO_STRIP):
+            typecode = "DATA"
+        kept.append((dest, source, typecode))
+    return kept
 
 
 def check_bundle(folder: Path) -> list[str]:

@@ -96,7 +96,31 @@ def test_the_player_s_qt_multimedia_and_ffmpeg_ship_and_no_other_addons_part():
     ]
     assert [d for d in kept if not cfg.keep(d)] == []
     assert [d for d in dropped if cfg.keep(d)] == []
-    assert not {"PySide6.QtMultimedia", "PySide6.QtMultimediaWidgets"} & set(cfg.EXCLUDED_MODULES)
+    # PySide6.QtMultimedia imports PySide6.QtNetwork: excluding it breaks the player.
+    needed = {"PySide6.QtMultimedia", "PySide6.QtMultimediaWidgets", "PySide6.QtNetwork"}
+    assert not needed & set(cfg.EXCLUDED_MODULES)
     assert {"PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtSpatialAudio"} <= set(
         cfg.EXCLUDED_MODULES
     )
+
+
+def test_ffmpeg_is_copied_unstripped():
+    """binutils' strip breaks Qt's libavformat and libavutil (not page-aligned after)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "packaging"))
+    try:
+        import bundle_config as cfg
+    finally:
+        sys.path.pop(0)
+    toc = [
+        ("PySide6/Qt/lib/libavformat.so.63", "/x/libavformat.so.63", "BINARY"),
+        ("PySide6/Qt/lib/libswscale.so.10", "/x/libswscale.so.10", "BINARY"),
+        ("PySide6/Qt/lib/libQt6Core.so.6", "/x/libQt6Core.so.6", "BINARY"),
+        ("PySide6/Qt/lib/libQt6Sql.so.6", "/x/libQt6Sql.so.6", "BINARY"),
+    ]
+    assert cfg.filter_toc(toc) == [
+        ("PySide6/Qt/lib/libavformat.so.63", "/x/libavformat.so.63", "DATA"),
+        ("PySide6/Qt/lib/libswscale.so.10", "/x/libswscale.so.10", "DATA"),
+        ("PySide6/Qt/lib/libQt6Core.so.6", "/x/libQt6Core.so.6", "BINARY"),
+    ]
