@@ -54,6 +54,12 @@ class MemoryStream:
                 raise AttachmentDamagedError(self.name, "block 2 failed authentication")
             return self._data[offset : offset + n]
 
+    def damage_unread(self) -> None:
+        """From now on, every byte not read yet is damaged (a block further on fails)."""
+        with self._lock:
+            start = max((offset + n for offset, n in self.reads), default=0)
+            self.damaged = (start, self.size)
+
     def close(self) -> None:
         with self._lock:
             self.closed = True
@@ -261,23 +267,21 @@ def test_a_work_played_to_its_end_is_one_span_of_its_length(qtbot, player):
 
 
 def test_a_stream_damaged_mid_play_stops_with_a_clear_message(qtbot, player):
-    # A 10-second recording damaged 6 seconds in: Qt reads a few seconds ahead, so the
-    # damage is met while the start plays.
-    data = silent_wav(10, rate=44_100, channels=2)
-    damaged = (len(data) * 60 // 100, len(data) * 65 // 100)
-    stream = MemoryStream(data, "audio/wav", "晚间新闻.wav", damaged=damaged)
+    # A 30-second recording whose rest turns out damaged once it has started to play.
+    stream = MemoryStream(silent_wav(30, rate=44_100, channels=2), "audio/wav", "晚间新闻.wav")
     events: list[str] = []
     player.displayed.connect(lambda: events.append("displayed"))
+    player.displayed.connect(stream.damage_unread)
     player.failed.connect(events.append)
     spans: list[tuple[int, int]] = []
     player.watched.connect(lambda a, b: spans.append((a, b)))
-    player.step_speed(10)
     player.play_stream(stream)
     qtbot.waitUntil(lambda: len(events) == 2, timeout=10_000)
     assert events[0] == "displayed"
     assert "晚间新闻.wav" in events[1] and "损坏" in events[1] and "停止" in events[1]
     assert player.player is None and player.device is None and stream.closed
     # No read but the refused one touched the damage; what was heard is kept.
+    damaged = stream.damaged
     touched = [(o, n) for o, n in stream.reads if o < damaged[1] and o + n > damaged[0]]
     assert touched == stream.reads[-1:]
     assert len(spans) == 1 and spans[0][0] == 0 and spans[0][1] > 0
@@ -286,7 +290,7 @@ def test_a_stream_damaged_mid_play_stops_with_a_clear_message(qtbot, player):
 
 def test_a_video_damaged_where_it_starts_is_never_shown(qtbot, player):
     data = (MEDIA / "h264_aac.mp4").read_bytes()
-    stream = MemoryStream(data, "video/mp4", "专题片.mp4", damaged=(20_000, 21_000))
+    stream = MemoryStream(data, "video/mp4", "专题片.mp4", damaged=(0, 4096))
     shown: list[bool] = []
     player.displayed.connect(lambda: shown.append(True))
     with qtbot.waitSignal(player.failed, timeout=10_000) as failed:
