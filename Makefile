@@ -42,9 +42,10 @@ test: $(STAMP) catalog lint
 # The practice session lives in the user data folder; built once, then reused.
 DEMO_DIR = $$($(BIN)/python -c "import platformdirs; print(platformdirs.user_data_dir('reviewer-workstation'))")/demo
 
-# Bumped when a practice session built by an older version would no longer open (2: the
-# secretariat's certificate carries its policy and reviewers pin it).
-DEMO_FORMAT := 2
+# Bumped when a practice session built by an older version would no longer open, or
+# lacks what the app now shows (2: the secretariat's certificate carries its policy and
+# reviewers pin it; 3: pack format 2 with video and audio works, reviewer 1 left new).
+DEMO_FORMAT := 3
 
 demo: $(STAMP) catalog
 	@d="$(DEMO_DIR)"; \

@@ -846,7 +846,11 @@ def build_readers(seeds: Seeds) -> list[Reader]:
             read_header(path)
             with open_pack(path, identity, ca_cert, expected_session_id=session_id) as opened:
                 for a in opened.manifest.attachments:
-                    opened.read_attachment(a.sha256)
+                    whole = opened.read_attachment(a.sha256)
+                    # The seekable path too: it parses the age header itself.
+                    with opened.open_attachment_stream(a.sha256) as stream:
+                        if stream.read_at(0, a.size) != whole:
+                            raise AssertionError("the stream disagrees with the whole read")
         except ReviewerError:
             return "refused"
         return "accepted"

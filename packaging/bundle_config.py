@@ -215,6 +215,9 @@ REQUIRED = [
     "*/resources/fonts/babelstonehan-rare.ttf.xz",
     "*/resources/fonts/babelstonehan.copyright",
     "*/resources/plan/plan.txt",
+    # `reviewer demo` puts these in the practice pack as representative works.
+    "*/resources/demo/video-work.mp4",
+    "*/resources/demo/audio-work.mp3",
     "*/resources/schemas/review-sheet-1.schema.json",
     "*/resources/locale/zh_CN/lc_messages/reviewer.mo",
     "*/qt/translations/qtbase_zh_cn.qm",

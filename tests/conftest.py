@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 
 import pytest
 
@@ -10,6 +11,9 @@ import pytest
 pytest_plugins = ("tests.ui_fixtures",)
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# The windows keep settings (recent packs, folders, language) in QSettings, which on
+# Linux lives under XDG_CONFIG_HOME: a run must not write into the user's own.
+os.environ["XDG_CONFIG_HOME"] = tempfile.mkdtemp(prefix="reviewer-tests-config-")
 # Test-only fakes (secret store, crypto backends) refuse to run unless this is set.
 os.environ["REVIEWER_TESTING"] = "1"
 

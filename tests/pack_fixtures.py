@@ -249,11 +249,13 @@ def forge_pack(
     try:
         doc = json.loads(manifest)
         pack_id, session_id, created = doc["pack_id"], doc["session"]["id"], doc["created"]
+        fmt = doc["format"]
     except Exception:
         pack_id, session_id, created = "00000000-0000-4000-8000-000000000000", "S1", "x"
+        fmt = 2
     head = {
         "kind": "reviewer-workstation/dossier-pack",
-        "format": 1,
+        "format": fmt,
         "pack_id": pack_id,
         "session_id": session_id,
         "created": created,

@@ -18,6 +18,7 @@ from reviewer.pack.candidates import (
     write_template,
 )
 from reviewer.rubric.file import bundled_rubrics
+from tests import material_fixtures
 
 CATEGORY = bundled_rubrics()[0].id
 
@@ -26,11 +27,11 @@ CATEGORY = bundled_rubrics()[0].id
 def materials(tmp_path):
     folder = tmp_path / "materials"
     (folder / "works").mkdir(parents=True)
-    (folder / "works" / "天山深处.pdf").write_bytes(b"%PDF-1.7 fake")
-    (folder / "works" / "photo.JPG").write_bytes(b"\xff\xd8jpeg")
-    (folder / "证明.png").write_bytes(b"\x89PNG")
+    (folder / "works" / "天山深处.pdf").write_bytes(material_fixtures.pdf())
+    (folder / "works" / "photo.JPG").write_bytes(material_fixtures.jpeg())
+    (folder / "证明.png").write_bytes(material_fixtures.png())
     (folder / "notes.txt").write_text("说明", encoding="utf-8")
-    (folder / "virus.exe").write_bytes(b"MZ")
+    (folder / "virus.exe").write_bytes(material_fixtures.MZ)
     (tmp_path / "secret.pdf").write_bytes(b"outside")
     return folder
 
@@ -145,7 +146,7 @@ def test_every_problem_is_reported_with_its_line(tmp_path, materials, english):
     assert "line 7, 代表作1文件: file not found: works/missing.pdf" in text
     assert "line 8, 代表作1文件: '../secret.pdf' points outside the materials folder" in text
     assert "line 9, 代表作1文件:" in text
-    assert "line 10, 其他材料: 'virus.exe': unsupported file type" in text
+    assert "line 10, 其他材料: 'virus.exe': a Windows program (MZ/PE)" in text
     assert "line 11, 新文艺群体（是/否）:" in text
     assert "line 12: name at least one representative work" in text
     assert "line 13, 代表作1年份:" in text
@@ -236,3 +237,67 @@ def test_media_types():
     assert media_type_for("a.png") == "image/png"
     assert media_type_for("a.txt").startswith("text/plain")
     assert media_type_for("a.exe") is None
+
+
+# -- materials are checked by content ---------------------------------------------------
+
+
+def test_media_types_come_from_the_content_and_media_carry_their_length(tmp_path, materials):
+    import shutil
+
+    shutil.copyfile(material_fixtures.MEDIA / "h264_aac.mov", materials / "作品.mp4")
+    shutil.copyfile(material_fixtures.MEDIA / "tone.mp3", materials / "录音.mp3")
+    path = write_csv(tmp_path / "c.csv", [row(代表作1文件="作品.mp4", 其他材料="录音.mp3")])
+    first = read_candidates(path, materials)[0]
+    video, audio = first.works[0].file, first.other_materials[0]
+    assert video.media_type == "video/quicktime"  # the content's, not the name's video/mp4
+    assert abs(video.duration_ms - 2000) <= 100 and abs(audio.duration_ms - 2000) <= 100
+    assert audio.media_type == "audio/mpeg"
+    assert (
+        read_candidates(write_csv(tmp_path / "d.csv", [row()]), materials)[0]
+        .works[0]
+        .file.duration_ms
+        is None
+    )
+
+
+def test_every_refused_material_is_reported_at_once_with_its_reason(tmp_path, materials, english):
+    """MaterialRefusedError for each file becomes one line of one CandidatesError."""
+    offenders = {
+        "empty.pdf": b"",
+        "tool.pdf": material_fixtures.ELF,
+        "setup.txt": material_fixtures.MZ,
+        "run.txt": material_fixtures.SCRIPT,
+        "logo.png": material_fixtures.SVG,
+        "photo.pdf": material_fixtures.png(),
+        "report.docx": material_fixtures.docx(),
+        "公文.ofd": material_fixtures.ofd(),
+        "blob.mp4": bytes(range(256)) * 8,
+    }
+    for name, data in offenders.items():
+        (materials / name).write_bytes(data)
+    names = list(offenders)
+    rows = [
+        row(编号=f"C{n:03d}", 代表作1文件=name, 其他材料="")
+        for n, name in enumerate(names[:5], start=1)
+    ]
+    rows.append(row(编号="C006", 其他材料=";".join(names[5:])))
+    found = report(write_csv(tmp_path / "c.csv", rows), materials)
+    assert len(found) == len(offenders), "\n".join(found)
+    expected = {
+        "empty.pdf": "line 2, 代表作1文件: 'empty.pdf': the file is empty (0 bytes)",
+        "tool.pdf": "line 3, 代表作1文件: 'tool.pdf': named .pdf but it is a Linux program (ELF)",
+        "setup.txt": "line 4, 代表作1文件: 'setup.txt': named .txt but it is a Windows program",
+        "run.txt": "line 5, 代表作1文件: 'run.txt': named .txt but it is a script (#!)",
+        "logo.png": "line 6, 代表作1文件: 'logo.png': named .png but it is SVG, XML or HTML",
+        "photo.pdf": "line 7, 其他材料: 'photo.pdf': named .pdf (a PDF document) but the "
+        "content is a PNG image",
+        "report.docx": "line 7, 其他材料: 'report.docx': a Word document (docx), which the "
+        "viewer cannot show: convert it to PDF first",
+        "公文.ofd": "line 7, 其他材料: '公文.ofd': an OFD document, which the viewer cannot "
+        "show: convert it to PDF first",
+        "blob.mp4": "line 7, 其他材料: 'blob.mp4': named .mp4 but the content is not an MP4 "
+        "or QuickTime video",
+    }
+    for name, start in expected.items():
+        assert any(p.startswith(start) for p in found), (name, found)

@@ -118,6 +118,49 @@ def test_build_refuses_bad_candidates_listing_every_problem(tmp_path, capsys, de
     assert not out_pack.exists()
 
 
+def test_build_lists_every_refused_material_in_one_message(tmp_path, capsys, demo, monkeypatch):
+    from tests import material_fixtures
+
+    monkeypatch.setenv("REVIEWER_PASSPHRASE", "demo")
+    materials = tmp_path / "materials"
+    materials.mkdir()
+    offenders = {
+        "a.pdf": b"",
+        "b.pdf": material_fixtures.png(),
+        "c.docx": material_fixtures.docx(),
+        "d.svg": material_fixtures.SVG,
+    }
+    for name, data in offenders.items():
+        (materials / name).write_bytes(data)
+    (materials / "ok.mp4").write_bytes((material_fixtures.MEDIA / "h264_aac.mp4").read_bytes())
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "编号,姓名,类别,代表作1标题,代表作1类型,代表作1年份,代表作1文件,其他材料\n"
+        "A1,甲,arts,作品,纪录片,2024,ok.mp4,a.pdf;b.pdf\n"
+        "A2,乙,arts,作品,纪录片,2024,c.docx,d.svg\n",
+        encoding="utf-8",
+    )
+    out_pack = tmp_path / "x.rvpack"
+    code, out, err = run(
+        capsys,
+        "pack",
+        "build",
+        str(demo.session),
+        "--candidates",
+        str(bad),
+        "--materials",
+        str(materials),
+        "--out",
+        str(out_pack),
+    )
+    assert code == 1 and "Traceback" not in err and not out_pack.exists()
+    lines = [line for line in err.splitlines() if "line " in line]
+    assert len(lines) == len(offenders), err
+    for name in offenders:
+        assert sum(f"'{name}'" in line for line in lines) == 1, (name, err)
+    assert "convert it to PDF first" in err and "SMB/NTLM" in err and "ok.mp4" not in err
+
+
 def test_build_for_unknown_reviewer(tmp_path, capsys, demo, monkeypatch):
     monkeypatch.setenv("REVIEWER_PASSPHRASE", "demo")
     code, out, err = run(
@@ -152,3 +195,26 @@ def test_inspect_with_wrong_passphrase(capsys, demo, monkeypatch):
         capsys, "pack", "inspect", str(demo.pack), "--home", str(demo.reviewers[1])
     )
     assert code == 1 and "wrong passphrase" in err
+
+
+def test_demo_with_sheets_leaves_reviewer_one_new_for_practice(tmp_path, capsys):
+    """`make demo` opens reviewer 1: their sheets are in sheets/1/, signed with their key,
+    yet their own workspace has nothing scored or signed."""
+    from reviewer.demo.practice import DEMO_PASSPHRASE
+    from reviewer.station.workstation import Workstation
+    from reviewer.workspace.model import Status
+
+    out = tmp_path / "demo"
+    argv = ["demo", "--out", str(out), "--reviewers", "2", "--candidates", "3", "--sheets"]
+    assert main(argv) == 0, capsys.readouterr().err
+    assert len(list((out / "sheets" / "1").glob("*.pdf"))) == 3
+    assert len(list((out / "sheets" / "2").glob("*.pdf"))) == 3
+    for index, expected in ((1, {Status.NOT_STARTED}), (2, {Status.SIGNED, Status.RECUSED})):
+        station = Workstation(out / "reviewers" / str(index))
+        try:
+            station.unlock(DEMO_PASSPHRASE)
+            pack_id = station.open_pack(out / "pack.rvpack").pack_id
+            statuses = {e.status for e in station.workspace.candidates(pack_id)}
+        finally:
+            station.close()
+        assert statuses <= expected and statuses, (index, statuses)

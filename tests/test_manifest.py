@@ -162,10 +162,90 @@ def test_field_level_breaks_are_refused(path, value):
     problems(doc)
 
 
-def test_format_other_than_one_is_refused(english):
+@pytest.mark.parametrize("fmt", [0, 3, True, "2"])
+def test_unknown_formats_are_refused(english, fmt):
+    doc = valid()
+    doc["format"] = fmt
+    assert problems(doc)[0].startswith(f"format: format {fmt!r} is not supported")
+    assert "reads formats 1, 2" in problems(doc)[0]
+
+
+# -- format 2: block hashes ----------------------------------------------------------
+
+BLOCK = 4 * 1024 * 1024
+
+
+def valid_v2(size: int = 10) -> dict:
     doc = valid()
     doc["format"] = 2
-    assert problems(doc)[0].startswith("format: format 2 is not supported")
+    doc["attachments"][0]["size"] = size
+    n = max(1, -(-size // BLOCK))
+    doc["attachments"][0]["blocks"] = [A1] if n == 1 else [f"{i:064x}" for i in range(n)]
+    doc["attachments"][1]["blocks"] = [A2]
+    return doc
+
+
+def test_format_2_carries_block_hashes_and_round_trips():
+    doc = valid_v2(2 * BLOCK + 1)
+    data = canonical_json(doc)
+    manifest = parse_manifest(data)
+    assert manifest.format == 2
+    assert manifest.to_bytes() == data
+    assert manifest.attachment(A1).blocks == tuple(f"{i:064x}" for i in range(3))
+    assert manifest.attachment(A2).blocks == (A2,)
+
+
+def test_format_1_has_no_block_hashes(english):
+    manifest = parse_manifest(canonical_json(valid()))
+    assert manifest.format == 1 and manifest.attachment(A1).blocks is None
+    doc = valid()
+    doc["attachments"][0]["blocks"] = [A1]
+    assert problems(doc) == ["attachments[0].blocks: unknown field"]
+
+
+def test_format_2_requires_block_hashes(english):
+    doc = valid_v2()
+    del doc["attachments"][1]["blocks"]
+    assert problems(doc) == ["attachments[1].blocks: required field is missing"]
+
+
+@pytest.mark.parametrize(
+    ("size", "count", "expected"),
+    [(10, 2, 1), (BLOCK, 2, 1), (BLOCK + 1, 1, 2), (BLOCK + 1, 3, 2), (0, 2, 1)],
+)
+def test_wrong_block_count_is_refused(english, size, count, expected):
+    doc = valid_v2(size)
+    doc["attachments"][0]["blocks"] = [f"{i:064x}" for i in range(count)]
+    assert problems(doc) == [
+        f"attachments[0].blocks: {count} block hashes for {size} bytes; expected {expected}"
+    ]
+
+
+def test_empty_block_list_and_bad_hashes_are_refused(english):
+    doc = valid_v2()
+    doc["attachments"][0]["blocks"] = []
+    assert problems(doc) == ["attachments[0].blocks: expected 1 to 512 entries, found 0"]
+    doc = valid_v2(BLOCK + 1)
+    doc["attachments"][0]["blocks"] = [A1, A1.upper()]
+    assert problems(doc)[0].startswith("attachments[0].blocks[1]: ")
+    doc["attachments"][0]["blocks"] = "ab" * 32
+    assert problems(doc) == ["attachments[0].blocks: expected a list, found text"]
+
+
+def test_a_single_block_is_the_whole_file(english):
+    doc = valid_v2()
+    doc["attachments"][0]["blocks"] = [A2]
+    assert problems(doc) == [
+        "attachments[0].blocks[0]: a single block must have the file's SHA-256"
+    ]
+
+
+def test_too_many_block_hashes_are_refused_by_the_cap(english):
+    doc = valid_v2(2 * 1024**3)
+    assert len(doc["attachments"][0]["blocks"]) == 512
+    parse_manifest(canonical_json(doc))
+    doc["attachments"][0]["blocks"].append(A1)
+    assert problems(doc) == ["attachments[0].blocks: expected 1 to 512 entries, found 513"]
 
 
 @pytest.mark.parametrize(
@@ -204,3 +284,42 @@ def test_problem_list_is_capped():
     doc["candidates"] = [{"bogus": i} for i in range(1000)]
     found = problems(doc)
     assert len(found) <= 101
+
+
+# -- duration_ms: optional, so manifests written before it read as before -------------
+
+
+def test_duration_is_optional_and_round_trips_where_known():
+    doc = valid()
+    assert parse_manifest(canonical_json(doc)).attachment(A1).duration_ms is None
+    doc["attachments"][0]["duration_ms"] = 8000
+    data = canonical_json(doc)
+    manifest = parse_manifest(data)
+    assert manifest.attachment(A1).duration_ms == 8000
+    assert manifest.attachment(A2).duration_ms is None
+    assert manifest.to_bytes() == data
+
+
+def test_a_null_duration_reads_as_unknown_and_is_not_written():
+    doc = valid()
+    doc["attachments"][1]["duration_ms"] = None
+    manifest = parse_manifest(canonical_json(doc))
+    assert manifest.attachment(A2).duration_ms is None
+    assert b"duration_ms" not in manifest.to_bytes()
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (-1, "-1 is outside 0 to 864000000"),
+        (10 * 24 * 3600 * 1000 + 1, "is outside 0 to 864000000"),
+        ("8000", "expected an integer, found text"),
+        (8000.5, "expected an integer"),
+        (True, "expected an integer"),
+    ],
+)
+def test_a_bad_duration_is_refused_with_its_path(value, message, english):
+    doc = valid()
+    doc["attachments"][1]["duration_ms"] = value
+    found = problems(doc)
+    assert any(p.startswith("attachments[1].duration_ms: ") and message in p for p in found), found

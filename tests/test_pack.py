@@ -99,6 +99,40 @@ def test_unknown_attachment(sample, session):
         pack.read_attachment("00" * 32)
 
 
+def test_media_travel_with_their_type_and_length(tmp_path, session):
+    """The manifest says what each material is and how long it plays, before it is opened."""
+    import shutil
+
+    from tests.material_fixtures import MEDIA
+
+    materials = tmp_path / "materials"
+    materials.mkdir()
+    shutil.copyfile(MEDIA / "h264_aac.mkv", materials / "片.mkv")
+    shutil.copyfile(MEDIA / "tone.wav", materials / "声.wav")
+    (materials / "说明.txt").write_text("说明", encoding="utf-8")
+    template = write_template(tmp_path / "candidates.csv")
+    with template.open("a", encoding="utf-8", newline="") as fh:
+        fh.write(
+            f"C1,买买提·艾力,{bundled_rubrics()[0].id},,,,是,否,作品,纪录片,2024,片.mkv"
+            + "," * 17  # the other works, empty, then 其他材料
+            + "声.wav;说明.txt\r\n"
+        )
+    built = build_pack(
+        tmp_path / "out.rvpack",
+        session_id="S1",
+        session_name="测试",
+        candidates=read_candidates(template, materials),
+        recipients=session.recipients,
+        signer_key=session.secretariat.key,
+        signer_cert=session.secretariat.cert,
+    )
+    with open_pack(built.path, session.reviewers[0], session.ca.cert) as pack:
+        found = {a.name: (a.media_type, a.duration_ms) for a in pack.manifest.attachments}
+    assert found["片.mkv"][0] == "video/x-matroska" and abs(found["片.mkv"][1] - 2000) <= 100
+    assert found["声.wav"] == ("audio/wav", 2000)
+    assert found["说明.txt"] == ("text/plain; charset=utf-8", None)
+
+
 def test_from_template_to_opened_pack(tmp_path, session):
     materials = tmp_path / "materials"
     materials.mkdir()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 import struct
+import subprocess
 import zipfile
 import zlib
 
@@ -275,3 +277,99 @@ def test_data_crc_is_what_zip_says(tmp_path):
     pack = write_zip(tmp_path / "p.zip", BASIC)
     with PackReader(pack) as reader:
         assert reader.members[MANIFEST].crc32 == zlib.crc32(b"manifest")
+
+
+# -- random access and zip64 ----------------------------------------------------------
+
+
+def test_member_ranges_read_any_part_and_stop_at_the_member_end(tmp_path):
+    data = bytes(range(256)) * 1000
+    pack = write_zip(tmp_path / "p.zip", [*BASIC, (attachment_member(SHA), data)])
+    with PackReader(pack) as reader:
+        name = attachment_member(SHA)
+        for offset, n in [(0, 10), (1000, 70_000), (len(data) - 5, 100), (len(data), 10), (7, 0)]:
+            assert reader.read_member_range(name, offset, n) == data[offset : offset + n]
+        # Never a byte of the next member or the directory.
+        assert reader.read_member_range(MANIFEST, 0, 1 << 20) == b"manifest"
+        with pytest.raises(ValueError):
+            reader.read_member_range(name, -1, 5)
+        with pytest.raises(MissingMemberError):
+            reader.read_member_range(attachment_member("cd" * 32), 0, 5)
+
+
+def test_member_range_of_a_truncated_file_is_refused(tmp_path):
+    data = b"y" * 100_000
+    pack = write_zip(tmp_path / "p.zip", [*BASIC, (attachment_member(SHA), data)])
+    with PackReader(pack) as reader:
+        pack.write_bytes(pack.read_bytes()[:200])  # the stick is pulled; our handle stays
+        with pytest.raises(PackDamagedError):
+            reader.read_member_range(attachment_member(SHA), 50_000, 1000)
+
+
+def _zip64_pack(path, payload: bytes = b"z" * 3000):
+    with PackWriter(path) as writer:
+        for name, data in BASIC:
+            writer.add_bytes(name, data)
+        # A size bound over 2 GiB gives the member zip64 fields, as a long video's does.
+        with writer.member(attachment_member(SHA), 3 * 1024**3) as out:
+            out.write(payload)
+        writer.commit()
+    return path
+
+
+def _local_header_at(raw: bytes, name: bytes) -> int:
+    at = raw.find(b"PK\x03\x04")
+    while raw[at + 30 : at + 30 + len(name)] != name:
+        at = raw.find(b"PK\x03\x04", at + 4)
+    return at
+
+
+def test_zip64_members_are_written_and_read(tmp_path):
+    path = _zip64_pack(tmp_path / "p.rvpack")
+    raw = path.read_bytes()
+    at = _local_header_at(raw, attachment_member(SHA).encode())
+    sizes = struct.unpack_from("<2L", raw, at + 18)
+    assert sizes == (0xFFFFFFFF, 0xFFFFFFFF)  # the sizes are in the zip64 extra field
+    with PackReader(path) as reader:
+        assert reader.size(attachment_member(SHA)) == 3000
+        assert reader.read_member_range(attachment_member(SHA), 10, 5) == b"zzzzz"
+        assert reader.read(MANIFEST) == b"manifest"
+
+
+@pytest.mark.skipif(shutil.which("unzip") is None, reason="unzip is not installed")
+def test_unzip_reads_zip64_members(tmp_path):
+    path = _zip64_pack(tmp_path / "p.rvpack", b"auditor" * 100)
+    result = subprocess.run(
+        ["unzip", "-p", str(path), attachment_member(SHA)], capture_output=True, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == b"auditor" * 100
+
+
+def test_a_zip64_extra_field_that_disagrees_is_refused(tmp_path, english):
+    raw = bytearray(_zip64_pack(tmp_path / "p.rvpack").read_bytes())
+    at = _local_header_at(bytes(raw), attachment_member(SHA).encode())
+    name_len = struct.unpack_from("<H", raw, at + 26)[0]
+    extra = at + 30 + name_len
+    assert struct.unpack_from("<2H", raw, extra)[0] == 0x0001
+    struct.pack_into("<Q", raw, extra + 4, 2999)  # the uncompressed size
+    bad = tmp_path / "bad.rvpack"
+    bad.write_bytes(bytes(raw))
+    with pytest.raises(PackDamagedError, match="local header"):
+        PackReader(bad)
+    # And one that is missing: the local header says "see zip64" but has none.
+    struct.pack_into("<H", raw, extra, 0x9999)
+    bad.write_bytes(bytes(raw))
+    with pytest.raises(PackDamagedError, match="local header"):
+        PackReader(bad)
+
+
+@pytest.mark.parametrize(("field", "offset"), [("crc", 14), ("compressed", 18), ("size", 22)])
+def test_local_header_crc_or_sizes_that_disagree_are_refused(tmp_path, field, offset, english):
+    raw = bytearray(write_zip(tmp_path / "p.zip", BASIC).read_bytes())
+    at = _local_header_at(bytes(raw), MANIFEST.encode())
+    struct.pack_into("<L", raw, at + offset, struct.unpack_from("<L", raw, at + offset)[0] ^ 1)
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(bytes(raw))
+    with pytest.raises(PackDamagedError, match="local header"):
+        PackReader(bad)

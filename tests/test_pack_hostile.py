@@ -71,11 +71,15 @@ def manifest_doc(sample, session):
 
 
 def open_all(path, session, identity=None, **kwargs):
-    """Open a pack and read every attachment, as a reviewer eventually would."""
+    """Open a pack and read every attachment, as a reviewer eventually would: whole, and
+    through a stream in pieces (the path a video takes), which must agree."""
     with open_pack(path, identity or session.reviewers[0], session.ca.cert, **kwargs) as pack:
-        return pack.manifest, {
-            a.sha256: pack.read_attachment(a.sha256) for a in pack.manifest.attachments
-        }
+        whole = {a.sha256: pack.read_attachment(a.sha256) for a in pack.manifest.attachments}
+        for a in pack.manifest.attachments:
+            with pack.open_attachment_stream(a.sha256) as stream:
+                pieces = [stream.read_at(at, 50_000) for at in range(0, a.size, 50_000)]
+                assert b"".join(pieces) == whole[a.sha256]
+        return pack.manifest, whole
 
 
 def sha(data: bytes) -> str:

@@ -348,39 +348,15 @@ def test_the_device_is_not_sequential_and_opened_unbuffered(qtbot):
 # --- in the reviewer's window ---------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def media_demo(tmp_path_factory):
-    """A practice session whose C001 has a video as its second work and C002 a
-    recording (the practice materials are PDFs, a photo and a text)."""
-    from reviewer.demo import practice
-
-    original = practice._write_materials
-
-    def with_media(folder, count):
-        rows = original(folder, count)
-        for row, file in zip(rows, ("h264_aac.mp4", "tone.mp3"), strict=False):
-            name = f"{row['编号']}/work2{Path(file).suffix}"
-            (folder / name).write_bytes((MEDIA / file).read_bytes())
-            row["代表作2文件"] = name
-        return rows
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(practice, "_write_materials", with_media)
-        return practice.build_demo(tmp_path_factory.mktemp("media") / "demo", 1, 2)
-
-
 @pytest.fixture
-def window(qtbot, media_demo, tmp_path, messages, synchronous_worker):
-    import shutil
-
+def window(qtbot, reviewer_home, demo, messages, synchronous_worker):
+    """The practice session: C001's second work is a video, C002's a recording."""
     from reviewer.crypto.secret_store import MemorySecretStore
     from reviewer.demo.practice import DEMO_PASSPHRASE
     from ui.app import create_review_window
 
-    home = tmp_path / "home"
-    shutil.copytree(media_demo.reviewers[0], home)
     w = create_review_window(
-        QApplication.instance(), home, media_demo.pack, "zh", MemorySecretStore()
+        QApplication.instance(), reviewer_home, demo.pack, "zh", MemorySecretStore()
     )
     qtbot.addWidget(w)
     w.show()
@@ -408,9 +384,12 @@ def open_material(window, candidate_id: str, row: int):
 
 
 def test_a_video_work_plays_in_the_window_and_counts_as_viewed_once_shown(qtbot, window):
+    from reviewer.pack.stream import AttachmentStream
+
     page = open_material(window, "C001", 1)
     player = page.viewer.player
     assert page.viewer.currentWidget() is player
+    assert isinstance(player.stream, AttachmentStream)  # read block by block, checked
     qtbot.waitUntil(lambda: "work2.mp4" in viewed(window), timeout=10_000)
     assert player.view.video.videoSink().videoFrame().isValid()
     assert player.view.watermark_text.startswith(window.station.name)
@@ -561,3 +540,47 @@ def test_playing_writes_nothing_to_disk(tmp_path):
         and "/pulse/" not in line
     ]
     assert written == []
+
+
+def test_a_tampered_work_in_the_pack_stops_with_a_message_and_is_not_recorded(
+    qtbot, reviewer_home, demo, tmp_path, messages, synchronous_worker
+):
+    """One byte of the video's ciphertext changed inside the pack: the pack still opens
+    (its signed manifest is intact), the work is refused as damaged when played."""
+    import shutil
+    import zipfile
+
+    from reviewer.crypto.secret_store import MemorySecretStore
+    from reviewer.demo.practice import DEMO_PASSPHRASE
+    from ui.app import create_review_window
+
+    pack = tmp_path / "tampered.rvpack"
+    shutil.copyfile(demo.pack, pack)
+    with zipfile.ZipFile(pack) as z:  # the video is the largest material
+        member = max(
+            (i for i in z.infolist() if i.filename.startswith("files/")),
+            key=lambda i: i.file_size,
+        )
+    with pack.open("rb") as fh:  # its data follows the local header and its two fields
+        fh.seek(member.header_offset)
+        header = fh.read(30)
+        start = member.header_offset + 30 + int.from_bytes(header[26:28], "little")
+        start += int.from_bytes(header[28:30], "little")
+    with pack.open("r+b") as fh:
+        fh.seek(start + member.compress_size // 2)
+        byte = fh.read(1)
+        fh.seek(-1, 1)
+        fh.write(bytes([byte[0] ^ 0x01]))
+    w = create_review_window(
+        QApplication.instance(), reviewer_home, pack, "zh", MemorySecretStore()
+    )
+    qtbot.addWidget(w)
+    w.show()
+    w.lock_screen.passphrase.setText(DEMO_PASSPHRASE)
+    w.lock_screen.button.click()
+    assert w.candidate_list is not None, messages
+    page = open_material(w, "C001", 1)
+    qtbot.waitUntil(lambda: page.viewer.currentWidget() is page.viewer.message, timeout=10_000)
+    text = page.viewer.message.text()
+    assert "损坏" in text and "work2.mp4" in text, text
+    assert viewed(w) == []

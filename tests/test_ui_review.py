@@ -444,3 +444,341 @@ def test_auto_lock_warns_first_and_the_lock_screen_says_why(window, qtbot):
     unlock(window)
     window.lock_action.trigger()  # by hand: no reason to give
     assert window.lock_screen.reason.text() == ""
+
+
+def _complete(window, candidate_id):
+    page = page_for(window, candidate_id)
+    page.conflict.no_conflict.click()
+    panel = page.panel
+    for row in panel.check_rows.values():
+        row.group.buttons()[0].click()  # 通过
+    for box in panel.score_boxes.values():
+        box.setValue(8.0)
+    panel.opinion.setPlainText("材料翔实，成果突出。")
+    panel.flush()
+    panel.recommendation.setCurrentIndex(1)
+    ev = window.station.workspace.evaluation(window.pack_id, candidate_id)
+    assert ev.complete, [str(f) for f in (*ev.problems, *ev.missing)]
+    return page
+
+
+def test_export_says_what_went_where_and_what_was_skipped(
+    window, qtbot, tmp_path, messages, monkeypatch
+):
+    from PySide6.QtWidgets import QFileDialog, QMessageBox
+
+    asked = []
+    monkeypatch.setattr(
+        QFileDialog, "getExistingDirectory", lambda *a, **k: asked.append(1) or str(tmp_path)
+    )
+    # An incomplete review: said before any folder is asked for.
+    page_for(window, "C004")
+    window.export_current()
+    assert not asked and messages and "C004" in messages[-1] and "尚未完成" in messages[-1]
+
+    page = _complete(window, "C001")
+    window.export_current()
+    assert asked and messages[-1].startswith("information:")
+    (sheet,) = tmp_path.glob("C001_*_v01.pdf")
+    assert str(tmp_path) in messages[-1] and sheet.name in messages[-1]
+
+    # Changing the signed review asks first; "No" leaves it as signed.
+    questions = []
+    answer = [QMessageBox.StandardButton.No]
+    monkeypatch.setattr(
+        QMessageBox, "question", lambda *a, **k: questions.append(a[2]) or answer[0]
+    )
+    box = next(iter(page.panel.score_boxes.values()))
+    box.setValue(9.0)
+    assert questions and "版本 1" in questions[-1]
+    saved = window.station.workspace.review(window.pack_id, "C001")
+    assert saved.scores[box.criterion.id] == Decimal(8) and box.value() == 8.0
+    answer[0] = QMessageBox.StandardButton.Yes
+    box.setValue(9.0)
+    assert window.station.workspace.review(window.pack_id, "C001").scores[
+        box.criterion.id
+    ] == Decimal(9)
+    box.setValue(8.5)  # said yes once for this version: not asked again
+    assert len(questions) == 2
+
+    # Sign all: the new version of C001 is written, the others are listed as not signed.
+    messages.clear()
+    window.export_everything()
+    text = messages[-1]
+    assert "C001_" in text and "_v02.pdf" in text
+    assert "C002" in text and "尚未完成" in text
+
+
+class _Keys:
+    """Key presses sent to whatever has the focus, counted (Chinese text typed through
+    the input method counts one per committed phrase)."""
+
+    def __init__(self, qtbot):
+        self.qtbot, self.count = qtbot, 0
+
+    def press(self, key, modifier=Qt.KeyboardModifier.NoModifier, times=1):
+        for _ in range(times):
+            self.qtbot.keyClick(QApplication.focusWidget(), key, modifier)
+            self.count += 1
+
+    def type(self, text):
+        self.qtbot.keyClicks(QApplication.focusWidget(), text)
+        self.count += len(text)
+
+    def chinese(self, text):
+        type_chinese(QApplication.focusWidget(), text)
+        self.count += 1
+
+
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def test_a_candidate_is_scored_and_signed_by_keyboard_alone(
+    window, qtbot, tmp_path, messages, monkeypatch
+):
+    """From the candidate list to the signed sheet without the mouse, in the order of
+    以德为先 (declaration, checks, scores, opinion, recommendation), counting the keys."""
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))
+    window.activateWindow()
+    keys = _Keys(qtbot)
+    window.candidate_list.table.setFocus()
+    qtbot.waitUntil(window.candidate_list.table.hasFocus)
+    keys.press(Qt.Key.Key_Down)  # the first candidate
+    cid = window.current_candidate()
+    assert cid is not None
+    keys.press(Qt.Key.Key_Tab)  # Tab leaves the list
+    assert not window.candidate_list.table.hasFocus()
+    keys.press(Qt.Key.Key_D, CTRL)  # no conflict of interest
+    page = window.pages[cid]
+    assert page.stack.currentWidget() is page.work
+    keys.press(Qt.Key.Key_1, CTRL)  # the first check
+    keys.press(Qt.Key.Key_Space)  # 通过
+    keys.press(Qt.Key.Key_Tab, times=2)  # past its note, to the second check
+    keys.press(Qt.Key.Key_Space)  # 通过
+    keys.press(Qt.Key.Key_2, CTRL)  # the scores
+    for _box in page.panel.score_boxes.values():
+        keys.type("8")
+        keys.press(Qt.Key.Key_Tab)
+    keys.press(Qt.Key.Key_3, CTRL)  # the opinion
+    keys.chinese("代表作社会影响广泛，业务能力突出。")
+    keys.press(Qt.Key.Key_Tab)  # the recommendation
+    keys.press(Qt.Key.Key_Down)
+    keys.press(Qt.Key.Key_E, CTRL)  # sign and export
+    assert list(tmp_path.glob(f"{cid}_*_v01.pdf")), messages
+    review = window.station.workspace.review(window.pack_id, cid)
+    assert review.recommendation is not None and review.opinion
+    print(f"keystrokes to score and sign one candidate: {keys.count}")
+    assert keys.count <= 22, keys.count
+
+
+def test_undo_and_sign_work_from_inside_a_text_field(window, qtbot, tmp_path, monkeypatch):
+    """Ctrl+Z in the opinion undoes the review edit (the text just typed included), and
+    Ctrl+E in a check's note signs rather than moving to the end of the line."""
+    window.activateWindow()
+    page = page_for(window, "C003")
+    page.conflict.no_conflict.click()
+    opinion = page.panel.opinion
+    opinion.setFocus()
+    qtbot.waitUntil(opinion.hasFocus)
+    type_chinese(opinion, "第一稿")
+    qtbot.keyClick(opinion, Qt.Key.Key_Z, CTRL)
+    saved = window.station.workspace.review(window.pack_id, "C003")
+    assert saved.opinion == "" and opinion.toPlainText() == ""
+    called = []
+    monkeypatch.setattr(window, "export_current", lambda: called.append(1))
+    window.export_action.triggered.disconnect()
+    window.export_action.triggered.connect(window.export_current)
+    note = next(iter(page.panel.check_rows.values())).note
+    note.setFocus()
+    qtbot.waitUntil(note.hasFocus)
+    qtbot.keyClick(note, Qt.Key.Key_E, CTRL)
+    assert called == [1]
+
+
+def test_a_vetoed_candidate_reaches_not_recommended_by_arrows(window, qtbot, messages):
+    window.activateWindow()
+    page = page_for(window, "C004")
+    page.conflict.no_conflict.click()
+    keys = _Keys(qtbot)
+    row = list(page.panel.check_rows.values())[0]
+    keys.press(Qt.Key.Key_1, CTRL)
+    keys.press(Qt.Key.Key_Space)  # 通过, then the arrows move the choice
+    keys.press(Qt.Key.Key_Right, times=2)  # 不通过
+    assert row.group.checkedButton() is row.group.buttons()[2]
+    keys.press(Qt.Key.Key_Tab)
+    keys.chinese("经核实存在问题")
+    assert not page.panel.criteria_box.isEnabled()
+    keys.press(Qt.Key.Key_3, CTRL)
+    keys.chinese("一票否决。")
+    keys.press(Qt.Key.Key_Tab)
+    combo = page.panel.recommendation
+    assert combo.hasFocus()
+    negative = next(
+        i for i in range(combo.count()) if combo.itemData(i) and "不" in combo.itemText(i)
+    )
+    keys.press(Qt.Key.Key_Down)  # over the greyed 推荐, straight to 不推荐
+    review = window.station.workspace.review(window.pack_id, "C004")
+    assert review.recommendation == combo.itemData(negative)
+    assert review.opinion == "一票否决。"  # nothing typed was lost on the way
+
+
+@pytest.fixture
+def window12(qtbot, tmp_path, messages):
+    """A practice session with two candidates per category."""
+    from reviewer.demo.practice import build_demo
+
+    demo = build_demo(tmp_path / "demo12", reviewers=1, candidates=12)
+    w = open_window(qtbot, demo.reviewers[0], demo.pack)
+    unlock(w)
+    assert w.candidate_list is not None, messages
+    return w
+
+
+def test_the_overview_shows_my_scores_with_their_spread_and_two_side_by_side(window12, qtbot):
+    """Candidates × criteria per category, computed from what is saved; the spread rows
+    agree with the scores; two selected candidates compare side by side; the lock closes
+    it (it shows scores)."""
+    from reviewer.station.overview import overview
+
+    first = _complete(window12, "C001")
+    rubric_id = first.panel.rubric.id
+    same = [
+        c.candidate_id
+        for c in window12.station.workspace.pack(window12.pack_id).candidates
+        if c.rubric_id == rubric_id and c.candidate_id != "C001"
+    ]
+    assert same, "the demo has two candidates of one category"
+    second = _complete(window12, same[0])
+    box = next(iter(second.panel.score_boxes.values()))
+    box.setValue(6.0)
+    window12.overview_action.trigger()
+    dialog = window12.overview
+    assert dialog is not None and dialog.isVisible()
+    data = {c.rubric.id: c for c in overview(window12.station.workspace, window12.pack_id)}
+    grid = next(g for g in dialog.grids if g.data.rubric.id == rubric_id)
+    table = grid.table
+    ids = [table.item(r, 0).text() for r in range(len(grid.data.rows))]
+    assert ids[:2] == ["C001", same[0]]  # by total, highest first
+    spread = data[rubric_id].criteria[0]
+    assert spread.count == 2 and spread.minimum == Decimal(6) and spread.maximum == Decimal(8)
+    assert spread.mean == Decimal(7)
+    mean_row = len(grid.data.rows)
+    assert table.item(mean_row, 2).text() == "7"
+    table.selectRow(0)
+    table.setSelectionMode(table.SelectionMode.MultiSelection)
+    table.selectRow(1)
+    dialog.tabs.setCurrentWidget(grid)
+    dialog.compare.click()
+    side = dialog.side
+    assert side is not None and side.isVisible()
+    assert side.table.item(0, 0).text() == "8" and side.table.item(0, 1).text() == "6"
+    window12.lock_action.trigger()
+    assert window12.overview is None and not dialog.isVisible()
+
+
+def test_the_status_bar_follows_a_language_switch(window):
+    assert "秘书处" in window.status.text() and "名候选人" in window.status.text()
+    window.change_language("en")
+    try:
+        assert "candidates" in window.status.text() and "名候选人" not in window.status.text()
+    finally:
+        window.change_language("zh_CN")
+
+
+def test_the_footer_shows_total_and_missing_and_jumps_and_signs(
+    window, qtbot, tmp_path, messages, monkeypatch
+):
+    """Below the scrolled form, always in view: the total, what is missing (a click goes
+    to that field; so does a line of the missing list) and 签署并导出."""
+    from PySide6.QtWidgets import QFileDialog
+
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))
+    window.activateWindow()
+    page = page_for(window, "C005")
+    page.conflict.no_conflict.click()
+    footer = page.panel.footer
+    assert footer.isVisible() and not footer.sign.isEnabled()
+    assert "品德" in footer.missing.full_text() or "政治" in footer.missing.full_text()
+    footer.missing.click()
+    first_row = next(iter(page.panel.check_rows.values()))
+    assert first_row.group.buttons()[0].hasFocus()
+    for row in page.panel.check_rows.values():
+        row.group.buttons()[0].click()
+    box = list(page.panel.score_boxes.values())[0]
+    assert box.criterion.name.get() in footer.missing.full_text()
+    footer.missing.click()
+    assert box.hasFocus()
+    # A line of the missing list goes to its field too.
+    panel = page.panel
+    item = next(
+        panel.missing.item(i)
+        for i in range(panel.missing.count())
+        if "推荐" in panel.missing.item(i).text()
+    )
+    panel.missing.itemClicked.emit(item)
+    assert panel.recommendation.hasFocus()
+    _complete(window, "C005")
+    assert footer.sign.isEnabled() and "100" in footer.total.text()
+    footer.sign.click()
+    assert list(tmp_path.glob("C005_*_v01.pdf")), messages
+
+
+def test_recent_packs_reopen_from_the_file_menu(window, qtbot, demo):
+    recent = window.recent_packs()
+    assert recent and recent[0] == demo.pack.resolve()
+    actions = [a for a in window.recent_menu.actions() if a.isEnabled()]
+    assert actions and demo.pack.name in actions[0].text()
+    window.lock_action.trigger()
+    assert not window.recent_menu.isEnabled()  # nothing opens while locked
+    unlock(window)
+    assert window.recent_menu.isEnabled()
+    window.pack_id = None
+    next(a for a in window.recent_menu.actions() if a.isEnabled()).trigger()
+    assert window.pack_id is not None and window.candidate_list is not None
+
+
+def test_in_english_every_column_of_the_list_is_in_view(window, qtbot):
+    """English category names are long: they must not push the status and the total
+    out of the list (the category is cut with … instead, whole in its tooltip)."""
+    window.change_language("en")
+    try:
+        table = window.candidate_list.table
+        qtbot.waitUntil(lambda: table.isVisible())
+        viewport = table.viewport().width()
+        header = table.horizontalHeader()
+        last = table.model().columnCount() - 1
+        right = header.sectionViewportPosition(last) + header.sectionSize(last)
+        assert right <= viewport, (right, viewport)
+        assert header.sectionSize(3) >= header.sectionSizeHint(3) - 2  # the status is whole
+        tip = table.model().index(0, 2).data(Qt.ItemDataRole.ToolTipRole)
+        assert tip and tip.endswith("talent")
+    finally:
+        window.change_language("zh_CN")
+
+
+def test_a_printable_draft_of_my_reviews(window, qtbot, tmp_path, messages, monkeypatch):
+    """Unsigned, marked as a draft on every page, in Chinese fonts, readable only by its
+    owner on disk (mode 0600); a folder that cannot be written says so."""
+    import subprocess
+
+    from PySide6.QtWidgets import QFileDialog
+
+    _complete(window, "C002")
+    target = tmp_path / "draft.pdf"
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    window.save_draft()
+    assert target.exists(), messages
+    assert target.stat().st_mode & 0o077 == 0
+    text = subprocess.run(["pdftotext", str(target), "-"], capture_output=True, text=True).stdout
+    assert "草稿" in text and "材料翔实，成果突出。" in text and "C002" in text
+    assert "C005" in text  # every candidate, scored or not
+    fonts = subprocess.run(["pdffonts", str(target)], capture_output=True, text=True).stdout
+    assert "Helvetica" not in fonts
+    monkeypatch.setattr(
+        QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "no" / "x.pdf"), "")
+    )
+    messages.clear()
+    window.save_draft()
+    assert messages and messages[-1].startswith("warning:") and "无法写入" in messages[-1]

@@ -204,6 +204,10 @@ def test_refused_and_missing_lists_match_the_core(world, qtbot, tmp_path, messag
     refused = refused_table(expected)
     assert w.results.refused_view.model_.table == refused
     assert texts(w.results.refused_view, "File") == ["2/tampered.pdf"]
+    # The codes are for scripts (refused.csv keeps them); the window shows the reasons.
+    view = w.results.refused_view
+    assert view.isColumnHidden(view.model_.column("Code"))
+    assert not view.isColumnHidden(view.model_.column("Reason"))
     (reason,) = texts(w.results.refused_view, "Reason")
     assert reason == refused.rows[0][1] and reason
     missing = missing_table(expected)
@@ -387,9 +391,14 @@ def test_charts_preview_and_language_switch(window, qtbot):
     assert results.preview.document.pageCount() > 1
     assert results.preview.result is window.result
     results.show_candidate(window.result.candidates[0].candidate_id)
+    before = window.status.text()
     window.change_language("zh_CN")
     assert results.candidates_view.current_key() == window.result.candidates[0].candidate_id
     assert results.candidates_view.model_.table.headers[0] == "类别"
+    # The status bar is said again in the new language, not left in the old one.
+    from reviewer.secretariat.service import counts_line
+
+    assert window.status.text() == counts_line(window.result) != before
 
 
 def test_sealed_sheets_open_with_the_session_passphrase(qtbot, tmp_path, messages, monkeypatch):

@@ -65,7 +65,7 @@ def test_a_material_counts_as_viewed_when_shown_not_when_decrypted(station, demo
         station.record_viewed(pack_id, "C002", sha)
     review = station.workspace.review(pack_id, "C002").with_conflict(Conflict.NONE)
     station.workspace.save_review(pack_id, review)
-    _data, meta = station.attachment(pack_id, "C002", sha)
+    _data, meta = station.attachment(pack_id, "C002", sha, record=False)
     assert viewed(station) == []  # decrypted, not yet on screen
     station.record_viewed(pack_id, "C002", sha)
     assert viewed(station) == [{"candidate_id": "C002", "name": meta.name}]
@@ -73,6 +73,19 @@ def test_a_material_counts_as_viewed_when_shown_not_when_decrypted(station, demo
     with pytest.raises(WorkstationError, match="does not belong"):
         station.record_viewed(pack_id, "C002", other)
     assert len(viewed(station)) == 1
+
+
+def test_the_practice_pack_has_a_video_and_a_recording_of_known_length(station, demo):
+    """Type and length are in the manifest: shown before any conflict is declared."""
+    manifest = station.manifest(station.open_pack(demo.pack).pack_id)
+    works = {
+        cid: [manifest.attachment(w.attachment) for w in manifest.candidate(cid).works]
+        for cid in ("C001", "C002")
+    }
+    video, recording = works["C001"][1], works["C002"][1]
+    assert video.media_type == "video/mp4" and abs(video.duration_ms - 8000) <= 100
+    assert recording.media_type == "audio/mpeg" and abs(recording.duration_ms - 6000) <= 100
+    assert works["C001"][0].media_type == "application/pdf" and works["C001"][0].duration_ms is None
 
 
 def test_recused_candidate_is_never_opened(station, demo):
@@ -124,3 +137,33 @@ def test_not_a_pack(station, tmp_path):
     bad.write_bytes(b"PK\x03\x04 not really")
     with pytest.raises(WorkstationError):
         station.open_pack(bad)
+
+
+def test_a_stream_follows_the_same_rules_and_lock_closes_it(station, demo):
+    """A work played from a stream: refused before the no-conflict declaration and for
+    another candidate's material, the same bytes as the whole read, nothing recorded as
+    viewed until the player says it showed something, and closed by the lock."""
+    from reviewer.pack.errors import AttachmentClosedError
+
+    pack_id = station.open_pack(demo.pack).pack_id
+    sha = station.candidate(pack_id, "C002").works[0].attachment
+    with pytest.raises(WorkstationError, match="conflict of interest"):
+        station.attachment_stream(pack_id, "C002", sha)
+    other = station.candidate(pack_id, "C001").works[0].attachment
+    station.workspace.save_review(
+        pack_id, station.workspace.review(pack_id, "C002").with_conflict(Conflict.NONE)
+    )
+    with pytest.raises(WorkstationError, match="does not belong"):
+        station.attachment_stream(pack_id, "C002", other)
+    before = len([e for e in station.workspace.events() if e.kind is EventKind.ATTACHMENT_VIEWED])
+    stream = station.attachment_stream(pack_id, "C002", sha)
+    whole, _meta = station.attachment(pack_id, "C002", sha, record=False)
+    assert stream.read_at(0, stream.size) == whole and stream.size == len(whole)
+    viewed = [e for e in station.workspace.events() if e.kind is EventKind.ATTACHMENT_VIEWED]
+    assert len(viewed) == before
+    station.record_viewed(pack_id, "C002", sha)
+    viewed = [e for e in station.workspace.events() if e.kind is EventKind.ATTACHMENT_VIEWED]
+    assert len(viewed) == before + 1 and viewed[-1].data["candidate_id"] == "C002"
+    station.lock()
+    with pytest.raises(AttachmentClosedError):
+        stream.read_at(0, 1)

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from reviewer.base import i18n
 from reviewer.base.i18n import _
-from reviewer.base.resources import CJK_FONT_FAMILY, RARE_FONT_FAMILY, resources_dir
+from reviewer.base.resources import CJK_FONT_FAMILY, RARE_FONT_FAMILY, demo_dir
 from reviewer.self_test import COMMON_TEXT, RARE_TEXT, StepFailed, StepRunner, run_self_test
 from ui.common.fonts import register_rare_font
 
@@ -89,7 +89,7 @@ def check_media_plays(timeout_ms: int = 15_000) -> str:
         raise StepFailed(_("Qt Multimedia is not installed: {error}").format(error=exc)) from None
     from ui.reviewer.media_stream import DecryptedAttachment
 
-    data = (resources_dir() / "demo" / "video-work.mp4").read_bytes()
+    data = (demo_dir() / "video-work.mp4").read_bytes()
     player = MediaPlayer("self-test")
     loop = QEventLoop()
     failures: list[str] = []

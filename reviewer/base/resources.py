@@ -34,6 +34,11 @@ def locale_dir() -> Path:
     return resources_dir() / "locale"
 
 
+def demo_dir() -> Path:
+    """The practice session's audiovisual works (scripts/make_media.sh made them)."""
+    return resources_dir() / "demo"
+
+
 def plan_text_path() -> Path:
     """The national plan, verbatim, so every rubric quote can be traced to it."""
     return resources_dir() / "plan" / "plan.txt"

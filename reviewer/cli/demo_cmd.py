@@ -24,7 +24,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     demo.add_argument(
         "--sheets",
         action="store_true",
-        help=_("also let every reviewer score and sign sheets, into DIR/sheets/<n>/"),
+        help=_(
+            "also let every reviewer score and sign sheets, into DIR/sheets/<n>/ (reviewer "
+            "1's own workspace is left new, for practice)"
+        ),
     )
     demo.add_argument(
         "--seal",
@@ -48,7 +51,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
             seal=args.seal,
         )
         if args.sheets:
-            sheets = write_demo_sheets(result, say=say)
+            # Reviewer 1's home stays new: the practice session opens on it.
+            sheets = write_demo_sheets(result, say=say, practice=1)
             print(
                 _("{n} signed sheets in {folder}").format(
                     n=len(sheets), folder=result.folder / "sheets"

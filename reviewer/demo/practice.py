@@ -3,9 +3,9 @@
 ``build_demo(out, reviewers, candidates)`` creates the secretariat's session, one
 identity per reviewer (passphrase ``demo``), enrols them, writes fictional candidates
 spread over the six categories with generated materials (PDFs with Chinese text,
-images), reads them back through the candidates reader, and builds the pack. Names
-include rare characters and minority-style names (𠮷, 䶮, 买买提·艾力), because real
-rosters do. Layout::
+images; the first two candidates' second works are a video and a recording), reads
+them back through the candidates reader, and builds the pack. Names include rare
+characters and minority-style names (𠮷, 䶮, 买买提·艾力), because real rosters do. Layout::
 
     OUT/session/            the secretariat's session folder
     OUT/reviewers/<n>/      each reviewer's home (usable as --home)
@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import shutil
 import struct
 import zlib
 from collections.abc import Callable
@@ -32,6 +33,7 @@ from reportlab.pdfgen import canvas
 from reviewer.base import pdf_fonts
 from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
+from reviewer.base.resources import demo_dir
 from reviewer.pack.build import build_pack
 from reviewer.pack.candidates import read_candidates
 from reviewer.people.enrolment import parse_request, parse_response
@@ -128,6 +130,11 @@ BORDER_REGIONS = {
 }
 
 
+# (file, kind of work): an 8-second H.264/AAC video with a Chinese caption and 6 seconds
+# of speech, committed small so that building the demo needs no encoder.
+AUDIOVISUAL_WORKS = (("video-work.mp4", "电视专题片"), ("audio-work.mp3", "广播节目"))
+
+
 @dataclass(frozen=True)
 class DemoResult:
     folder: Path
@@ -216,16 +223,23 @@ def _write_materials(folder: Path, count: int) -> list[dict[str, str]]:
             if AFFILIATIONS[i % len(AFFILIATIONS)] in ("独立制片人", "网络视听平台主播")
             else "否",
         }
+        (folder / cid).mkdir(parents=True, exist_ok=True)
         for n in (1, 2):
             title = f"{rubric.category.zh}代表作{n}：{name}作品"
+            kind = kinds[n % len(kinds)]
             year = 2021 + (i + n) % 5
-            file = f"{cid}/work{n}.pdf"
-            (folder / cid).mkdir(parents=True, exist_ok=True)
-            (folder / file).write_bytes(_work_pdf(title, name, kinds[n % len(kinds)], year, quote))
+            if n == 2 and i < len(AUDIOVISUAL_WORKS):
+                # The first candidates' second works are a real video and a real recording.
+                source, kind = AUDIOVISUAL_WORKS[i]
+                file = f"{cid}/work{n}{Path(source).suffix}"
+                shutil.copyfile(demo_dir() / source, folder / file)
+            else:
+                file = f"{cid}/work{n}.pdf"
+                (folder / file).write_bytes(_work_pdf(title, name, kind, year, quote))
             row.update(
                 {
                     f"代表作{n}标题": title,
-                    f"代表作{n}类型": kinds[n % len(kinds)],
+                    f"代表作{n}类型": kind,
                     f"代表作{n}年份": str(year),
                     f"代表作{n}文件": file,
                 }

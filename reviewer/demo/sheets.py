@@ -7,6 +7,8 @@ the odd ethics check fails (veto). Deterministic for a given seed."""
 from __future__ import annotations
 
 import random
+import shutil
+import tempfile
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -79,19 +81,30 @@ def simulate_reviewer(
 
 
 def write_demo_sheets(
-    demo: DemoResult, seed: int = 2026, say: Callable[[str], None] | None = None
+    demo: DemoResult,
+    seed: int = 2026,
+    say: Callable[[str], None] | None = None,
+    practice: int | None = None,
 ) -> list[ExportedSheet]:
-    """Every demo reviewer scores and signs every candidate into ``OUT/sheets/<n>/``."""
+    """Every demo reviewer scores and signs every candidate into ``OUT/sheets/<n>/``.
+
+    ``practice``: the number of a reviewer whose home is left as new, for someone to
+    practise in (``make demo`` opens it): their sheets are signed, with their own key, from
+    a throwaway copy of their home, so their workspace holds nothing scored or signed."""
     report = say or (lambda _m: None)
     sheets = []
     for index, home in enumerate(demo.reviewers, start=1):
         report(_("reviewer {n} scores and signs the sheets").format(n=index))
-        station = Workstation(home)
-        try:
-            station.unlock(DEMO_PASSPHRASE)
-            pack_id = station.open_pack(demo.pack).pack_id
-            out = demo.folder / "sheets" / str(index)
-            sheets += simulate_reviewer(station, pack_id, index, out, seed)
-        finally:
-            station.close()
+        with tempfile.TemporaryDirectory(prefix="reviewer-demo-") as scratch:
+            if index == practice:
+                home = Path(scratch) / "home"
+                shutil.copytree(demo.reviewers[index - 1], home)
+            station = Workstation(home)
+            try:
+                station.unlock(DEMO_PASSPHRASE)
+                pack_id = station.open_pack(demo.pack).pack_id
+                out = demo.folder / "sheets" / str(index)
+                sheets += simulate_reviewer(station, pack_id, index, out, seed)
+            finally:
+                station.close()
     return sheets

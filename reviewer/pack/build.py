@@ -1,8 +1,10 @@
 """Building a dossier pack (``*.rvpack``; the layout is in ``header``).
 
-Each material file is hashed first, so the manifest can name attachments by SHA-256,
-and hashed again while it is encrypted: a file that changes in between fails the build
-rather than producing a pack whose manifest lies about it.
+Each material file is hashed first, whole and in 4 MiB blocks (``manifest.BLOCK_SIZE``),
+so the manifest can name attachments by SHA-256 and a reviewer can check any block of a
+long video on its own. The blocks are hashed again while the file is encrypted: a file
+that changes in between fails the build rather than producing a pack whose manifest lies
+about it. A file over the 2 GiB cap is refused before anything is encrypted.
 """
 
 from __future__ import annotations
@@ -23,11 +25,21 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from reviewer.base.i18n import _
 from reviewer.crypto import cms, roles
 from reviewer.pack.candidates import CandidateRow, MaterialFile
-from reviewer.pack.container import MANIFEST, PACK_JSON, SIGNATURE, PackWriter, attachment_member
+from reviewer.pack.container import (
+    AGE_OVERHEAD_ALLOWANCE,
+    MANIFEST,
+    PACK_JSON,
+    SIGNATURE,
+    PackWriter,
+    age_payload_size,
+    attachment_member,
+)
 from reviewer.pack.errors import ManifestInvalidError, PackBuildError
 from reviewer.pack.header import PackHeader
 from reviewer.pack.manifest import (
+    BLOCK_SIZE,
     MANIFEST_FORMAT,
+    MAX_ATTACHMENT_SIZE,
     Attachment,
     Candidate,
     Manifest,
@@ -83,12 +95,36 @@ def parse_recipients(recipients: Iterable[str]) -> list[pyrage.x25519.Recipient]
     return parsed
 
 
+class _BlockHashes:
+    """SHA-256 of each BLOCK_SIZE block of a stream fed in pieces of any size."""
+
+    def __init__(self) -> None:
+        self._done: list[str] = []
+        self._current = hashlib.sha256()
+        self._filled = 0
+
+    def update(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            if self._filled == BLOCK_SIZE:
+                self._done.append(self._current.hexdigest())
+                self._current, self._filled = hashlib.sha256(), 0
+            take = view[: BLOCK_SIZE - self._filled]
+            self._current.update(take)
+            self._filled += len(take)
+            view = view[len(take) :]
+
+    def result(self) -> tuple[str, ...]:
+        # The last block, possibly short; an empty file is one empty block.
+        return (*self._done, self._current.hexdigest())
+
+
 class _Reading:
-    """A file read for encryption: hashes what pyrage reads and reports progress."""
+    """A file read for encryption: hashes its blocks as pyrage reads and reports progress."""
 
     def __init__(self, fh: BinaryIO, limit: int, tick: Callable[[int], None]):
         self._fh, self._limit, self._tick = fh, limit, tick
-        self.sha = hashlib.sha256()
+        self.blocks = _BlockHashes()
         self.count = 0
 
     def read(self, size: int = -1) -> bytes:
@@ -98,7 +134,7 @@ class _Reading:
         self.count += len(data)
         if self.count > self._limit:
             raise PackBuildError(_("a material file grew while the pack was being built"))
-        self.sha.update(data)
+        self.blocks.update(data)
         self._tick(len(data))
         return data
 
@@ -106,15 +142,34 @@ class _Reading:
         return True
 
 
-def _hash_file(path: Path, tick: Callable[[int], None]) -> tuple[str, int]:
+@dataclass(frozen=True)
+class _Hashed:
+    sha256: str
+    size: int
+    blocks: tuple[str, ...]
+
+
+def _too_large(relative: str) -> PackBuildError:
+    return PackBuildError(
+        _("{path} is larger than 2 GiB, the most a pack can hold in one file.").format(
+            path=relative
+        )
+    )
+
+
+def _hash_file(path: Path, relative: str, tick: Callable[[int], None]) -> _Hashed:
     sha = hashlib.sha256()
+    blocks = _BlockHashes()
     size = 0
     with path.open("rb") as fh:
         while block := fh.read(_READ_BLOCK):
-            sha.update(block)
             size += len(block)
+            if size > MAX_ATTACHMENT_SIZE:
+                raise _too_large(relative)
+            sha.update(block)
+            blocks.update(block)
             tick(len(block))
-    return sha.hexdigest(), size
+    return _Hashed(sha.hexdigest(), size, blocks.result())
 
 
 def _rubrics_for(
@@ -186,6 +241,9 @@ def build_pack(
     for row in candidates:
         for m in row.materials():
             materials.setdefault(m.path, m)
+    for m in materials.values():
+        if m.size > MAX_ATTACHMENT_SIZE:
+            raise _too_large(m.relative)
     total = sum(m.size for m in materials.values())
     done = 0
 
@@ -199,10 +257,10 @@ def build_pack(
 
         return advance
 
-    hashed: dict[Path, tuple[str, int]] = {}
+    hashed: dict[Path, _Hashed] = {}
     for path, m in materials.items():
         try:
-            hashed[path] = _hash_file(path, tick("hashing", m.relative))
+            hashed[path] = _hash_file(path, m.relative, tick("hashing", m.relative))
         except OSError as exc:
             raise PackBuildError(
                 _("Cannot read {path}: {error}").format(path=m.relative, error=exc.strerror or exc)
@@ -211,13 +269,15 @@ def build_pack(
     attachments: dict[str, Attachment] = {}
     sources: dict[str, MaterialFile] = {}
     for path, m in materials.items():
-        sha, size = hashed[path]
-        if sha not in attachments:
-            attachments[sha] = Attachment(sha, size, m.media_type, m.display_name)
-            sources[sha] = m
+        h = hashed[path]
+        if h.sha256 not in attachments:
+            attachments[h.sha256] = Attachment(
+                h.sha256, h.size, m.media_type, m.display_name, h.blocks, m.duration_ms
+            )
+            sources[h.sha256] = m
 
     def ref(m: MaterialFile | None) -> str | None:
-        return None if m is None else hashed[m.path][0]
+        return None if m is None else hashed[m.path].sha256
 
     manifest = Manifest(
         format=MANIFEST_FORMAT,
@@ -267,8 +327,12 @@ def build_pack(
         writer.add_bytes(MANIFEST, pyrage.encrypt(plaintext, age_recipients))
         for sha, attachment in attachments.items():
             source = sources[sha]
+            bound = age_payload_size(attachment.size) + AGE_OVERHEAD_ALLOWANCE
             try:
-                with source.path.open("rb") as fh, writer.member(attachment_member(sha)) as out:
+                with (
+                    source.path.open("rb") as fh,
+                    writer.member(attachment_member(sha), bound) as out,
+                ):
                     reading = _Reading(fh, attachment.size, tick("encrypting", source.relative))
                     # pyrage only calls read()/write(); its stubs ask for BufferedIOBase.
                     pyrage.encrypt_io(
@@ -283,7 +347,7 @@ def build_pack(
                         path=source.relative, error=exc.strerror or exc
                     )
                 ) from None
-            if reading.sha.hexdigest() != sha or reading.count != attachment.size:
+            if reading.blocks.result() != attachment.blocks or reading.count != attachment.size:
                 raise PackBuildError(
                     _("{path} changed while the pack was being built; build it again.").format(
                         path=source.relative

@@ -4,7 +4,9 @@ Secretaries fill it in Excel or WPS, so the reader is forgiving about form (head
 full-width brackets, a BOM, blank rows, numbers typed as numbers) and strict about
 content: every problem in the file is collected, with its line and column, and reported
 at once, so one round of corrections is enough. Materials are files in one folder,
-referenced by relative path; nothing may point outside that folder.
+referenced by relative path; nothing may point outside that folder. Each is identified
+by its content (``sniff.identify``), which must be a kind the viewer shows and agree
+with the file's extension.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from typing import Any
 
 from reviewer.base.errors import Problem, ReviewerError
 from reviewer.base.i18n import _
+from reviewer.pack import sniff
+from reviewer.pack.errors import MaterialRefusedError
 
 MAX_WORKS = 5
 MAX_CANDIDATES = 5000
@@ -37,9 +41,10 @@ MIN_YEAR = 1900
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
+# What each accepted extension (``sniff.EXTENSIONS``) usually holds. The content decides
+# what a pack's manifest says (``sniff.identify``); this is what the name promises.
 MEDIA_TYPES: dict[str, str] = {
     ".pdf": "application/pdf",
-    ".ofd": "application/ofd",
     ".png": "image/png",
     ".jpg": "image/jpeg",
     ".jpeg": "image/jpeg",
@@ -47,12 +52,13 @@ MEDIA_TYPES: dict[str, str] = {
     ".webp": "image/webp",
     ".txt": "text/plain; charset=utf-8",
     ".mp4": "video/mp4",
+    ".m4v": "video/mp4",
     ".mov": "video/quicktime",
+    ".mkv": "video/x-matroska",
+    ".webm": "video/webm",
+    ".ts": "video/mp2t",
     ".mp3": "audio/mpeg",
     ".wav": "audio/wav",
-    ".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    ".pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 }
 
 
@@ -129,8 +135,9 @@ class MaterialFile:
     relative: str
     path: Path
     display_name: str
-    media_type: str
+    media_type: str  # from the content (``sniff.identify``)
     size: int
+    duration_ms: int | None = None  # audio and video, where the container states it
 
 
 @dataclass(frozen=True)
@@ -367,22 +374,21 @@ class _RowReader:
         if not is_file:
             self.fail(column, _("{path!r} is not a file").format(path=relative))
             return None
-        media_type = media_type_for(resolved)
-        if media_type is None:
-            self.fail(
-                column,
-                _("{path!r}: unsupported file type; use one of {types}").format(
-                    path=relative, types=" ".join(sorted(MEDIA_TYPES))
-                ),
-            )
-            return None
         if size > MAX_MATERIAL_BYTES:
             self.fail(
                 column,
                 _("{path!r} is larger than 2 GiB").format(path=relative),
             )
             return None
-        return MaterialFile(relative, resolved, pure.name, media_type, size)
+        try:
+            # The content, never the name, says what the file is; the name must agree.
+            found = sniff.identify(resolved, pure.name)
+        except MaterialRefusedError as exc:
+            self.fail(column, f"{relative!r}: {exc.message}")
+            return None
+        return MaterialFile(
+            relative, resolved, pure.name, found.media_type, size, found.duration_ms
+        )
 
     def candidate(self, row: dict[str, str]) -> CandidateRow:
         cid = self.text(row, H_ID, required=True)
@@ -618,7 +624,15 @@ def _write_xlsx_template(path: Path) -> None:
         notes.append([rubric.id, rubric.category.zh])
     notes.append([])
     notes.append(["代表作文件、其他材料", "相对于材料文件夹的路径；多个其他材料用分号（;）分隔"])
-    notes.append(["支持的文件类型", " ".join(sorted(MEDIA_TYPES))])
+    notes.append(["支持的文件类型", sniff.accepted_extensions()])
+    notes.append(
+        [
+            "不接受的文件",
+            "Word、Excel、PowerPoint（doc/docx/xls/xlsx/ppt/pptx）、OFD 文件请先转换为 PDF；"
+            "程序、脚本、SVG/HTML、压缩包、空文件不能放入评审包；"
+            "扩展名须与文件内容一致。视频建议使用 MP4（H.264/AAC）",
+        ]
+    )
     notes.append(["是/否 列", "填写“是”或“否”，留空视为“否”"])
     notes.column_dimensions["A"].width = 24
     notes.column_dimensions["B"].width = 60

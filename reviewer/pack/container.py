@@ -7,6 +7,9 @@ against per-member and total caps, every local header against its central entry,
 that no two members overlap (the classic ZIP bomb trick). Member data is then read with
 our own bounds on our own file handle, never through sizes we did not check.
 
+Members whose size passes 2 GiB (a long video's ciphertext) use the zip64 fields, which
+``unzip`` reads; both the directory's and each local header's are checked.
+
 Writing goes to a temporary file beside the destination and is renamed into place only
 when complete, so a failed build never leaves a half pack under the real name. Only
 ciphertext and public headers pass through here, so the temporary file holds nothing
@@ -58,6 +61,16 @@ MAX_ATTACHMENT_PLAINTEXT = 2 * GiB
 # age adds a 16-byte tag per 64 KiB chunk (512 KiB at 2 GiB) plus a header of about
 # 100 bytes per recipient; 4 MiB of slack covers thousands of recipients.
 AGE_OVERHEAD_ALLOWANCE = 4 * MiB
+
+
+_AGE_CHUNK = 64 * KiB
+
+
+def age_payload_size(plaintext: int) -> int:
+    """An age file's size after its header, for ``plaintext`` bytes: a 16-byte nonce,
+    then 64 KiB chunks each with a 16-byte tag (an empty file has one, empty, chunk)."""
+    chunks = max(1, -(-plaintext // _AGE_CHUNK))
+    return 16 + plaintext + 16 * chunks
 
 
 @dataclass(frozen=True)
@@ -129,6 +142,9 @@ _EOCD = struct.Struct("<4s4H2LH")
 _EOCD_SIGNATURE = b"PK\x05\x06"
 _ZIP64_LOCATOR = struct.Struct("<4sLQL")
 _ZIP64_EOCD = struct.Struct("<4sQ2H2L4Q")
+_ZIP64_EXTRA = 0x0001
+_ZIP64_SIZE = 0xFFFFFFFF
+_DATA_DESCRIPTOR = 0x08
 _ZIP_ERRORS = (
     zipfile.BadZipFile,
     zipfile.LargeZipFile,
@@ -142,6 +158,21 @@ _ZIP_ERRORS = (
     IndexError,
     OverflowError,
 )
+
+
+def _zip64_sizes(extra: bytes) -> tuple[int, int] | None:
+    """(uncompressed, compressed) from a local header's zip64 extra field, which must
+    carry both; ``None`` if it is missing or malformed."""
+    at = 0
+    while at + 4 <= len(extra):
+        kind, length = struct.unpack_from("<2H", extra, at)
+        body = extra[at + 4 : at + 4 + length]
+        if len(body) != length:
+            return None
+        if kind == _ZIP64_EXTRA:
+            return struct.unpack_from("<2Q", body) if length >= 16 else None
+        at += 4 + length
+    return None
 
 
 def _not_a_pack() -> NotAPackError:
@@ -338,6 +369,9 @@ class PackReader:
         return members
 
     def _local_data_start(self, info: zipfile.ZipInfo, file_size: int) -> int:
+        """Where the member's data starts, after checking its local header says what the
+        central directory says: name, method, and (without a data descriptor) CRC and
+        sizes, through the zip64 extra field where a size does not fit in 32 bits."""
         damaged = PackDamagedError(
             _("The local header of pack member {name} is damaged.").format(name=info.orig_filename)
         )
@@ -348,12 +382,22 @@ class PackReader:
         if len(raw) != _LOCAL_HEADER.size:
             raise damaged
         fields = _LOCAL_HEADER.unpack(raw)
-        signature, method, name_len, extra_len = fields[0], fields[4], fields[10], fields[11]
+        signature, flags, method, crc = fields[0], fields[3], fields[4], fields[7]
+        compressed, uncompressed, name_len, extra_len = fields[8:12]
         if signature != _LOCAL_SIGNATURE or method != zipfile.ZIP_STORED:
             raise damaged
         local_name = self._fh.read(name_len)
-        if local_name != info.orig_filename.encode("ascii"):
+        extra = self._fh.read(extra_len)
+        if local_name != info.orig_filename.encode("ascii") or len(extra) != extra_len:
             raise damaged
+        if not flags & _DATA_DESCRIPTOR:
+            if _ZIP64_SIZE in (compressed, uncompressed):
+                sizes = _zip64_sizes(extra)
+                if sizes is None:
+                    raise damaged
+                uncompressed, compressed = sizes
+            if (crc, compressed, uncompressed) != (info.CRC, info.compress_size, info.file_size):
+                raise damaged
         return info.header_offset + _LOCAL_HEADER.size + name_len + extra_len
 
     # -- reading ----------------------------------------------------------------------
@@ -384,6 +428,22 @@ class PackReader:
         if zlib.crc32(data) != member.crc32:
             raise PackDamagedError(
                 _("Pack member {name} is damaged (CRC mismatch).").format(name=name)
+            )
+        return data
+
+    def read_member_range(self, name: str, offset: int, n: int) -> bytes:
+        """``n`` bytes of a member from ``offset``, fewer only at the member's end: random
+        access for the seekable attachment reader, within the bounds checked at open."""
+        member = self._member(name)
+        if offset < 0 or n < 0:
+            raise ValueError("negative offset or length")
+        n = max(0, min(n, member.size - offset))
+        with self._lock:
+            self._fh.seek(member.data_offset + offset)
+            data = self._fh.read(n)
+        if len(data) != n:
+            raise PackDamagedError(
+                _("The pack is truncated: member {name} ends early.").format(name=name)
             )
         return data
 
@@ -450,9 +510,13 @@ class PackWriter:
         self._zip.writestr(self._info(name), data)
 
     @contextlib.contextmanager
-    def member(self, name: str) -> Iterator[IO[bytes]]:
-        """A writable stream for a large member (an attachment being encrypted)."""
-        with self._zip.open(self._info(name), "w") as out:
+    def member(self, name: str, size_bound: int = 0) -> Iterator[IO[bytes]]:
+        """A writable stream for a large member (an attachment being encrypted) of at most
+        ``size_bound`` bytes. The size is known only at the end, after the local header
+        is written; one that may pass 2 GiB gets zip64 fields from the start, which
+        zipfile cannot add afterwards."""
+        zip64 = size_bound > zipfile.ZIP64_LIMIT
+        with self._zip.open(self._info(name), "w", force_zip64=zip64) as out:
             yield out
 
     def commit(self) -> Path:

@@ -7,6 +7,7 @@ reason a reviewer or secretary can act on; its message is already translated.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 
 from reviewer.base.errors import Problem, ReviewerError
@@ -115,6 +116,14 @@ class AttachmentDamagedError(PackError):
         )
 
 
+class AttachmentClosedError(PackError):
+    """A read from an attachment stream after it (or its pack) was closed."""
+
+    def __init__(self, name: str):
+        self.name = name
+        super().__init__(_("Attachment {name} was closed; open it again.").format(name=name))
+
+
 class UnknownAttachmentError(PackError):
     def __init__(self, sha256: str):
         super().__init__(_("The pack lists no attachment {sha256}.").format(sha256=sha256[:64]))
@@ -125,3 +134,31 @@ class UnknownAttachmentError(PackError):
 
 class PackBuildError(PackError):
     """Inputs that cannot make a pack (recipients, key and certificate, the output path)."""
+
+
+# -- materials ----------------------------------------------------------------------
+
+
+class Refusal(enum.StrEnum):
+    """Why a material file cannot go into a pack (``MaterialRefusedError.reason``)."""
+
+    EMPTY = "empty"
+    EXECUTABLE = "executable"  # programs and scripts
+    MARKUP = "markup"  # SVG, XML, HTML
+    OFFICE = "office"  # Word, Excel, PowerPoint, OFD, RTF: convert to PDF
+    ARCHIVE = "archive"
+    UNSUPPORTED = "unsupported"  # recognised, but not a type the viewer shows
+    DAMAGED = "damaged"  # a viewable type whose structure is broken
+    TOO_LARGE = "too_large"  # more than the viewer shows (image pixels, text size)
+    MISLABELLED = "mislabelled"  # the name's extension and the content disagree
+    UNKNOWN = "unknown"
+    UNREADABLE = "unreadable"
+
+
+class MaterialRefusedError(PackError):
+    """A material file refused for its content; ``reason`` says which rule refused it and
+    the message, already translated, what the file is and what to do."""
+
+    def __init__(self, reason: Refusal, message: str):
+        self.reason = reason
+        super().__init__(message)

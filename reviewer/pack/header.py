@@ -8,6 +8,9 @@ A pack is a stored ZIP (see ``container``) of:
   by the secretariat's signing certificate;
 - ``files/<sha256>.age``: each attachment age-encrypted on its own, so one can be opened
   without the others.
+
+Format 2 (this version writes it) may hold zip64 members (an attachment whose ciphertext
+passes 2 GiB) and carries a format-2 manifest (block hashes); format 1 is still read.
 """
 
 from __future__ import annotations
@@ -19,7 +22,8 @@ from reviewer.pack.errors import ManifestInvalidError, PackDamagedError, Unsuppo
 from reviewer.pack.manifest import load_json
 from reviewer.rubric.model import canonical_json
 
-PACK_FORMAT = 1
+PACK_FORMAT = 2
+READABLE_PACK_FORMATS = (1, 2)
 PACK_KIND = "reviewer-workstation/dossier-pack"
 PACK_SUFFIX = ".rvpack"
 
@@ -60,11 +64,13 @@ def parse_header(data: bytes) -> PackHeader:
         raise bad("; ".join(map(str, exc.problems))) from None
     if not isinstance(doc, dict) or doc.get("kind") != PACK_KIND:
         raise bad(_("not a dossier pack header"))
-    if doc.get("format") != PACK_FORMAT or isinstance(doc.get("format"), bool):
+    fmt = doc.get("format")
+    if isinstance(fmt, bool) or fmt not in READABLE_PACK_FORMATS:
         raise UnsupportedPackError(
-            _("The pack has format {found!r}; this version reads format {ours}.").format(
-                found=doc.get("format"), ours=PACK_FORMAT
-            )
+            _(
+                "The pack has format {found!r}; this version reads formats {ours}. "
+                "A newer pack needs a newer version of the application."
+            ).format(found=fmt, ours=", ".join(map(str, READABLE_PACK_FORMATS)))
         )
     expected = {"kind", "format", "pack_id", "session_id", "created", "recipients"}
     if set(doc) != expected:
@@ -75,7 +81,14 @@ def parse_header(data: bytes) -> PackHeader:
         raise bad(_("identifiers must be short text"))
     if isinstance(recipients, bool) or not isinstance(recipients, int) or recipients < 1:
         raise bad(_("the number of recipients must be a positive integer"))
-    return PackHeader(doc["pack_id"], doc["session_id"], doc["created"], recipients)
+    return PackHeader(doc["pack_id"], doc["session_id"], doc["created"], recipients, fmt)
 
 
-__all__ = ["PACK_FORMAT", "PACK_KIND", "PACK_SUFFIX", "PackHeader", "parse_header"]
+__all__ = [
+    "PACK_FORMAT",
+    "PACK_KIND",
+    "READABLE_PACK_FORMATS",
+    "PACK_SUFFIX",
+    "PackHeader",
+    "parse_header",
+]

@@ -6,6 +6,12 @@ meaning): size and nesting caps first, then every field's type and range, unknow
 refused, and every problem reported at once with its JSON path, e.g.
 ``candidates[3].works[0].year: expected an integer``.
 
+Format 2 adds, per attachment, the SHA-256 of each 4 MiB plaintext block (``blocks``), so
+that a reviewer can check any block of a long video on its own before it is played:
+age authenticates chunks only against the file key, which every co-recipient knows, so
+a co-recipient could otherwise forge chunks that decrypt. Format 1 is still read; its
+attachments can only be read whole.
+
 The serialisation is ``canonical_json`` (sorted keys, NFC, compact), so the manifest's
 SHA-256 is stable and review sheets can bind to it.
 """
@@ -26,9 +32,12 @@ from reviewer.base import strict
 from reviewer.base.errors import Problem
 from reviewer.base.i18n import _
 from reviewer.pack.errors import ManifestInvalidError
+from reviewer.pack.media_probe import MAX_DURATION_MS
 from reviewer.rubric.model import RUBRIC_FORMAT, canonical_json
 
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
+READABLE_FORMATS = (1, 2)
+BLOCK_SIZE = 4 * 1024 * 1024
 MAX_MANIFEST_BYTES = 12 * 1024 * 1024
 MAX_DEPTH = strict.MAX_DEPTH
 MAX_PROBLEMS = 100
@@ -39,6 +48,9 @@ MAX_OTHER_MATERIALS = 20
 MAX_ATTACHMENTS = 9_000
 MAX_WITHDRAWN = 10_000
 MAX_ATTACHMENT_SIZE = 2 * 1024**3
+# 512 block hashes of 67 bytes for a 2 GiB file: the 12 MiB cap holds a pack's worth
+# (64 GiB in all is 16,384 blocks, plus one for each of up to 9,000 small files).
+MAX_BLOCKS = -(-MAX_ATTACHMENT_SIZE // BLOCK_SIZE)
 MIN_YEAR, MAX_YEAR = 1900, 2200
 
 _SHA256 = re.compile(r"[0-9a-f]{64}")
@@ -87,12 +99,36 @@ class Candidate:
         return list(dict.fromkeys(found))
 
 
+def block_count(size: int) -> int:
+    """How many 4 MiB blocks a file of ``size`` bytes has (an empty file has one)."""
+    return max(1, -(-size // BLOCK_SIZE))
+
+
 @dataclass(frozen=True)
 class Attachment:
     sha256: str
     size: int
     media_type: str
     name: str
+    # Format 2: the SHA-256 (hex) of each BLOCK_SIZE block of the plaintext, in order;
+    # ``None`` in a format-1 manifest.
+    blocks: tuple[str, ...] | None = None
+    # Audio and video: the length the container states (None: not media, or unknown).
+    duration_ms: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        doc: dict[str, Any] = {
+            "sha256": self.sha256,
+            "size": self.size,
+            "media_type": self.media_type,
+            "name": self.name,
+        }
+        if self.blocks is not None:
+            doc["blocks"] = list(self.blocks)
+        # Written only where known, so manifests without media read as before.
+        if self.duration_ms is not None:
+            doc["duration_ms"] = self.duration_ms
+        return doc
 
 
 @dataclass(frozen=True)
@@ -167,10 +203,7 @@ class Manifest:
                 }
                 for c in self.candidates
             ],
-            "attachments": [
-                {"sha256": a.sha256, "size": a.size, "media_type": a.media_type, "name": a.name}
-                for a in self.attachments
-            ],
+            "attachments": [a.to_dict() for a in self.attachments],
         }
 
     def to_bytes(self) -> bytes:
@@ -362,11 +395,11 @@ def _manifest(r: _Reader, raw: Any) -> Manifest | None:
     if doc is None:
         return None
     fmt = doc.get("format")
-    if "format" in doc and (isinstance(fmt, bool) or fmt != MANIFEST_FORMAT):
+    if "format" in doc and (isinstance(fmt, bool) or fmt not in READABLE_FORMATS):
         r.fail(
             "format",
-            _("format {found!r} is not supported; this version reads format {ours}").format(
-                found=fmt, ours=MANIFEST_FORMAT
+            _("format {found!r} is not supported; this version reads formats {ours}").format(
+                found=fmt, ours=", ".join(map(str, READABLE_FORMATS))
             ),
         )
         return None
@@ -392,7 +425,7 @@ def _manifest(r: _Reader, raw: Any) -> Manifest | None:
     )
 
     rubrics = _rubrics(r, doc)
-    attachments = _attachments(r, doc)
+    attachments = _attachments(r, doc, with_blocks=fmt == 2)
     attachment_ids = {a.sha256 for a in attachments}
     rubric_ids: set[str] | None = {x.id for x in rubrics}
     if "rubrics" in doc and len(rubrics) != len(doc.get("rubrics") or []):
@@ -404,7 +437,7 @@ def _manifest(r: _Reader, raw: Any) -> Manifest | None:
         if a.sha256 not in used:
             r.fail(f"attachments[{i}]", _("no candidate refers to this attachment"))
     return Manifest(
-        format=MANIFEST_FORMAT,
+        format=fmt if isinstance(fmt, int) else MANIFEST_FORMAT,
         pack_id=pack_id,
         session_id=session_id,
         session_name=session_name,
@@ -459,12 +492,13 @@ def _rubrics(r: _Reader, doc: dict[str, Any]) -> list[ManifestRubric]:
     return result
 
 
-def _attachments(r: _Reader, doc: dict[str, Any]) -> list[Attachment]:
+def _attachments(r: _Reader, doc: dict[str, Any], *, with_blocks: bool) -> list[Attachment]:
     result: list[Attachment] = []
     seen: set[str] = set()
+    fields = {"sha256", "size", "media_type", "name"} | ({"blocks"} if with_blocks else set())
     for i, raw in enumerate(r.array(doc, "attachments", "", 0, MAX_ATTACHMENTS)):
         where = f"attachments[{i}]"
-        entry = r.obj(raw, where, {"sha256", "size", "media_type", "name"})
+        entry = r.obj(raw, where, fields, frozenset({"duration_ms"}))
         if entry is None:
             continue
         sha = r.string(entry, "sha256", where, pattern=_SHA256)
@@ -477,8 +511,33 @@ def _attachments(r: _Reader, doc: dict[str, Any]) -> list[Attachment]:
         name = r.string(
             entry, "name", where, max_len=255, check=lambda s: not re.search(r"[/\\]", s)
         )
-        result.append(Attachment(sha, size, media_type, name))
+        blocks = _blocks(r, entry, where, sha, size) if with_blocks else None
+        # Optional (absent or null: unknown), so manifests written before it still read.
+        duration = entry.get("duration_ms")
+        if duration is not None:
+            duration = r.integer(entry, "duration_ms", where, 0, MAX_DURATION_MS)
+        result.append(Attachment(sha, size, media_type, name, blocks, duration))
     return result
+
+
+def _blocks(r: _Reader, entry: dict[str, Any], where: str, sha: str, size: int) -> tuple[str, ...]:
+    raw = r.array(entry, "blocks", where, 1, MAX_BLOCKS)
+    blocks = tuple(
+        r.string_value(v, f"{where}.blocks[{k}]", pattern=_SHA256) for k, v in enumerate(raw)
+    )
+    if not isinstance(entry.get("blocks"), list) or not 1 <= len(entry["blocks"]) <= MAX_BLOCKS:
+        return blocks  # already reported
+    expected = block_count(size)
+    if len(entry["blocks"]) != expected:
+        r.fail(
+            strict.join(where, "blocks"),
+            _("{n} block hashes for {size} bytes; expected {expected}").format(
+                n=len(entry["blocks"]), size=size, expected=expected
+            ),
+        )
+    elif expected == 1 and blocks[0] != sha:
+        r.fail(strict.join(where, "blocks[0]"), _("a single block must have the file's SHA-256"))
+    return blocks
 
 
 def _candidates(

@@ -7,7 +7,8 @@ the enrolment, is exactly the pinned certificate. Every reviewer's certificate c
 the same CA, so the chain alone would accept a pack signed with a reviewer's own key.
 Attachments are decrypted on demand, into memory only, and their size and SHA-256 are
 checked before the bytes are handed out; a decryption that fails part-way never yields
-its partial output.
+its partial output. ``open_attachment_stream`` reads one piece by piece instead
+(``stream``), each 4 MiB block checked against the signed manifest's block hashes.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import threading
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
@@ -25,6 +28,7 @@ from cryptography import x509
 
 from reviewer.base.i18n import _
 from reviewer.crypto import cms, roles
+from reviewer.crypto.age_stream import AgeIdentity
 from reviewer.pack.container import (
     AGE_OVERHEAD_ALLOWANCE,
     DEFAULT_LIMITS,
@@ -33,6 +37,7 @@ from reviewer.pack.container import (
     SIGNATURE,
     Limits,
     PackReader,
+    age_payload_size,
     attachment_member,
 )
 from reviewer.pack.errors import (
@@ -47,17 +52,10 @@ from reviewer.pack.errors import (
     WrongSessionError,
 )
 from reviewer.pack.header import PackHeader, parse_header
-from reviewer.pack.manifest import Candidate, Manifest, parse_manifest
+from reviewer.pack.manifest import Attachment, Candidate, Manifest, parse_manifest
+from reviewer.pack.stream import AttachmentStream, sealed_stream, whole_stream
 
-_AGE_CHUNK = 64 * 1024
 _NO_MATCHING_KEY = "no matching keys"
-
-
-def _min_age_payload(size: int) -> int:
-    # age's STREAM: a 16-byte nonce, then 64 KiB chunks each with a 16-byte tag (an
-    # empty file still has one, empty, final chunk).
-    chunks = max(1, -(-size // _AGE_CHUNK))
-    return 16 + size + 16 * chunks
 
 
 class _Sink:
@@ -108,6 +106,9 @@ class OpenedPack:
         self.manifest_sha256 = manifest_sha256
         self.signer = signer
         self._identities = identities
+        self._age_identities: list[AgeIdentity] | None = None
+        self._streams: weakref.WeakSet[AttachmentStream] = weakref.WeakSet()
+        self._streams_lock = threading.Lock()
 
     @property
     def path(self) -> Path:
@@ -129,8 +130,8 @@ class OpenedPack:
     def candidates(self) -> tuple[Candidate, ...]:
         return self.manifest.candidates
 
-    def read_attachment(self, sha256: str) -> bytes:
-        """The attachment's plaintext, checked against the manifest's size and SHA-256."""
+    def _member_of(self, sha256: str) -> tuple[Attachment, str]:
+        """The attachment and its member, whose stored size fits the manifest's size."""
         attachment = self.manifest.attachment(sha256)
         if attachment is None:
             raise UnknownAttachmentError(sha256)
@@ -138,9 +139,14 @@ class OpenedPack:
         if member not in self._reader.members:
             raise AttachmentDamagedError(attachment.name, _("it is missing from the pack"))
         stored = self._reader.size(member)
-        least = _min_age_payload(attachment.size)
+        least = age_payload_size(attachment.size)
         if not least < stored <= least + AGE_OVERHEAD_ALLOWANCE:
             raise AttachmentDamagedError(attachment.name, _("truncated or padded"))
+        return attachment, member
+
+    def read_attachment(self, sha256: str) -> bytes:
+        """The attachment's plaintext, checked against the manifest's size and SHA-256."""
+        attachment, member = self._member_of(sha256)
         sink = _Sink(attachment.size)
         try:
             # pyrage only calls read()/write(); its stubs ask for a BufferedIOBase.
@@ -164,7 +170,33 @@ class OpenedPack:
             raise AttachmentDamagedError(attachment.name, _("hash mismatch"))
         return sink.buffer.getvalue()
 
+    def open_attachment_stream(self, sha256: str) -> AttachmentStream:
+        """The attachment for reading piece by piece (``AttachmentStream.read_at``), each
+        4 MiB block decrypted and checked against the signed manifest when first needed.
+        An attachment of a format-1 pack has no block hashes: it is read whole here,
+        checked, and served from memory. Closing the pack closes its streams."""
+        attachment, member = self._member_of(sha256)
+        if attachment.blocks is None:
+            stream = whole_stream(attachment, self.read_attachment(sha256))
+        else:
+            if self._age_identities is None:
+                self._age_identities = [AgeIdentity.from_str(str(i)) for i in self._identities]
+            reader = self._reader
+
+            def read_at(offset: int, n: int) -> bytes:
+                return reader.read_member_range(member, offset, n)
+
+            stream = sealed_stream(attachment, read_at, reader.size(member), self._age_identities)
+        with self._streams_lock:
+            self._streams.add(stream)
+        return stream
+
     def close(self) -> None:
+        with self._streams_lock:
+            streams = list(self._streams)
+            self._streams.clear()
+        for stream in streams:
+            stream.close()
         self._reader.close()
 
     def __enter__(self) -> OpenedPack:
@@ -268,10 +300,12 @@ def _open(
         raise NotSecretariatSignerError(signer.name)
 
     manifest = parse_manifest(plaintext)
-    if (manifest.pack_id, manifest.session_id, manifest.created) != (
+    # Pack format 1 carries manifest format 1, and format 2 format 2.
+    if (manifest.pack_id, manifest.session_id, manifest.created, manifest.format) != (
         header.pack_id,
         header.session_id,
         header.created,
+        header.format,
     ):
         raise PackDamagedError(_("The pack's public header does not match its signed manifest."))
     listed = {a.sha256 for a in manifest.attachments}

@@ -26,7 +26,15 @@ from fractions import Fraction
 from types import MappingProxyType
 
 from reviewer.base.i18n import _, join_list
-from reviewer.rubric.model import LEVEL_ORDER, CheckKind, CheckResult, Criterion, Level, Rubric
+from reviewer.rubric.model import (
+    LEVEL_ORDER,
+    CheckKind,
+    CheckResult,
+    Criterion,
+    Level,
+    Recommendation,
+    Rubric,
+)
 
 MAX_OPINION_CHARS = 5000
 MAX_NOTE_CHARS = 2000
@@ -152,6 +160,11 @@ def _name(c: Criterion) -> str:
 
 def _check_name(rubric: Rubric, kind: CheckKind) -> str:
     return rubric.check(kind).name.get()
+
+
+def recommendation_allowed(option: Recommendation, vetoed: bool) -> bool:
+    """A vetoed candidate (a failed check) can only be given a negative recommendation."""
+    return option.negative or not vetoed
 
 
 def score_problem(c: Criterion, score: Decimal) -> Finding | None:
@@ -340,7 +353,7 @@ def evaluate(rubric: Rubric, review: Review) -> Evaluation:
                     ),
                 )
             )
-        elif vetoed and not option.negative:
+        elif not recommendation_allowed(option, vetoed):
             problems.append(
                 Finding(
                     "recommendation_veto",

@@ -470,7 +470,7 @@ def info_rows(result: AggregateResult) -> tuple[tuple[str, Cell], ...]:
                 n=len(imp.pack_ids), ids=", ".join(imp.pack_ids)
             )
             if imp.packs_checked
-            else _("NOT checked: no pack was named (--pack); any pack of this session accepted"),
+            else _("NOT checked: no pack was given; sheets of any pack of the session accepted"),
         ),
         (
             _("Candidates"),

@@ -1,5 +1,6 @@
 """The reviewer's core service (identity, workspace and open packs together) and the
-export of signed sheets from it; the GUI and ``sheet export`` call these.
+export of signed sheets from it, and the overview of one's own scores; the GUI and
+``sheet export`` call these.
 """
 
-__all__ = ["export", "workstation"]
+__all__ = ["draft", "export", "overview", "workstation"]

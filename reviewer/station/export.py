@@ -171,6 +171,35 @@ def exportable(station: Workstation, pack_id: str) -> list[str]:
     ]
 
 
+def not_exportable(station: Workstation, pack_id: str, candidate_id: str) -> str | None:
+    """Why the candidate's sheet cannot be signed now, in words, or None: asked before
+    the reviewer is sent to choose a folder for nothing."""
+    try:
+        entry = station.workspace.candidate_entry(pack_id, candidate_id)
+        if entry.status in (Status.COMPLETE, Status.RECUSED):
+            return None
+        if entry.status is Status.SIGNED:
+            return _(
+                "already signed as it is (version {v}); change the review to sign again"
+            ).format(v=entry.version)
+        ev = station.workspace.evaluation(pack_id, candidate_id)
+    except WorkspaceError as exc:
+        return str(exc)
+    items = [str(f) for f in (*ev.problems, *ev.missing)]
+    shown = "; ".join(items[:3]) + ("; …" if len(items) > 3 else "")
+    return _("not complete: {missing}").format(missing=shown)
+
+
+def skipped(station: Workstation, pack_id: str) -> list[tuple[str, str]]:
+    """The candidates "sign all" leaves out, each with why (not complete, already signed)."""
+    out = []
+    for e in station.workspace.candidates(pack_id):
+        reason = not_exportable(station, pack_id, e.candidate_id)
+        if reason is not None:
+            out.append((e.candidate_id, reason))
+    return out
+
+
 def export_all(
     station: Workstation,
     pack_id: str,

@@ -4,9 +4,9 @@ This is the core service the reviewer GUI calls. One passphrase unlocks both the
 identity and the workspace (Argon2id each); ``lock()`` drops every decrypted
 object the core holds. Materials are decrypted only after the reviewer has declared
 no conflict of interest for that candidate ("conflict before content"), and each view
-is recorded in the audit log: when the GUI has put the material on screen
-(``record_viewed``), not when it was decrypted, so that a file that could not be shown,
-or a work that never played, is not recorded as seen.
+is recorded in the audit log: the GUI records it (``record_viewed``) when the material
+is on screen, so that a file it cannot show, or a work that never played, is not
+recorded as seen.
 
 API:
     ws = Workstation(home)                       # public data only
@@ -16,7 +16,8 @@ API:
     ws.open_pack(path) -> OpenResult             # verify, decrypt the manifest, import
     ws.workspace                                 # reviews, candidates, audit log
     ws.candidate(pack_id, candidate_id) -> manifest Candidate (profile and works)
-    ws.attachment(pack_id, candidate_id, sha256) -> (bytes, Attachment)
+    ws.attachment(pack_id, candidate_id, sha256, record=) -> (bytes, Attachment)
+    ws.attachment_stream(pack_id, candidate_id, sha256) -> AttachmentStream   # a work
     ws.record_viewed(pack_id, candidate_id, sha256)   # it is on screen: the audit entry
     ws.sheet_signer(session_id) -> SheetSigner   # for sheet_export
 """
@@ -35,6 +36,7 @@ from reviewer.crypto.secret_store import SecretStore
 from reviewer.pack.errors import PackError
 from reviewer.pack.manifest import Attachment, Candidate, Manifest
 from reviewer.pack.reader import OpenedPack, open_pack, read_header
+from reviewer.pack.stream import AttachmentStream
 from reviewer.people.enrolment import (
     MAX_RESPONSE_BYTES,
     EnrolmentError,
@@ -283,29 +285,9 @@ class Workstation:
                 raise WorkstationError(_("no candidate {id} in this pack").format(id=candidate_id))
             return found
 
-    def attachment(self, pack_id: str, candidate_id: str, sha256: str) -> tuple[bytes, Attachment]:
-        """Decrypt one attachment of one candidate, in memory. Refused until the reviewer
-        has declared no conflict of interest with that candidate."""
-        with self._lock:
-            meta = self._material(pack_id, candidate_id, sha256)
-            try:
-                data = self._opened(pack_id).read_attachment(sha256)
-            except PackError as exc:
-                raise WorkstationError(exc.message, exc.problems) from None
-            return data, meta
-
-    def record_viewed(self, pack_id: str, candidate_id: str, sha256: str) -> None:
-        """Record in the audit log that the reviewer has one of the candidate's
-        materials on screen (a document shown, a work's first frame or sound)."""
-        with self._lock:
-            meta = self._material(pack_id, candidate_id, sha256)
-            self.workspace.record(
-                EventKind.ATTACHMENT_VIEWED, candidate_id=candidate_id, name=meta.name
-            )
-
     def _material(self, pack_id: str, candidate_id: str, sha256: str) -> Attachment:
-        """The manifest entry of one of the candidate's materials, once the reviewer
-        may see it (no conflict of interest declared)."""
+        """The attachment's entry, once the reviewer may open it: it is one of this
+        candidate's, and they declared no conflict of interest with the candidate."""
         candidate = self.candidate(pack_id, candidate_id)
         if sha256 not in candidate.attachment_hashes():
             raise WorkstationError(_("this material does not belong to this candidate"))
@@ -318,3 +300,39 @@ class Workstation:
         if meta is None:
             raise WorkstationError(_("this material does not belong to this candidate"))
         return meta
+
+    def attachment(
+        self, pack_id: str, candidate_id: str, sha256: str, *, record: bool = True
+    ) -> tuple[bytes, Attachment]:
+        """Decrypt one attachment of one candidate, in memory. Refused until the reviewer
+        has declared no conflict of interest with that candidate. ``record``: the audit
+        log says it was viewed (a viewer that cannot show it passes False)."""
+        with self._lock:
+            meta = self._material(pack_id, candidate_id, sha256)
+            try:
+                data = self._opened(pack_id).read_attachment(sha256)
+            except PackError as exc:
+                raise WorkstationError(exc.message, exc.problems) from None
+            if record:
+                self.record_viewed(pack_id, candidate_id, sha256)
+            return data, meta
+
+    def attachment_stream(self, pack_id: str, candidate_id: str, sha256: str) -> AttachmentStream:
+        """A seekable, block-verified stream of one attachment (a video or a recording),
+        under the same rule as ``attachment``; nothing is decrypted until it is read. It
+        is closed, its buffers zeroed, when the pack is closed (on lock). The player
+        records the viewing (``record_viewed``) once it has shown something."""
+        with self._lock:
+            self._material(pack_id, candidate_id, sha256)
+            try:
+                return self._opened(pack_id).open_attachment_stream(sha256)
+            except PackError as exc:
+                raise WorkstationError(exc.message, exc.problems) from None
+
+    def record_viewed(self, pack_id: str, candidate_id: str, sha256: str) -> None:
+        """The audit entry that the reviewer saw this material."""
+        with self._lock:
+            meta = self._material(pack_id, candidate_id, sha256)
+            self.workspace.record(
+                EventKind.ATTACHMENT_VIEWED, candidate_id=candidate_id, name=meta.name
+            )

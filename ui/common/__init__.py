@@ -12,5 +12,6 @@ __all__ = [
     "screen_fit",
     "translation",
     "welcome_page",
+    "window_keys",
     "worker",
 ]

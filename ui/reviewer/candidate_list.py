@@ -45,6 +45,7 @@ _STATUS_MARKS = {
 
 
 _Index = QModelIndex | QPersistentModelIndex
+CATEGORY_COLUMN = 2
 
 
 class CandidateModel(QAbstractTableModel):
@@ -99,6 +100,9 @@ class CandidateModel(QAbstractTableModel):
             return QColor(_STATUS_COLOURS[entry.status])
         if role == Qt.ItemDataRole.ToolTipRole and entry.flagged:
             return entry.flagged
+        if role == Qt.ItemDataRole.ToolTipRole and col == CATEGORY_COLUMN:
+            rubric = self.rubrics.get(entry.rubric_id)
+            return rubric.category.get() if rubric else entry.rubric_id  # when cut with …
         if role == self.ID_ROLE:
             return entry.candidate_id
         if role == self.STATUS_ROLE:
@@ -172,10 +176,15 @@ class CandidateList(QWidget):
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setTabKeyNavigation(False)  # Tab leaves the list; arrows move in it
         self.table.verticalHeader().setVisible(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        header.setStretchLastSection(True)
+        # The category takes what is left and is cut with …: English category names are
+        # long, and they pushed the status and the total out of the list.
+        header.setSectionResizeMode(CATEGORY_COLUMN, QHeaderView.ResizeMode.Stretch)
+        header.setStretchLastSection(False)
+        self.table.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
         layout.addWidget(self.table, 1)
         self.counts = QLabel()

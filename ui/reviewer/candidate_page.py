@@ -36,7 +36,7 @@ from ui.common import worker
 from ui.common.errors import error_text, show_error
 from ui.common.labels import plain_label
 from ui.reviewer.attachment_viewer import AttachmentViewer, watermark_text
-from ui.reviewer.media_stream import DecryptedAttachment, MediaStream, is_media
+from ui.reviewer.media_stream import MediaStream, is_media
 from ui.reviewer.review_editor import ReviewEditor
 from ui.reviewer.scoring_panel import ScoringPanel
 
@@ -84,6 +84,7 @@ class ConflictPanel(QWidget):
 class CandidatePage(QWidget):
     changed = Signal(str)  # candidate id, after every saved edit
     message = Signal(str)
+    sign_requested = Signal()
 
     def __init__(self, station: Workstation, pack_id: str, candidate_id: str):
         super().__init__()
@@ -149,7 +150,15 @@ class CandidatePage(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setWidget(self.panel)
         scroll.setMinimumWidth(420)
-        self.work.addWidget(scroll)
+        # The form scrolls; its footer (total, what is missing, 签署并导出) does not.
+        scoring = QWidget()
+        scoring_layout = QVBoxLayout(scoring)
+        scoring_layout.setContentsMargins(0, 0, 0, 0)
+        scoring_layout.setSpacing(0)
+        scoring_layout.addWidget(scroll, 1)
+        scoring_layout.addWidget(self.panel.footer)
+        self.panel.footer.sign_requested.connect(self.sign_requested.emit)
+        self.work.addWidget(scoring)
         self.work.setSizes([620, 520])
         self.stack.addWidget(self.work)
 
@@ -259,15 +268,18 @@ class CandidatePage(QWidget):
             return
         self.viewer.show_pending(_("Decrypting…"), sha)
         worker.run_task(
-            lambda _ctx: self.station.attachment(self.pack_id, self.candidate_id, sha),
+            # Recorded as viewed once shown (``_viewed``), not here: it may not be showable.
+            lambda _ctx: self.station.attachment(
+                self.pack_id, self.candidate_id, sha, record=False
+            ),
             lambda result: self._show_attachment(sha, result),
             self._attachment_refused,
         )
 
     def _open_stream(self, sha: str) -> MediaStream:
-        """Runs on the worker: the work, decrypted and checked, to be played."""
-        data, meta = self.station.attachment(self.pack_id, self.candidate_id, sha)
-        return DecryptedAttachment(data, meta.media_type, meta.name)
+        """Runs on the worker: the work's stream (its header and end checked; the blocks
+        decrypted and checked as the player reads them)."""
+        return self.station.attachment_stream(self.pack_id, self.candidate_id, sha)
 
     def _show_attachment(self, sha: str, result: tuple[bytes, Attachment]) -> None:
         # The page may have been torn down (locked), or another material chosen, while

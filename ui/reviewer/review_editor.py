@@ -16,9 +16,11 @@ from collections.abc import Sequence
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
+from PySide6.QtWidgets import QMessageBox
 
 from reviewer.base.i18n import _
 from reviewer.review.scoring import Evaluation, Review, evaluate
+from reviewer.workspace.model import Status
 from reviewer.workspace.store import Workspace, WorkspaceError, WorkspaceWriteError
 from ui.reviewer.scoring_panel import ScoringPanel
 
@@ -51,12 +53,41 @@ class ReviewEditor(QObject):
         self.review = review  # as saved
         self.unsaved_review: Review | None = None  # on screen, but not written yet
         self._replaying = False
+        self._signed_change_allowed: int | None = None  # the signed version said yes to
         panel.review_edited.connect(self.push)
         panel.show_review(review, workspace.evaluation(pack_id, review.candidate_id))
 
     def push(self, new: Review) -> None:
-        """Do an edit (undoably): the panel's, or a declaration from the page."""
+        """Do an edit (undoably): the panel's, or a declaration from the page. The first
+        change to a signed review asks first (it will need a new signed version)."""
+        if not self._may_change_signed():
+            self.panel.show_review(
+                self.review, self.workspace.evaluation(self.pack_id, self.review.candidate_id)
+            )
+            return
         self.stack.push(_SetReview(self, self.review, new))
+
+    def _may_change_signed(self) -> bool:
+        try:
+            entry = self.workspace.candidate_entry(self.pack_id, self.review.candidate_id)
+        except WorkspaceError:
+            return True  # the save that follows says what is wrong
+        if entry.status is not Status.SIGNED or self._signed_change_allowed == entry.version:
+            return True
+        answer = QMessageBox.question(
+            self.panel,
+            _("Change a signed review?"),
+            _(
+                "You signed this review as version {v}. If you change it, you must sign and "
+                "export a new version, which replaces the sheet you exported. Change it?"
+            ).format(v=entry.version),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        self._signed_change_allowed = entry.version
+        return True
 
     def history(self) -> tuple[tuple[tuple[Review, Review], ...], int]:
         """The edits on the undo stack, (before, after) each, and how many are done."""

@@ -20,7 +20,7 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from html import escape
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QFocusEvent, QWheelEvent
+from PySide6.QtGui import QFocusEvent, QResizeEvent, QStandardItemModel, QWheelEvent
 from PySide6.QtWidgets import (
     QButtonGroup,
     QComboBox,
@@ -32,14 +32,25 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QListWidget,
+    QListWidgetItem,
     QPlainTextEdit,
+    QPushButton,
     QRadioButton,
+    QScrollArea,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 from reviewer.base.i18n import _
-from reviewer.review.scoring import CheckEntry, Evaluation, Outcome, Review, score_problem
+from reviewer.review.scoring import (
+    CheckEntry,
+    Evaluation,
+    Outcome,
+    Review,
+    recommendation_allowed,
+    score_problem,
+)
 from reviewer.rubric.model import CheckKind, CheckResult, Criterion, Rubric, canonical_decimal
 from ui.common.labels import plain_label
 
@@ -186,6 +197,75 @@ class CheckRow(QWidget):
             self.note.setText(entry.note)
 
 
+class _ElidedButton(QPushButton):
+    """A flat button whose long text is cut with … to the width it gets, so that what is
+    missing never widens the form (the whole text is its tooltip)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._full = ""
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def set_full_text(self, text: str) -> None:
+        self._full = text
+        self.setToolTip(text)
+        self._elide()
+
+    def full_text(self) -> str:
+        return self._full
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt name)
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = max(self.width() - 16, 20)
+        self.setText(self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, width))
+
+
+class ScoringFooter(QWidget):
+    """Always in view below the form: the total, what is still missing (a click goes to
+    it) and 签署并导出."""
+
+    go_to_missing = Signal()
+    sign_requested = Signal()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.setObjectName("scoringFooter")
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(6, 4, 6, 4)
+        self.total = plain_label("", bold=True)
+        self.total.setObjectName("footerTotal")
+        self.total.setWordWrap(False)
+        layout.addWidget(self.total)
+        self.missing = _ElidedButton()
+        self.missing.setObjectName("footerMissing")
+        self.missing.setFlat(True)
+        self.missing.setStyleSheet("text-align: left; color: #a40000;")
+        self.missing.clicked.connect(self.go_to_missing.emit)
+        layout.addWidget(self.missing, 1)
+        self.sign = QPushButton(_("Sign and export"))
+        self.sign.setObjectName("footerSign")
+        self.sign.setToolTip(_("Sign and export this sheet (Ctrl+E)"))
+        self.sign.clicked.connect(self.sign_requested.emit)
+        layout.addWidget(self.sign)
+
+    def show_state(self, total: str, missing: list[str], complete: bool) -> None:
+        self.total.setText(total)
+        if missing:
+            first = (
+                missing[0]
+                if len(missing) == 1
+                else _("{first} (and {n} more)").format(first=missing[0], n=len(missing) - 1)
+            )
+            self.missing.set_full_text(_("Missing: {what} ▸").format(what=first))
+        else:
+            self.missing.set_full_text(_("Complete") if complete else "")
+        self.missing.setEnabled(bool(missing))
+        self.sign.setEnabled(complete)
+
+
 class ScoringPanel(QWidget):
     review_edited = Signal(object)  # the new Review
 
@@ -198,6 +278,7 @@ class ScoringPanel(QWidget):
         # The box keeps what was typed for correction; the review keeps the saved score.
         self._typed: dict[str, str] = {}
         self._evaluation: Evaluation | None = None
+        self._targets: list[str | None] = []  # what each line of the missing list is about
         layout = QVBoxLayout(self)
 
         checks = QGroupBox(_("1. Ethics and political quality (before any score)"))
@@ -289,11 +370,16 @@ class ScoringPanel(QWidget):
         self._opinion_timer.timeout.connect(self._edited)
         self.opinion.textChanged.connect(self._opinion_typed)
 
+        self.footer = ScoringFooter()  # placed below the scrolled form by the page
+        self.footer.go_to_missing.connect(self.go_to_first_missing)
+
         missing_box = QGroupBox(_("Still missing"))
         missing_layout = QVBoxLayout(missing_box)
         self.missing = QListWidget()
         self.missing.setObjectName("missing")
         self.missing.setMaximumHeight(120)
+        self.missing.itemActivated.connect(self._missing_chosen)
+        self.missing.itemClicked.connect(self._missing_chosen)
         missing_layout.addWidget(self.missing)
         layout.addWidget(missing_box)
 
@@ -339,6 +425,19 @@ class ScoringPanel(QWidget):
         self._typed.pop(cid, None)
         self._edited()
 
+    def go_to(self, part: str) -> None:
+        """Focus the first field of a part of the form (checks, scores, opinion)."""
+        target: QWidget | None = None
+        if part == "checks" and self.check_rows:
+            row = next(iter(self.check_rows.values()))
+            target = row.group.checkedButton() or row.group.buttons()[0]
+        elif part == "scores" and self.criteria_box.isEnabled() and self.score_boxes:
+            target = next(iter(self.score_boxes.values()))
+        elif part == "opinion":
+            target = self.opinion
+        if target is not None:
+            target.setFocus(Qt.FocusReason.ShortcutFocusReason)
+
     def typed_problems(self) -> list[str]:
         """Scores typed but not taken, in words (signing must wait for their correction)."""
         return list(self._typed.values())
@@ -369,9 +468,16 @@ class ScoringPanel(QWidget):
                 self._mark(cid, wrong.get(cid), level.label() if level else "")
             if self.opinion.toPlainText() != review.opinion:
                 self.opinion.setPlainText(review.opinion)
+            vetoed = evaluation.outcome is Outcome.VETOED
+            # Options a veto rules out are greyed, so the arrows pass over them to 不推荐
+            # instead of stopping at a refused 推荐.
+            model = self.recommendation.model()
+            for i, option in enumerate(self.rubric.recommendations, start=1):
+                item = model.item(i) if isinstance(model, QStandardItemModel) else None
+                if item is not None:
+                    item.setEnabled(recommendation_allowed(option, vetoed))
             index = self.recommendation.findData(review.recommendation)
             self.recommendation.setCurrentIndex(max(index, 0))
-            vetoed = evaluation.outcome is Outcome.VETOED
             self.criteria_box.setEnabled(not vetoed)
             self.veto_label.setText(
                 next((str(n) for n in evaluation.notes if n.code == "veto"), "")
@@ -413,14 +519,60 @@ class ScoringPanel(QWidget):
     def _list_missing(self) -> None:
         ev = self._evaluation
         self.missing.clear()
-        for text in self._typed.values():
-            self.missing.addItem(text)
+        self._targets = []
+        for cid, text in self._typed.items():
+            self._add_missing(text, cid)
         if ev is None:
             return
         for finding in (*ev.problems, *ev.missing):
-            self.missing.addItem(str(finding))
-        if ev.complete and not self._typed:
+            self._add_missing(str(finding), finding.subject or finding.code)
+        complete = ev.complete and not self._typed
+        if complete:
             self.missing.addItem(_("Nothing is missing: the review is complete."))
+        self.footer.show_state(
+            self.total_label.text(),
+            [self.missing.item(i).text() for i in range(len(self._targets))],
+            complete,
+        )
+
+    def _add_missing(self, text: str, target: str | None) -> None:
+        self.missing.addItem(text)
+        self._targets.append(target)
+
+    def _missing_chosen(self, item: QListWidgetItem) -> None:
+        row = self.missing.row(item)
+        if 0 <= row < len(self._targets):
+            self.focus_subject(self._targets[row])
+
+    def go_to_first_missing(self) -> None:
+        if self._targets:
+            self.focus_subject(self._targets[0])
+
+    def focus_subject(self, subject: str | None) -> None:
+        """Put the focus on the field a finding is about (a check, a criterion, the
+        opinion or the recommendation); nothing for one without a field."""
+        target: QWidget | None = None
+        rows = {kind.value: row for kind, row in self.check_rows.items()}
+        if subject in rows:
+            row = rows[subject]
+            button = row.group.checkedButton()
+            target = row.note if button is not None else row.group.buttons()[0]
+        elif subject in self.score_boxes:
+            target = self.score_boxes[subject]
+        elif subject in ("opinion", "opinion_length"):
+            target = self.opinion
+        elif subject in ("recommendation", "recommendation_veto"):
+            target = self.recommendation
+        if target is not None and target.isEnabled():
+            self._scroll_to(target)
+            target.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _scroll_to(self, widget: QWidget) -> None:
+        area = self.parentWidget()
+        while area is not None and not isinstance(area, QScrollArea):
+            area = area.parentWidget()
+        if isinstance(area, QScrollArea):
+            area.ensureWidgetVisible(widget)
 
     def _total_text(self, ev: Evaluation) -> str:
         if ev.outcome is Outcome.VETOED:

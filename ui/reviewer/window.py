@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from reviewer.station.export import ExportedSheet
     from reviewer.station.workstation import OpenResult, Workstation
     from ui.reviewer.candidate_list import CandidateList
+    from ui.reviewer.overview import OverviewDialog
     from ui.reviewer.work import ReviewWork
 
 
@@ -78,6 +79,9 @@ def _load(home: Path, store: SecretStore | None) -> _Loaded:
     station = Workstation(home, store)  # the keyring keeps a copy of the write counter
     remembered = store.get(station.identity.key_fingerprint)
     return _Loaded(station, store, store.available, remembered)
+
+
+RECENT_PACKS = 5
 
 
 def _idle_minutes(settings: QSettings) -> float:
@@ -113,6 +117,8 @@ class ReviewWindow(QMainWindow):
         self.pack_path = pack_path
         self.pack_id: str | None = None
         self.work: ReviewWork | None = None
+        self.overview: OverviewDialog | None = None  # scores: closed on lock
+        self._opened: OpenResult | None = None  # the open pack's summary, for the status bar
         # Edits a full disk kept from being written, sealed under the workspace key
         # while locked; written again after the next unlock.
         self._unsaved: bytes | None = None
@@ -233,11 +239,17 @@ class ReviewWindow(QMainWindow):
         self.open_action = add_action(
             self, file_menu, _("&Open dossier pack…"), self.choose_pack, "Ctrl+O"
         )
+        self.recent_menu = file_menu.addMenu(_("&Recent packs"))
+        self.recent_menu.setObjectName("recentPacks")
+        self._fill_recent()
         self.export_action = add_action(
             self, file_menu, _("&Sign and export this sheet…"), self.export_current, "Ctrl+E"
         )
         self.export_all_action = add_action(
             self, file_menu, _("Sign and export &all completed sheets…"), self.export_everything
+        )
+        self.draft_action = add_action(
+            self, file_menu, _("Save a &draft of my reviews (PDF)…"), self.save_draft
         )
         self.import_action = add_action(
             self, file_menu, _("&Import enrolment response…"), self.import_response
@@ -253,9 +265,42 @@ class ReviewWindow(QMainWindow):
         edit.addAction(undo)
         edit.addAction(redo)
         self.undo_action, self.redo_action = undo, redo
+        edit.addSeparator()
+        # The form in the order of 以德为先, each part one key away.
+        self.declare_action = add_action(
+            self,
+            edit,
+            _("&No conflict of interest with this candidate"),
+            lambda: self._on_work(lambda w: w.declare_no_conflict()),
+            "Ctrl+D",
+        )
+        self.checks_action = add_action(
+            self,
+            edit,
+            _("Go to the &checks"),
+            lambda: self._on_work(lambda w: w.go_to("checks")),
+            "Ctrl+1",
+        )
+        self.scores_action = add_action(
+            self,
+            edit,
+            _("Go to the &scores"),
+            lambda: self._on_work(lambda w: w.go_to("scores")),
+            "Ctrl+2",
+        )
+        self.opinion_action = add_action(
+            self,
+            edit,
+            _("Go to the &opinion and recommendation"),
+            lambda: self._on_work(lambda w: w.go_to("opinion")),
+            "Ctrl+3",
+        )
 
         view = bar.addMenu(_("&View"))
         add_action(self, view, _("&Rubrics of the plan"), self.show_rubrics)
+        self.overview_action = add_action(
+            self, view, _("My scores at a &glance"), self.show_overview, "Ctrl+G"
+        )
 
         settings = bar.addMenu(_("&Settings"))
         add_language_menu(self, settings, self.change_language)
@@ -268,12 +313,35 @@ class ReviewWindow(QMainWindow):
         bar.addAction(self.lock_action)
         self._update_actions()
 
+    def _on_work(self, do: Callable[[ReviewWork], object]) -> None:
+        if self.work is not None:
+            do(self.work)
+
+    def window_keys(self) -> list[QKeySequence]:
+        """The shortcuts that must work from any field of the form."""
+        actions = (
+            self.undo_action,
+            self.redo_action,
+            self.export_action,
+            self.declare_action,
+            self.lock_action,
+        )
+        return [k for a in actions for k in a.shortcuts()]
+
     def _update_actions(self) -> None:
+        if hasattr(self, "recent_menu"):
+            self._fill_recent()
         for action in (
             self.open_action,
             self.export_action,
             self.export_all_action,
             self.lock_action,
+            self.declare_action,
+            self.checks_action,
+            self.scores_action,
+            self.opinion_action,
+            self.overview_action,
+            self.draft_action,
         ):
             action.setEnabled(self.unlocked)
         # Enrolling touches only public files, so it works while locked.
@@ -288,6 +356,8 @@ class ReviewWindow(QMainWindow):
             self._build_work(self.pack_id)
             if current:
                 self.show_candidate(current)
+            if self._opened is not None and not self.progress.isVisible():
+                self.status.setText(self._pack_status(self._opened))
 
     # --- lock and unlock --------------------------------------------------------------
 
@@ -388,6 +458,10 @@ class ReviewWindow(QMainWindow):
         )
 
     def _tear_down(self) -> None:
+        if self.overview is not None:
+            self.overview.close()
+            self.overview.deleteLater()
+            self.overview = None
         if self.work is not None:
             if not self.work.flush() and self.pack_id is not None and self.unlocked:
                 # Still not written (a full disk): kept sealed under the workspace key,
@@ -435,15 +509,44 @@ class ReviewWindow(QMainWindow):
             self._pack_refused,
         )
 
+    def recent_packs(self) -> list[Path]:
+        """The packs opened last, newest first (paths only: no content is kept)."""
+        value = self.settings.value("recent_packs", [])
+        items = value if isinstance(value, list) else [value] if isinstance(value, str) else []
+        return [Path(p) for p in items if isinstance(p, str) and p][:RECENT_PACKS]
+
+    def _remember_pack(self, path: Path) -> None:
+        kept = [p for p in self.recent_packs() if p != path.resolve()]
+        self.settings.setValue(
+            "recent_packs", [str(p) for p in [path.resolve(), *kept][:RECENT_PACKS]]
+        )
+        self._fill_recent()
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        packs = [p for p in self.recent_packs() if p.is_file()]
+        for path in packs:
+            action = self.recent_menu.addAction(f"{path.name} — {path.parent}")
+            action.triggered.connect(lambda _checked=False, p=path: self.open_pack(p))
+        if not packs:
+            self.recent_menu.addAction(_("(none)")).setEnabled(False)
+        self.recent_menu.setEnabled(self.unlocked and bool(packs))
+
     def _pack_opened(self, path: Path, result: OpenResult) -> None:
         self.pack_path, self.pack_id = path, result.pack_id
+        self._opened = result
+        self._remember_pack(path)
+        self._idle(self._pack_status(result))
+        self._build_work(result.pack_id)
+
+    def _pack_status(self, result: OpenResult) -> str:
+        """The status bar's line about the open pack (built again on a language switch)."""
         text = result.summary()
         if result.imported.flagged:
             text += " · " + _("{n} reviews need your attention (⚠)").format(
                 n=len(result.imported.flagged)
             )
-        self._idle(text)
-        self._build_work(result.pack_id)
+        return text
 
     def _pack_refused(self, exc: Exception) -> None:
         self._idle()
@@ -455,8 +558,9 @@ class ReviewWindow(QMainWindow):
         from ui.reviewer.work import ReviewWork  # imported while loading
 
         self._tear_down()
-        self.work = ReviewWork(self._loaded_station(), pack_id, self.undo_group)
+        self.work = ReviewWork(self._loaded_station(), pack_id, self.undo_group, self.window_keys())
         self.work.message.connect(self.status.setText)
+        self.work.sign_requested.connect(self.export_current)
         self.stack.addWidget(self.work)
         self.stack.setCurrentWidget(self.work)
         if self._unsaved is not None:
@@ -501,16 +605,23 @@ class ReviewWindow(QMainWindow):
         self.work.flush(candidate_id)
         if self._typed_problems_refuse(candidate_id):
             return
-        from reviewer.station.export import export_sheet  # pyHanko: loaded when first needed
+        # pyHanko: loaded when first needed
+        from reviewer.station.export import export_sheet, not_exportable
 
+        station, pack_id = self._loaded_station(), self.pack_id
+        reason = not_exportable(station, pack_id, candidate_id)
+        if reason is not None:  # said before a folder is asked for
+            QMessageBox.information(
+                self, _("Not signed"), _("{id}: {reason}").format(id=candidate_id, reason=reason)
+            )
+            return
         folder = self._sheet_folder()
         if folder is None:
             return
         self._busy(_("Signing the sheet…"))
-        station, pack_id = self._loaded_station(), self.pack_id
         worker.run_task(
             lambda _ctx: export_sheet(station, pack_id, candidate_id, folder),
-            lambda sheet: self._exported([sheet], []),
+            lambda sheet: self._exported([sheet], [], [], folder),
             self._export_failed,
         )
 
@@ -533,8 +644,20 @@ class ReviewWindow(QMainWindow):
         self.work.flush()
         if self._typed_problems_refuse(None):
             return
-        from reviewer.station.export import export_all  # pyHanko: loaded when first needed
+        # pyHanko: loaded when first needed
+        from reviewer.station.export import export_all, exportable, skipped
 
+        station, pack_id = self._loaded_station(), self.pack_id
+        left_out = skipped(station, pack_id)
+        if not exportable(station, pack_id):
+            QMessageBox.information(
+                self,
+                _("Nothing to sign"),
+                _("No review is complete and unsigned.")
+                + "\n\n"
+                + "\n".join(_("{id}: {reason}").format(id=c, reason=r) for c, r in left_out),
+            )
+            return
         folder = self._sheet_folder()
         if folder is None:
             return
@@ -542,7 +665,6 @@ class ReviewWindow(QMainWindow):
         self.progress.setValue(0)
         self.progress.setVisible(True)
         self.status.setText(_("Signing the sheets…"))
-        station, pack_id = self._loaded_station(), self.pack_id
 
         def job(ctx: worker.TaskContext) -> tuple[list[ExportedSheet], list[tuple[str, str]]]:
             return export_all(
@@ -554,20 +676,34 @@ class ReviewWindow(QMainWindow):
             self.progress.setValue(done)
 
         worker.run_task(
-            job, lambda result: self._exported(*result), self._export_failed, progressed
+            job,
+            lambda result: self._exported(result[0], result[1], left_out, folder),
+            self._export_failed,
+            progressed,
         )
 
-    def _exported(self, sheets: list[ExportedSheet], refused: list[tuple[str, str]]) -> None:
+    def _exported(
+        self,
+        sheets: list[ExportedSheet],
+        refused: list[tuple[str, str]],
+        left_out: list[tuple[str, str]],
+        folder: Path,
+    ) -> None:
+        """Say what was written where, and what was not and why."""
         self._idle(_("{n} sheet(s) signed and exported").format(n=len(sheets)))
         if self.work is not None:  # locked meanwhile: nothing to refresh
             for candidate_id in {s.candidate_id for s in sheets}:
                 self.work.refresh_candidate(candidate_id)
+        lines = [_("Signed and written to {folder}:").format(folder=folder)]
+        lines += [f"  {s.path.name}" for s in sheets] or [_("  (none)")]
         if refused:
-            QMessageBox.warning(
-                self,
-                _("Some sheets were not exported"),
-                "\n".join(f"{cid}: {reason}" for cid, reason in refused),
-            )
+            lines += ["", _("Not written (the signing failed):")]
+            lines += ["  " + _("{id}: {reason}").format(id=c, reason=r) for c, r in refused]
+        if left_out:
+            lines += ["", _("Not signed:")]
+            lines += ["  " + _("{id}: {reason}").format(id=c, reason=r) for c, r in left_out]
+        box = QMessageBox.warning if refused else QMessageBox.information
+        box(self, _("Sheets exported"), "\n".join(lines))
 
     def _export_failed(self, exc: Exception) -> None:
         self._idle()
@@ -593,6 +729,46 @@ class ReviewWindow(QMainWindow):
         QMessageBox.information(
             self, _("Enrolled"), _("You are enrolled in {session}.").format(session=session_name)
         )
+
+    def save_draft(self) -> None:
+        """A printable, unsigned draft of every review of the pack, where the reviewer
+        chooses; the dialog's title says that the file can be read by anyone."""
+        if self.work is None or self.pack_id is None:
+            return
+        self.work.flush()
+        path, _filter = QFileDialog.getSaveFileName(
+            self,
+            _("Save a draft (unsigned; anyone with the file can read your scores)"),
+            str(Path(str(self.settings.value("sheet_folder", str(Path.home())))) / "draft.pdf"),
+            "PDF (*.pdf)",
+        )
+        if not path:
+            return
+        from reviewer.station.draft import save_draft
+
+        station, pack_id = self._loaded_station(), self.pack_id
+        self._busy(_("Writing the draft…"))
+        worker.run_task(
+            lambda _ctx: save_draft(station.workspace, pack_id, station.name, Path(path)),
+            lambda written: self._idle(_("Draft written to {path}").format(path=written)),
+            self._draft_failed,
+        )
+
+    def _draft_failed(self, exc: Exception) -> None:
+        self._idle()
+        show_error(self, exc, _("The draft was not written"))
+
+    def show_overview(self) -> None:
+        if self.work is None or self.pack_id is None:
+            return
+        from reviewer.station.overview import overview
+        from ui.reviewer.overview import OverviewDialog
+
+        self.work.flush()
+        self.overview = OverviewDialog(
+            self, overview(self._loaded_station().workspace, self.pack_id)
+        )
+        self.overview.show()
 
     def show_rubrics(self) -> None:
         # The browser and the rubric files are needed only here.

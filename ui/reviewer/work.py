@@ -7,8 +7,10 @@ them, and asks the workstation for everything else.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QUndoGroup
+from PySide6.QtGui import QKeySequence, QUndoGroup
 from PySide6.QtWidgets import QSplitter, QStackedWidget
 
 from reviewer.base.i18n import _
@@ -16,16 +18,25 @@ from reviewer.review.scoring import Review
 from reviewer.station.workstation import Workstation
 from reviewer.workspace.model import ReviewHistory
 from ui.common.labels import plain_label
+from ui.common.window_keys import keep_window_keys
 from ui.reviewer.candidate_list import CandidateList
 from ui.reviewer.candidate_page import CandidatePage
 
 
 class ReviewWork(QSplitter):
     message = Signal(str)  # for the status bar
+    sign_requested = Signal()  # a page's 签署并导出
 
-    def __init__(self, station: Workstation, pack_id: str, undo_group: QUndoGroup):
+    def __init__(
+        self,
+        station: Workstation,
+        pack_id: str,
+        undo_group: QUndoGroup,
+        window_keys: Sequence[QKeySequence] = (),
+    ):
         super().__init__(Qt.Orientation.Horizontal)
         self.station, self.pack_id, self.undo_group = station, pack_id, undo_group
+        self.window_keys = list(window_keys)
         self.pages: dict[str, CandidatePage] = {}
         pack = station.workspace.pack(pack_id)
         self.candidate_list = CandidateList({r.id: r for r in pack.rubrics})
@@ -50,6 +61,8 @@ class ReviewWork(QSplitter):
             page = CandidatePage(self.station, self.pack_id, candidate_id)
             page.changed.connect(self.refresh_candidate)
             page.message.connect(self.message)
+            page.sign_requested.connect(self.sign_requested)
+            keep_window_keys(page, self.window_keys, before=page.flush)
             self.pages[candidate_id] = page
             self.page_stack.addWidget(page)
             self.undo_group.addStack(page.editor.stack)
@@ -85,6 +98,21 @@ class ReviewWork(QSplitter):
         for review in reviews:
             self.show_candidate(review.candidate_id)
             self.pages[review.candidate_id].editor.push(review)
+
+    def _page(self) -> CandidatePage | None:
+        page = self.page_stack.currentWidget()
+        return page if isinstance(page, CandidatePage) else None
+
+    def declare_no_conflict(self) -> None:
+        page = self._page()
+        if page is not None and page.stack.currentWidget() is page.conflict:
+            page.conflict.no_conflict.click()
+
+    def go_to(self, part: str) -> None:
+        """Put the focus on a part of the form: "checks", "scores" or "opinion"."""
+        page = self._page()
+        if page is not None and page.stack.currentWidget() is page.work:
+            page.panel.go_to(part)
 
     def has_candidate(self, candidate_id: str) -> bool:
         return any(e.candidate_id == candidate_id for e in self.candidate_list.model.entries)

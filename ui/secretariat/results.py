@@ -60,7 +60,7 @@ class ResultTabs(QWidget):
         self.split.addWidget(self.candidates_view)
         self.split.addWidget(self.detail)
         self.split.setSizes([760, 600])
-        self.refused_view = TableView("refusedTable")
+        self.refused_view = TableView("refusedTable", hidden=("Code",))
         self.missing_view = TableView("missingTable")
         self.other_view = TableView("otherTable")
         self.conflicts_view = TableView("conflictsTable")

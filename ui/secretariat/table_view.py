@@ -22,6 +22,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QAbstractItemView, QTableView, QWidget
 
+from reviewer.base.i18n import _
 from reviewer.secretariat.tables import Cell, Table
 
 VETO_COLOUR = "#f2e0e0"  # as in the summary PDF
@@ -124,9 +125,12 @@ class TableSort(QSortFilterProxyModel):
 class TableView(QTableView):
     """A read-only, sortable view of one ``Table``."""
 
-    def __init__(self, name: str, parent: QWidget | None = None):
+    def __init__(self, name: str, parent: QWidget | None = None, hidden: Sequence[str] = ()):
         super().__init__(parent)
         self.setObjectName(name)
+        # Columns kept in the files (for scripts) but not shown: machine codes. Their
+        # English headers, translated when a table is shown (the language may change).
+        self.hidden = tuple(hidden)
         self.model_ = TableModel()
         self.proxy = TableSort()
         self.proxy.setSourceModel(self.model_)
@@ -151,7 +155,9 @@ class TableView(QTableView):
         self.proxy.sort(-1)  # the core's order until a header is clicked
         self.horizontalHeader().setSortIndicator(-1, Qt.SortOrder.AscendingOrder)
         self.resizeColumnsToContents()
+        hidden = {_(h) for h in self.hidden}
         for column in range(self.model_.columnCount()):
+            self.setColumnHidden(column, table.headers[column] in hidden)
             if self.columnWidth(column) > MAX_COLUMN_WIDTH:
                 self.setColumnWidth(column, MAX_COLUMN_WIDTH)
 

@@ -225,6 +225,9 @@ class SecretariatWindow(QMainWindow):
         if self.result is not None:
             # Headers and labels are translated when the tables are built.
             self.show_result(self.result, keep_selection=True)
+            if not self._busy_now:
+                self._summary = counts_line(self.result)
+                self.status.setText(self._summary)
 
     # --- the session and what is checked against it ------------------------------------
 
