@@ -2,7 +2,8 @@
 
     .venv/bin/python -m benchmarks.bench_bundle [--bundle dist/reviewer-workstation] [--runs 5]
 
-Size: the bundle folder on disk and its .tar.gz (target: under 170 MiB on disk).
+Size: the bundle folder on disk and its .tar.gz (target: under 215 MiB on disk; the
+player of audiovisual works, Qt Multimedia with FFmpeg, takes about 40 of them).
 Start-up: from process launch to the first paint of the first window, for the bundled
 app, the app from the virtualenv, and a bare PySide6 QMainWindow (the floor), in the same
 run and offscreen. The app reports its first paint through
@@ -149,7 +150,7 @@ def main() -> None:
         }
         if (args.bundle / "reviewer-app").exists():
             size, packed = disk_size(args.bundle), compressed_size(args.bundle)
-            print(f"bundle size on disk: {size / MIB:.1f} MiB (target < 170 MiB)")
+            print(f"bundle size on disk: {size / MIB:.1f} MiB (target < 215 MiB)")
             print(f"bundle size compressed (.tar.gz): {packed / MIB:.1f} MiB")
             targets["bundled app"] = [str(args.bundle / "reviewer-app")]
         else:

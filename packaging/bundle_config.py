@@ -1,9 +1,14 @@
 """What goes into the offline bundle, shared by the Linux and Windows specs so that the
 two stay in step, and the check that the built bundle holds nothing it should not.
 
-The app uses QtCore, QtGui, QtWidgets, QtPdf and QtPdfWidgets; nothing else of Qt.
-QtPdf links Qt6Network (for remote PDFs, which we never open), so that library ships,
-but no network plugin does: the app never opens a socket.
+The app uses QtCore, QtGui, QtWidgets, QtPdf, QtPdfWidgets, QtMultimedia and
+QtMultimediaWidgets (the player of audiovisual works); nothing else of Qt. QtPdf links
+Qt6Network (for remote PDFs, which we never open), so that library ships, but no
+network plugin does: the app never opens a socket. Qt Multimedia plays through its
+FFmpeg plugin, which brings Qt's FFmpeg libraries and links Qt Quick, QML and OpenGL
+(for capturing a Quick window, which we never do): those libraries ship
+(``ALLOWED``), but none of their Python modules, QML imports or plugins, and no other
+multimedia backend (GStreamer, Windows Media).
 
     python packaging/bundle_config.py check dist/reviewer-workstation   # exit 1 on a hit
 """
@@ -57,6 +62,8 @@ EXCLUDED_MODULES = [
     "_distutils_hack",
     *(
         f"PySide6.{m}"
+        # Not QtNetwork: PySide6.QtMultimedia imports it (its API names network
+        # requests). Qt6Network ships anyway (QtPdf links it); no network plugin does.
         for m in [
             "Qt3DAnimation",
             "Qt3DCore",
@@ -75,9 +82,6 @@ EXCLUDED_MODULES = [
             "QtHelp",
             "QtHttpServer",
             "QtLocation",
-            "QtMultimedia",
-            "QtMultimediaWidgets",
-            "QtNetwork",
             "QtNetworkAuth",
             "QtNfc",
             "QtOpenGL",
@@ -151,6 +155,9 @@ KEPT_PLUGINS: dict[str, list[str]] = {
     # (xdg-shell and the plain decoration: no EGL, no SVG, so no Qt6OpenGL or Qt6Svg).
     "wayland-decoration-client": ["*bradient*"],
     "wayland-shell-integration": ["*xdg-shell*"],
+    # The player's backend: FFmpeg (the libraries come as its dependencies); not the
+    # GStreamer or Windows Media ones.
+    "multimedia": ["*ffmpegmediaplugin*"],
 }
 
 # Qt's own translations: only those of the languages the app offers (English needs none).
@@ -163,7 +170,11 @@ FORBIDDEN = [
     "*webengine*",
     "*virtualkeyboard*",
     "*qt63d*",
-    "*multimedia*",
+    "*multimediaquick*",
+    "*/qt/qml/*",  # QML imports (Linux, Windows layouts)
+    "*/pyside6/qml/*",
+    "*spatialaudio*",
+    "*gstreamer*",
     "*qt6designer*",
     "*qmltooling*",
     "*qt6sql*",
@@ -187,6 +198,14 @@ FORBIDDEN = [
     "*/pkg_resources/*",
 ]
 
+# Exceptions to FORBIDDEN: the libraries the FFmpeg multimedia plugin links (Linux and
+# Windows names). Loaded with the plugin, never used: nothing here runs QML.
+ALLOWED = [
+    f"*/{prefix}qt6{name}{suffix}"
+    for name in ("qml", "qmlmodels", "qmlmeta", "qmlworkerscript", "quick", "opengl")
+    for prefix, suffix in (("lib", ".so*"), ("", ".dll"))
+]
+
 # The resources the bundle must carry (checked after the build).
 REQUIRED = [
     "*/resources/rubrics/*.toml",
@@ -203,6 +222,14 @@ REQUIRED = [
     "*/resources/schemas/review-sheet-2.schema.json",
     "*/resources/locale/zh_CN/lc_messages/reviewer.mo",
     "*/qt/translations/qtbase_zh_cn.qm",
+    # The player: Qt Multimedia, its FFmpeg plugin and Qt's FFmpeg libraries.
+    "*qt6multimediawidgets*",
+    "*/plugins/multimedia/*ffmpegmediaplugin*",
+    "*avcodec*",
+    "*avformat*",
+    "*avutil*",
+    "*swresample*",
+    "*swscale*",
 ]
 
 
@@ -233,23 +260,40 @@ def keep(dest: str) -> bool:
             )
     if "translations" in parts and parts[-1].endswith(".qm"):
         return parts[-1] in KEPT_QT_TRANSLATIONS
-    lowered = "/" + "/".join(parts).lower()
-    return not any(fnmatch.fnmatch(lowered, p) for p in FORBIDDEN)
+    return not _forbidden("/" + "/".join(parts).lower())
+
+
+def _forbidden(lowered: str) -> bool:
+    """Whether a bundle path (lower case, from its root) may not ship."""
+    return any(fnmatch.fnmatch(lowered, p) for p in FORBIDDEN) and not any(
+        fnmatch.fnmatch(lowered, p) for p in ALLOWED
+    )
+
+
+# Qt's FFmpeg libraries come stripped already, and binutils' strip (which the Linux spec
+# runs over every binary) breaks libavformat and libavutil: "ELF load command
+# address/offset not page-aligned", and the player has no backend. They are copied as
+# they are (as data: PyInstaller strips binaries only).
+NO_STRIP = ["libav*.so*", "libsw*.so*"]
 
 
 def filter_toc(toc):  # a PyInstaller TOC: (dest, source, typecode) entries
-    return [entry for entry in toc if keep(entry[0])]
+    kept = []
+    for dest, source, typecode in toc:
+        if not keep(dest):
+            continue
+        name = PurePosixPath(dest.replace("\\", "/")).name.lower()
+        if typecode == "BINARY" and any(fnmatch.fnmatch(name, p) for p in NO_STRIP):
+            typecode = "DATA"
+        kept.append((dest, source, typecode))
+    return kept
 
 
 def check_bundle(folder: Path) -> list[str]:
     """Problems with a built bundle: forbidden files present, required files missing."""
     files = ["/" + p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
     lowered = [f.lower() for f in files]
-    problems = [
-        f"forbidden: {f}"
-        for f, low in zip(files, lowered, strict=True)
-        if any(fnmatch.fnmatch(low, p) for p in FORBIDDEN)
-    ]
+    problems = [f"forbidden: {f}" for f, low in zip(files, lowered, strict=True) if _forbidden(low)]
     problems += [f"missing: {p}" for p in REQUIRED if not fnmatch.filter(lowered, p.lower())]
     return problems
 
@@ -271,8 +315,8 @@ def main(argv: list[str]) -> int:
         + (
             "FAILED"
             if problems
-            else "ok (no QML, Quick, "
-            "WebEngine, virtual keyboard, 3D, Multimedia; resources present)"
+            else "ok (no QML modules, Quick Controls, WebEngine, virtual keyboard, 3D, "
+            "GStreamer; the player's FFmpeg and resources present)"
         )
     )
     return 1 if problems else 0

@@ -2,9 +2,11 @@
 
 pyproject.toml declares ``PySide6-Pdf``, a wheel that exists only from Qt 6.12 on and
 pins the matching PySide6-Essentials; pip cannot satisfy it next to 6.9.3. In 6.9.3 the
-same QtPdf modules ship in PySide6-Addons. So the old-Qt environment installs the project
-with ``--no-deps`` and its dependencies from this list: everything pyproject declares
-(plus the extras asked for), PySide6 lines replaced by the constraints file's pins.
+same QtPdf modules ship in PySide6-Addons, which pyproject also declares (for
+QtMultimedia, the player of audiovisual works). So the old-Qt environment installs the
+project with ``--no-deps`` and its dependencies from this list: everything pyproject
+declares (plus the extras asked for), PySide6 lines replaced by the constraints file's
+pins (PySide6-Essentials, PySide6-Addons and shiboken6, all 6.9.3).
 Generated, not copied, so it stays in step with pyproject.toml.
 
     python packaging/oldqt_requirements.py [EXTRA ...] > requirements.txt

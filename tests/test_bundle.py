@@ -60,7 +60,7 @@ def test_the_bundle_self_test_passes_offscreen_without_system_fonts(bundle, tmp_
     )
     assert done.returncode == 0, done.stdout + done.stderr
     steps = [line for line in done.stdout.splitlines() if line.startswith(("ok ", "FAILED "))]
-    assert len(steps) == 8 and all(s.startswith("ok ") for s in steps), done.stdout
+    assert len(steps) == 9 and all(s.startswith("ok ") for s in steps), done.stdout
 
 
 def test_the_bundled_app_paints_then_loads_the_core_on_its_worker(bundle, tmp_path):

@@ -57,3 +57,70 @@ def test_both_specs_filter_every_binary_and_data_list_they_collect():
         lists = [a for a in args if a.endswith((".binaries", ".datas"))]
         assert lists == [], f"{name}: unfiltered {lists}"
         assert _collect_args(spec) == _collect_args(SPECS["linux"]), name
+
+
+def test_the_player_s_qt_multimedia_and_ffmpeg_ship_and_no_other_addons_part():
+    import sys
+
+    sys.path.insert(0, str(ROOT / "packaging"))
+    try:
+        import bundle_config as cfg
+    finally:
+        sys.path.pop(0)
+    kept = [
+        "_internal/PySide6/QtMultimedia.abi3.so",
+        "_internal/PySide6/QtMultimediaWidgets.abi3.so",
+        "_internal/PySide6/Qt/lib/libQt6Multimedia.so.6",
+        "_internal/PySide6/Qt/lib/libQt6MultimediaWidgets.so.6",
+        "_internal/PySide6/Qt/plugins/multimedia/libffmpegmediaplugin.so",
+        "_internal/PySide6/Qt/lib/libavcodec.so.63",
+        "_internal/PySide6/Qt/lib/libswscale.so.10",
+        # what the FFmpeg plugin links
+        "_internal/PySide6/Qt/lib/libQt6Quick.so.6",
+        "_internal/PySide6/Qt/lib/libQt6Qml.so.6",
+        "_internal/PySide6/Qt/lib/libQt6OpenGL.so.6",
+        "_internal/PySide6/plugins/multimedia/ffmpegmediaplugin.dll",
+        "_internal/PySide6/Qt6Quick.dll",
+        "_internal/PySide6/avformat-61.dll",
+    ]
+    dropped = [
+        "_internal/PySide6/Qt/plugins/multimedia/libgstreamermediaplugin.so",
+        "_internal/PySide6/plugins/multimedia/windowsmediaplugin.dll",
+        "_internal/PySide6/Qt/lib/libQt6MultimediaQuick.so.6",
+        "_internal/PySide6/Qt/lib/libQt6QuickControls2.so.6",
+        "_internal/PySide6/Qt/lib/libQt6QmlCompiler.so.6",
+        "_internal/PySide6/Qt/lib/libQt6OpenGLWidgets.so.6",
+        "_internal/PySide6/Qt/lib/libQt6SpatialAudio.so.6",
+        "_internal/PySide6/Qt/qml/QtQuick/Controls/libqtquickcontrols2plugin.so",
+        "_internal/PySide6/Qt6QuickWidgets.dll",
+    ]
+    assert [d for d in kept if not cfg.keep(d)] == []
+    assert [d for d in dropped if cfg.keep(d)] == []
+    # PySide6.QtMultimedia imports PySide6.QtNetwork: excluding it breaks the player.
+    needed = {"PySide6.QtMultimedia", "PySide6.QtMultimediaWidgets", "PySide6.QtNetwork"}
+    assert not needed & set(cfg.EXCLUDED_MODULES)
+    assert {"PySide6.QtQml", "PySide6.QtQuick", "PySide6.QtSpatialAudio"} <= set(
+        cfg.EXCLUDED_MODULES
+    )
+
+
+def test_ffmpeg_is_copied_unstripped():
+    """binutils' strip breaks Qt's libavformat and libavutil (not page-aligned after)."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "packaging"))
+    try:
+        import bundle_config as cfg
+    finally:
+        sys.path.pop(0)
+    toc = [
+        ("PySide6/Qt/lib/libavformat.so.63", "/x/libavformat.so.63", "BINARY"),
+        ("PySide6/Qt/lib/libswscale.so.10", "/x/libswscale.so.10", "BINARY"),
+        ("PySide6/Qt/lib/libQt6Core.so.6", "/x/libQt6Core.so.6", "BINARY"),
+        ("PySide6/Qt/lib/libQt6Sql.so.6", "/x/libQt6Sql.so.6", "BINARY"),
+    ]
+    assert cfg.filter_toc(toc) == [
+        ("PySide6/Qt/lib/libavformat.so.63", "/x/libavformat.so.63", "DATA"),
+        ("PySide6/Qt/lib/libswscale.so.10", "/x/libswscale.so.10", "DATA"),
+        ("PySide6/Qt/lib/libQt6Core.so.6", "/x/libQt6Core.so.6", "BINARY"),
+    ]

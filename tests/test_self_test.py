@@ -35,7 +35,7 @@ def test_self_test_passes_and_prints_one_line_per_step(qapp, capsys):
     assert app_main(["--self-test"]) == 0
     lines = capsys.readouterr().out.splitlines()
     steps = [line for line in lines if line.startswith(("ok ", "FAILED "))]
-    assert len(steps) == 8, lines
+    assert len(steps) == 9, lines
     assert all(line.startswith("ok ") for line in steps), lines
     # The clean-up line names the temporary folder; it must be gone.
     folder = steps[-1].split("(", 1)[1].split(";", 1)[0]

@@ -52,8 +52,27 @@ def test_materials_only_after_declaring_no_conflict(station, demo):
     data, meta = station.attachment(pack_id, "C002", sha)
     assert hashlib.sha256(data).hexdigest() == sha and data.startswith(b"%PDF")
     assert meta.media_type == "application/pdf"
-    viewed = [e for e in station.workspace.events() if e.kind is EventKind.ATTACHMENT_VIEWED]
-    assert viewed and viewed[-1].data["candidate_id"] == "C002"
+
+
+def viewed(station) -> list[dict]:
+    return [e.data for e in station.workspace.events() if e.kind is EventKind.ATTACHMENT_VIEWED]
+
+
+def test_a_material_counts_as_viewed_when_shown_not_when_decrypted(station, demo):
+    pack_id = station.open_pack(demo.pack).pack_id
+    sha = station.candidate(pack_id, "C002").works[0].attachment
+    with pytest.raises(WorkstationError, match="conflict of interest"):
+        station.record_viewed(pack_id, "C002", sha)
+    review = station.workspace.review(pack_id, "C002").with_conflict(Conflict.NONE)
+    station.workspace.save_review(pack_id, review)
+    _data, meta = station.attachment(pack_id, "C002", sha, record=False)
+    assert viewed(station) == []  # decrypted, not yet on screen
+    station.record_viewed(pack_id, "C002", sha)
+    assert viewed(station) == [{"candidate_id": "C002", "name": meta.name}]
+    other = station.candidate(pack_id, "C001").works[0].attachment
+    with pytest.raises(WorkstationError, match="does not belong"):
+        station.record_viewed(pack_id, "C002", other)
+    assert len(viewed(station)) == 1
 
 
 def test_the_practice_pack_has_a_video_and_a_recording_of_known_length(station, demo):

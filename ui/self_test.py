@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QApplication, QLabel, QWidget
 
 from reviewer.base import i18n
 from reviewer.base.i18n import _
-from reviewer.base.resources import CJK_FONT_FAMILY, RARE_FONT_FAMILY
+from reviewer.base.resources import CJK_FONT_FAMILY, RARE_FONT_FAMILY, demo_dir
 from reviewer.self_test import COMMON_TEXT, RARE_TEXT, StepFailed, StepRunner, run_self_test
 from ui.common.fonts import register_rare_font
 
@@ -78,9 +78,42 @@ def check_glyphs_render(font: QFont, text: str) -> None:
         seen.append((ch, image))
 
 
+def check_media_plays(timeout_ms: int = 15_000) -> str:
+    """The practice video played from memory by the reviewer's player until its first
+    frame: Qt Multimedia, its FFmpeg plugin and libraries are there and decode H.264."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    try:
+        from ui.reviewer.media_player import MediaPlayer
+    except ImportError as exc:
+        raise StepFailed(_("Qt Multimedia is not installed: {error}").format(error=exc)) from None
+    from ui.reviewer.media_stream import DecryptedAttachment
+
+    data = (demo_dir() / "video-work.mp4").read_bytes()
+    player = MediaPlayer("self-test")
+    loop = QEventLoop()
+    failures: list[str] = []
+    player.displayed.connect(loop.quit)
+    player.failed.connect(failures.append)
+    player.failed.connect(loop.quit)
+    QTimer.singleShot(timeout_ms, loop.quit)
+    try:
+        player.play_stream(DecryptedAttachment(data, "video/mp4", "video-work.mp4"))
+        loop.exec()
+        frame = player.view.video.videoSink().videoFrame()
+        if failures:
+            raise StepFailed(failures[0])
+        if not frame.isValid():
+            raise StepFailed(_("no frame of the practice video was decoded"))
+        return f"{frame.width()}×{frame.height()}"
+    finally:
+        player.drop()
+        player.deleteLater()
+
+
 def run_gui_self_test(print_line: Callable[[str], None] = _out, lang: str | None = None) -> bool:
     """The GUI steps (font registration, the main window, Chinese rendered with the
-    bundled fonts), then the core self-test. Needs a QApplication to exist."""
+    bundled fonts, a video played), then the core self-test. Needs a QApplication."""
     from ui.app import create_window
 
     window: list[QWidget] = []
@@ -114,6 +147,7 @@ def run_gui_self_test(print_line: Callable[[str], None] = _out, lang: str | None
 
     step(_("main window with the bundled fonts"), build_window)
     step(_("Chinese renders with the bundled fonts"), chinese_renders)
+    step(_("a video plays (Qt Multimedia, FFmpeg)"), check_media_plays)
     language = i18n.language()
     ok = run_self_test(print_line) and step.ok
     i18n.set_language(language)

@@ -4,7 +4,9 @@ This is the core service the reviewer GUI calls. One passphrase unlocks both the
 identity and the workspace (Argon2id each); ``lock()`` drops every decrypted
 object the core holds. Materials are decrypted only after the reviewer has declared
 no conflict of interest for that candidate ("conflict before content"), and each view
-is recorded in the audit log.
+is recorded in the audit log: the GUI records it (``record_viewed``) when the material
+is on screen, so that a file it cannot show, or a work that never played, is not
+recorded as seen.
 
 API:
     ws = Workstation(home)                       # public data only
@@ -14,7 +16,9 @@ API:
     ws.open_pack(path) -> OpenResult             # verify, decrypt the manifest, import
     ws.workspace                                 # reviews, candidates, audit log
     ws.candidate(pack_id, candidate_id) -> manifest Candidate (profile and works)
-    ws.attachment(pack_id, candidate_id, sha256) -> (bytes, Attachment)
+    ws.attachment(pack_id, candidate_id, sha256, record=) -> (bytes, Attachment)
+    ws.attachment_stream(pack_id, candidate_id, sha256) -> AttachmentStream   # a work
+    ws.record_viewed(pack_id, candidate_id, sha256)   # it is on screen: the audit entry
     ws.record_viewing(pack_id, cid, sha256, start_ms, end_ms, duration_ms) -> ViewingRecord
     ws.viewing(pack_id, cid) -> (ViewingRecord, ...)      # every audio/video material
     ws.candidate_viewing(pack_id, cid) -> CandidateViewing  # the works, the minimum

@@ -1,15 +1,28 @@
-"""Shows one decrypted attachment from memory: PDF (QtPdf), image, or plain text.
+"""Shows one decrypted attachment from memory: PDF (QtPdf), image, plain text, or an
+audio or video work in the player (``media_player``, read from a stream).
 
 Every displayed page carries a visible watermark with the reviewer's name and the
 date, so that a photographed or leaked screen can be traced (保密). Attachments come
 from outside: PDFs are limited in pages, images in dimensions and decoded size, and
 text is shown as plain text, never as rich text. Nothing is written to disk.
+
+``displayed(key)`` says that what the caller asked for under ``key`` is now on screen:
+a document once shown, a work once its first frame (a recording: its sound) came. A
+type that cannot be shown, a refusal or a damaged work never emits it, so only what the
+reviewer actually saw counts as viewed.
+
+The player is made when the first work is played: Qt Multimedia is imported then, and
+where it is missing the viewer says that works cannot be played here.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QObject, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QImageReader, QPainter, QPaintEvent, QPixmap
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import shiboken6
+from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
+from PySide6.QtGui import QImageReader, QPixmap
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
@@ -23,7 +36,14 @@ from PySide6.QtWidgets import (
 
 from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
+from ui.common import worker
+from ui.common.errors import error_text
 from ui.common.labels import plain_label
+from ui.reviewer.media_stream import DecryptedAttachment, MediaStream, is_media
+from ui.reviewer.watermark import Watermark, watermark_text
+
+if TYPE_CHECKING:
+    from ui.reviewer.media_player import MediaPlayer
 
 MAX_PDF_PAGES = 500
 MAX_IMAGE_SIDE = 12_000
@@ -31,52 +51,20 @@ MAX_IMAGE_MEGAPIXELS = 60
 MAX_TEXT_BYTES = 5 * 1024 * 1024
 
 
-class Watermark(QWidget):
-    """A transparent layer over a viewer's viewport, repeating the watermark text."""
-
-    def __init__(self, parent: QWidget, text: str):
-        super().__init__(parent)
-        self.text = text
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.setAttribute(Qt.WidgetAttribute.WA_NoSystemBackground)
-        self.setObjectName("watermark")
-        parent.installEventFilter(self)
-        self.resize(parent.size())
-        self.raise_()
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
-        if (
-            watched is self.parent()
-            and isinstance(watched, QWidget)
-            and event.type() == QEvent.Type.Resize
-        ):
-            self.resize(watched.size())
-            self.raise_()
-        return False
-
-    def paintEvent(self, _event: QPaintEvent) -> None:  # noqa: N802
-        painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        painter.setPen(QColor(160, 0, 0, 60))
-        font = QFont(self.font())
-        font.setPointSize(18)
-        painter.setFont(font)
-        painter.rotate(-30)
-        step_x, step_y = 420, 160
-        for y in range(-self.width(), self.height() + self.width(), step_y):
-            for x in range(-self.width(), self.width() * 2, step_x):
-                painter.drawText(QRectF(x, y, step_x, step_y), self.text)
-        painter.end()
-
-
 class AttachmentRefused(ReviewerError):
     pass
 
 
 class AttachmentViewer(QStackedWidget):
+    displayed = Signal(str)  # the key of what is now on screen
+    watched = Signal(str, int, int)  # the key of a work, a span of it played (ms)
+
     def __init__(self, watermark: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.watermark_text = watermark
+        self.player: MediaPlayer | None = None  # made for the first work played
+        self.current_key = ""  # what is shown or being opened
+        self._opening = 0  # bumped by everything shown: a stream opened late is closed
         self.message = plain_label(_("Choose a representative work or material to view it."))
         self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.message.setObjectName("attachmentMessage")
@@ -110,19 +98,40 @@ class AttachmentViewer(QStackedWidget):
         self._buffer: QBuffer | None = None
 
     def show_message(self, text: str) -> None:
+        self.drop_media()
+        self.current_key = ""
         self.message.setText(text)
         self.setCurrentWidget(self.message)
 
+    def show_pending(self, text: str, key: str) -> None:
+        """A message while ``key`` is being decrypted."""
+        self.show_message(text)
+        self.current_key = key
+
+    def drop_media(self) -> None:
+        """Stop a work and forget it (source, frame, device, stream); a stream still
+        being opened is closed when it comes. The window's lock comes through here."""
+        self._opening += 1
+        if self.player is not None:
+            self.player.drop()
+
     def clear(self) -> None:
+        self.drop_media()
         self.pdf_document.close()
         self._buffer = None
         self.image_label.clear()
         self.text_view.clear()
         self.show_message(_("Choose a representative work or material to view it."))
 
-    def show_attachment(self, data: bytes, media_type: str, name: str) -> None:
-        """Show the bytes, or explain why not (the explanation is the return value of
-        the refusal, shown in place of the attachment)."""
+    def show_attachment(self, data: bytes, media_type: str, name: str, key: str = "") -> None:
+        """Show the bytes, or explain why not (the refusal's message, shown in place of
+        the attachment); ``displayed(key)`` once shown."""
+        if is_media(media_type):
+            self.show_media(
+                lambda: DecryptedAttachment(data, media_type, name), media_type, name, key
+            )
+            return
+        self.drop_media()
         try:
             if media_type == "application/pdf":
                 self._show_pdf(data)
@@ -138,6 +147,56 @@ class AttachmentViewer(QStackedWidget):
                 )
         except AttachmentRefused as exc:
             self.show_message(str(exc))
+            return
+        self.current_key = key
+        self.displayed.emit(key)
+
+    def show_media(
+        self, open_stream: Callable[[], MediaStream], media_type: str, name: str, key: str = ""
+    ) -> None:
+        """Open the work's stream on the worker (decrypting may take a moment), then play
+        it; ``displayed(key)`` when its first frame (or sound) comes."""
+        player = self._media_player()
+        if player is None:
+            self.show_message(
+                _(
+                    "{name}: audio and video cannot be played on this computer "
+                    "(Qt Multimedia is not installed)."
+                ).format(name=name)
+            )
+            return
+        self.show_pending(_("Opening {name}…").format(name=name), key)
+        opening = self._opening
+        worker.run_task(
+            lambda _ctx: open_stream(),
+            lambda stream: self._play(opening, key, stream),
+            lambda exc: self._not_opened(opening, exc),
+        )
+
+    def _play(self, opening: int, key: str, stream: MediaStream) -> None:
+        if not shiboken6.isValid(self) or opening != self._opening or self.player is None:
+            stream.close()  # another material was chosen, or the window locked, meanwhile
+            return
+        self.current_key = key
+        self.player.play_stream(stream)
+        self.setCurrentWidget(self.player)
+
+    def _not_opened(self, opening: int, exc: Exception) -> None:
+        if shiboken6.isValid(self) and opening == self._opening:
+            self.show_message(error_text(exc))
+
+    def _media_player(self) -> MediaPlayer | None:
+        if self.player is None:
+            try:
+                from ui.reviewer.media_player import MediaPlayer
+            except ImportError:  # an installation without Qt Multimedia
+                return None
+            self.player = MediaPlayer(self.watermark_text)
+            self.player.displayed.connect(lambda: self.displayed.emit(self.current_key))
+            self.player.watched.connect(lambda a, b: self.watched.emit(self.current_key, a, b))
+            self.player.failed.connect(self.show_message)
+            self.addWidget(self.player)
+        return self.player
 
     def _show_pdf(self, data: bytes) -> None:
         self.pdf_document.close()
@@ -192,8 +251,4 @@ class AttachmentViewer(QStackedWidget):
         self.setCurrentWidget(self.text_view)
 
 
-def watermark_text(reviewer: str, date: str) -> str:
-    return _("{name} · {date} · confidential").format(name=reviewer, date=date)
-
-
-__all__ = ["AttachmentViewer", "QVBoxLayout", "watermark_text"]
+__all__ = ["AttachmentViewer", "QVBoxLayout", "Watermark", "watermark_text"]

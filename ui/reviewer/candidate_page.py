@@ -2,7 +2,9 @@
 viewer and the scoring panel; or, after a recusal, only the recusal.
 
 Materials are requested from the core only after the reviewer has declared no
-conflict (the core refuses otherwise, too). Decryption runs in the worker helper.
+conflict (the core refuses otherwise, too). Decryption runs in the worker helper. A
+material is recorded as viewed when the viewer says it is on screen (a document shown,
+a work's first frame), not when it is decrypted.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
 from reviewer.pack.manifest import Attachment
 from reviewer.review.scoring import Conflict
@@ -33,6 +36,7 @@ from ui.common import worker
 from ui.common.errors import error_text, show_error
 from ui.common.labels import plain_label
 from ui.reviewer.attachment_viewer import AttachmentViewer, watermark_text
+from ui.reviewer.media_stream import MediaStream, is_media
 from ui.reviewer.review_editor import ReviewEditor
 from ui.reviewer.scoring_panel import ScoringPanel
 
@@ -138,6 +142,7 @@ class CandidatePage(QWidget):
         self.materials.setMaximumHeight(140)
         materials_layout.addWidget(self.materials)
         self.viewer = AttachmentViewer(watermark_text(station.name, date.today().isoformat()))
+        self.viewer.displayed.connect(self._viewed)
         materials_layout.addWidget(self.viewer, 1)
         self.work.addWidget(materials)
         self.panel = ScoringPanel(rubric)
@@ -162,7 +167,6 @@ class CandidatePage(QWidget):
         self.recused_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.stack.addWidget(self.recused_label)
 
-        self._shown: str | None = None
         review = station.workspace.review(pack_id, candidate_id)
         self.editor = ReviewEditor(station.workspace, pack_id, self.panel, review)
         self.editor.saved.connect(lambda _ev: self._after_save())
@@ -254,26 +258,54 @@ class CandidatePage(QWidget):
         if not sha:
             self.viewer.show_message(_("No file was provided for this work."))
             return
-        if sha == self._shown:
+        if sha == self.viewer.current_key:
             return  # a click and an activation of the same item: decrypt once
-        self._shown = sha
-        self.viewer.show_message(_("Decrypting…"))
+        meta = self.station.manifest(self.pack_id).attachment(sha)
+        if meta is not None and is_media(meta.media_type):
+            self.viewer.show_media(
+                lambda: self._open_stream(sha), meta.media_type, meta.name, key=sha
+            )
+            return
+        self.viewer.show_pending(_("Decrypting…"), sha)
         worker.run_task(
-            lambda _ctx: self.station.attachment(self.pack_id, self.candidate_id, sha),
-            self._show_attachment,
+            # Recorded as viewed once shown (``_viewed``), not here: it may not be showable.
+            lambda _ctx: self.station.attachment(
+                self.pack_id, self.candidate_id, sha, record=False
+            ),
+            lambda result: self._show_attachment(sha, result),
             self._attachment_refused,
         )
 
-    def _show_attachment(self, result: tuple[bytes, Attachment]) -> None:
-        # The page may have been torn down (locked) while the worker decrypted.
-        if shiboken6.isValid(self.viewer):
+    def _open_stream(self, sha: str) -> MediaStream:
+        """Runs on the worker: the work's stream (its header and end checked; the blocks
+        decrypted and checked as the player reads them)."""
+        return self.station.attachment_stream(self.pack_id, self.candidate_id, sha)
+
+    def _show_attachment(self, sha: str, result: tuple[bytes, Attachment]) -> None:
+        # The page may have been torn down (locked), or another material chosen, while
+        # the worker decrypted.
+        if shiboken6.isValid(self.viewer) and self.viewer.current_key == sha:
             data, meta = result
-            self.viewer.show_attachment(data, meta.media_type, meta.name)
+            self.viewer.show_attachment(data, meta.media_type, meta.name, key=sha)
 
     def _attachment_refused(self, exc: Exception) -> None:
-        self._shown = None
         if shiboken6.isValid(self.viewer):
             self.viewer.show_message(error_text(exc))
+
+    def _viewed(self, sha: str) -> None:
+        """On screen now: the audit entry. Not recorded, not shown."""
+        if not sha:
+            return
+        try:
+            self.station.record_viewed(self.pack_id, self.candidate_id, sha)
+        except ReviewerError as exc:
+            self.viewer.show_message(error_text(exc))
+            self.message.emit(error_text(exc))
+
+    def tear_down(self) -> None:
+        """Before the page goes (a lock, another pack, quitting): a work stops playing
+        and its buffers go now, not when Qt deletes the page."""
+        self.viewer.drop_media()
 
     def flush(self) -> bool:
         """Deliver what is being typed and write what a refused write left unsaved;

@@ -7,7 +7,8 @@ passphrase typed meanwhile is held until they are ready. Functions that run only
 import names from those modules locally; the imports are then free.
 
 Everything confidential is built after unlocking (``ReviewWork``) and torn down on
-lock; the core is asked to forget what it decrypted. Slow work (loading; unlocking:
+lock (a work playing stops first, its stream and buffers dropped); the core is asked to
+forget what it decrypted. Slow work (loading; unlocking:
 Argon2id; opening a pack: verifying and decrypting; exporting: rendering and signing)
 goes through the worker.
 """

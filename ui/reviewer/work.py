@@ -137,6 +137,7 @@ class ReviewWork(QSplitter):
     def tear_down(self) -> None:
         """Drop every page (and its undo history): nothing decrypted stays on screen."""
         for page in self.pages.values():
+            page.tear_down()  # a work playing stops now, its buffers dropped
             self.undo_group.removeStack(page.editor.stack)
             page.deleteLater()
         self.pages.clear()
