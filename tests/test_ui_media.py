@@ -584,3 +584,42 @@ def test_a_tampered_work_in_the_pack_stops_with_a_message_and_is_not_recorded(
     text = page.viewer.message.text()
     assert "损坏" in text and "work2.mp4" in text, text
     assert viewed(w) == []
+
+
+def test_what_was_watched_is_recorded_shown_in_the_list_and_carried_in_the_sheet(
+    qtbot, window, tmp_path, monkeypatch
+):
+    """The list says each file's kind and a work's length before it is opened; the spans
+    played go into the sealed viewing record (not before the player closes them), the
+    list then says how much was watched, and the signed sheet carries it."""
+    import subprocess
+
+    from PySide6.QtWidgets import QFileDialog
+
+    window.show_candidate("C001")
+    page = window.pages["C001"]
+    page.conflict.no_conflict.click()
+    listed = page.materials.item(1).text()
+    assert "视频" in listed and "00:08" in listed and "已观看" not in listed
+    assert "PDF" in page.materials.item(0).text()
+    page = open_material(window, "C001", 1)
+    player = page.viewer.player
+    qtbot.waitUntil(lambda: player.playing and player.player.position() > 1500, timeout=15_000)
+    player.toggle_play()  # pause: the span played is closed
+    records = window.station.viewing(window.pack_id, "C001")
+    assert records and records[0].watched_ms >= 1000
+    qtbot.waitUntil(lambda: "已观看" in page.materials.item(1).text(), timeout=3000)
+
+    # Score and sign: the sheet says what was watched.
+    for row in page.panel.check_rows.values():
+        row.group.buttons()[0].click()
+    for box in page.panel.score_boxes.values():
+        box.setValue(8.0)
+    page.panel.opinion.setPlainText("代表作观看后评分。")
+    page.panel.flush()
+    page.panel.recommendation.setCurrentIndex(1)
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(tmp_path))
+    window.export_current()
+    (sheet,) = tmp_path.glob("C001_*.pdf")
+    text = subprocess.run(["pdftotext", str(sheet), "-"], capture_output=True, text=True).stdout
+    assert "已观看" in text, text[-800:]

@@ -143,6 +143,7 @@ class CandidatePage(QWidget):
         materials_layout.addWidget(self.materials)
         self.viewer = AttachmentViewer(watermark_text(station.name, date.today().isoformat()))
         self.viewer.displayed.connect(self._viewed)
+        self.viewer.watched.connect(self._watched)
         materials_layout.addWidget(self.viewer, 1)
         self.work.addWidget(materials)
         self.panel = ScoringPanel(rubric)
@@ -236,12 +237,15 @@ class CandidatePage(QWidget):
             self.viewer.show_message(str(exc))
             return
         manifest = self.station.manifest(self.pack_id)
+        watched = self._watched_percent()
         for n, work in enumerate(candidate.works, start=1):
             text = _("Work {n}: {title} · {kind} · {year}").format(
                 n=n, title=work.title, kind=work.kind, year=work.year
             )
             if not work.attachment:
                 text += " " + _("(no file)")
+            else:
+                text += _facts(manifest.attachment(work.attachment), watched.get(work.attachment))
             item = QListWidgetItem(text)
             item.setData(Qt.ItemDataRole.UserRole, work.attachment)
             self.materials.addItem(item)
@@ -249,9 +253,39 @@ class CandidatePage(QWidget):
             meta = manifest.attachment(sha)
             item = QListWidgetItem(
                 _("Material: {name}").format(name=meta.name if meta else sha[:12])
+                + _facts(meta, watched.get(sha))
             )
             item.setData(Qt.ItemDataRole.UserRole, sha)
             self.materials.addItem(item)
+
+    def _watched_percent(self) -> dict[str, int]:
+        """How much of each audio or video material the reviewer has played, in percent."""
+        try:
+            records = self.station.viewing(self.pack_id, self.candidate_id)
+        except ReviewerError:
+            return {}
+        return {r.sha256: r.percent for r in records if r.duration_ms}
+
+    def _watched(self, sha: str, start_ms: int, end_ms: int) -> None:
+        """A span the player played: into the sealed viewing record, and the list."""
+        player = self.viewer.player
+        meta = self.station.manifest(self.pack_id).attachment(sha) if sha else None
+        duration = (player.duration_ms if player is not None else 0) or (
+            meta.duration_ms if meta and meta.duration_ms else 0
+        )
+        if not sha or duration <= 0:
+            return
+        try:
+            self.station.record_viewing(
+                self.pack_id, self.candidate_id, sha, start_ms, end_ms, duration
+            )
+        except ReviewerError as exc:
+            self.message.emit(error_text(exc))
+            return
+        current = self.materials.currentRow()
+        self.materials.clear()
+        self._list_materials()
+        self.materials.setCurrentRow(current)
 
     def _open_item(self, item: QListWidgetItem) -> None:
         sha = item.data(Qt.ItemDataRole.UserRole)
@@ -312,3 +346,39 @@ class CandidatePage(QWidget):
         True when nothing is left unsaved."""
         self.panel.flush()
         return self.editor.retry()
+
+
+def _length(ms: int) -> str:
+    seconds = ms // 1000
+    hours, rest = divmod(seconds, 3600)
+    return (
+        f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+        if hours
+        else f"{rest // 60:02d}:{rest % 60:02d}"
+    )
+
+
+def _facts(meta: Attachment | None, watched: int | None) -> str:
+    """What the list says of a file before it is opened: its kind, a work's length, and
+    how much of it was played."""
+    if meta is None:
+        return ""
+    kind = meta.media_type.split(";")[0]
+    words = {
+        "application/pdf": "PDF",
+        "text/plain": _("text"),
+    }.get(kind) or (
+        _("video")
+        if kind.startswith("video/")
+        else _("audio")
+        if kind.startswith("audio/")
+        else _("image")
+        if kind.startswith("image/")
+        else kind
+    )
+    parts = [words]
+    if meta.duration_ms:
+        parts.append(_length(meta.duration_ms))
+    if watched is not None:
+        parts.append(_("watched {p}%").format(p=watched))
+    return " · " + " · ".join(parts)
