@@ -623,3 +623,15 @@ def test_what_was_watched_is_recorded_shown_in_the_list_and_carried_in_the_sheet
     (sheet,) = tmp_path.glob("C001_*.pdf")
     text = subprocess.run(["pdftotext", str(sheet), "-"], capture_output=True, text=True).stdout
     assert "已观看" in text, text[-800:]
+
+
+def test_watching_a_work_keeps_the_session_open_and_pausing_lets_it_lock(qtbot, window):
+    window._playing_check.setInterval(100)
+    window.idle.set_timeout_ms(1500)
+    page = open_material(window, "C001", 1)  # the 8-second practice video
+    player = page.viewer.player
+    qtbot.waitUntil(lambda: player.playing, timeout=10_000)
+    qtbot.wait(2500)  # longer than the idle time, without any input
+    assert window.station.unlocked and player.playing
+    player.toggle_play()
+    qtbot.waitUntil(lambda: not window.station.unlocked, timeout=5000)

@@ -64,6 +64,11 @@ class IdleLock(QObject):
             self._warned = False
             self.warning_over.emit()
 
+    def poke(self) -> None:
+        """Activity that is not input (a work playing): the session stays open."""
+        if self._active:
+            self._restart()
+
     def _warn(self) -> None:
         self._warned = True
         self.warning.emit(max(1, round(self._timer.remainingTime() / 1000)))

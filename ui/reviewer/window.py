@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -82,6 +82,7 @@ def _load(home: Path, store: SecretStore | None) -> _Loaded:
 
 
 RECENT_PACKS = 5
+PLAYING_CHECK_MS = 5_000
 
 
 def _idle_minutes(settings: QSettings) -> float:
@@ -152,6 +153,10 @@ class ReviewWindow(QMainWindow):
             raise RuntimeError("ReviewWindow needs a QApplication, not a QCoreApplication")
         self.idle = IdleLock(app, _idle_minutes(self.settings))
         self.idle.timed_out.connect(self._locked_by_timer)
+        # Watching a long programme without touching anything is not being away.
+        self._playing_check = QTimer(self, interval=PLAYING_CHECK_MS)
+        self._playing_check.timeout.connect(self._keep_open_while_playing)
+        self._playing_check.start()
         self.idle.warning.connect(self._lock_warning)
         self.idle.warning_over.connect(self._lock_warning_over)
         self.retranslate()
@@ -417,6 +422,10 @@ class ReviewWindow(QMainWindow):
             self.lock(
                 _("Locked automatically after {n} minute(s) without input.").format(n=minutes)
             )
+
+    def _keep_open_while_playing(self) -> None:
+        if self.unlocked and self.work is not None and self.work.playing():
+            self.idle.poke()
 
     def _lock_warning(self, seconds: int) -> None:
         if self.unlocked:

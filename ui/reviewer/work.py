@@ -114,6 +114,12 @@ class ReviewWork(QSplitter):
         if page is not None and page.stack.currentWidget() is page.work:
             page.panel.go_to(part)
 
+    def playing(self) -> bool:
+        """A work is playing on the page shown (watching is not idleness)."""
+        page = self._page()
+        player = page.viewer.player if page is not None else None
+        return player is not None and player.playing
+
     def has_candidate(self, candidate_id: str) -> bool:
         return any(e.candidate_id == candidate_id for e in self.candidate_list.model.entries)
 
