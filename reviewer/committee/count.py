@@ -1,0 +1,71 @@
+"""Counting a round from its ballots folder: quorum, issuance and ballots, then
+``result.json`` and ``bulletin.json`` (each counted token's hash, for members to
+check). The result is written once; counting a counted round is refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from reviewer.base.atomic_file import write_atomically
+from reviewer.base.i18n import _
+from reviewer.committee import ballot
+from reviewer.committee.meeting import (
+    MeetingError,
+    Round,
+    attendance,
+    issued,
+    load_secrets,
+)
+from reviewer.committee.tally import CastBallot, RoundResult, tally
+
+RESULT_FILE = "result.json"
+BULLETIN_FILE = "bulletin.json"
+BULLETIN_FORMAT = "reviewer-meeting-bulletin"
+
+
+def _quorate_present(rnd: Round) -> int:
+    present = len(attendance(rnd))
+    if present < rnd.quorum_needed():
+        raise MeetingError(
+            _("no quorum: {present} present, {needed} needed").format(
+                present=present, needed=rnd.quorum_needed()
+            )
+        )
+    return present
+
+
+def finish(rnd: Round, cast: list[CastBallot], issued_count: int) -> RoundResult:
+    """Tally and write result.json and bulletin.json (shared with paper ballots)."""
+    assert rnd.folder is not None
+    if (rnd.folder / RESULT_FILE).exists():
+        raise MeetingError(_("round {name} has already been counted").format(name=rnd.round_id))
+    result = tally(
+        session_id=rnd.session_id,
+        round_id=rnd.round_id,
+        candidates=rnd.candidates,
+        present=_quorate_present(rnd),
+        issued=issued_count,
+        ballots=cast,
+        places=rnd.places,
+        pass_fraction=rnd.pass_fraction,
+    )
+    bulletin = {
+        "format": BULLETIN_FORMAT,
+        "version": 1,
+        "session": rnd.session_id,
+        "round": rnd.round_id,
+        "counted": list(result.bulletin),
+    }
+    write_atomically(rnd.folder / BULLETIN_FILE, (json.dumps(bulletin, indent=2) + "\n").encode())
+    write_atomically(
+        rnd.folder / RESULT_FILE,
+        (json.dumps(result.to_json(), ensure_ascii=False, indent=2) + "\n").encode(),
+    )
+    return result
+
+
+def count_electronic(rnd: Round, passphrase: str, folder: Path) -> RoundResult:
+    secrets_ = load_secrets(rnd, passphrase)
+    cast = ballot.read_ballots(rnd, secrets_, folder)
+    return finish(rnd, cast, len(issued(rnd)))
