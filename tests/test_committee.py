@@ -5,6 +5,7 @@ promises (a duplicate, a foreign token, an absent, withdrawn or repeated member)
 from __future__ import annotations
 
 import shutil
+import subprocess
 from fractions import Fraction
 
 import pyrage
@@ -12,9 +13,9 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
-from reviewer.committee import ballot, ballot_token, member, rounds
+from reviewer.committee import ballot, ballot_token, member, paper_ballot, rounds
 from reviewer.committee.ballot import BallotError
-from reviewer.committee.count import count_electronic
+from reviewer.committee.count import count_electronic, count_paper
 from reviewer.committee.meeting import (
     MeetingError,
     load_secrets,
@@ -23,7 +24,7 @@ from reviewer.committee.meeting import (
     read_round_file,
     record_attendance,
 )
-from reviewer.committee.tally import Choice
+from reviewer.committee.tally import Choice, TallyError, tally
 from reviewer.people.enrolment import parse_request, parse_response
 from reviewer.people.identity import create_identity, load_identity
 from reviewer.people.session import create_session, enroll, open_session, withdraw
@@ -209,3 +210,101 @@ def test_the_next_round_takes_only_the_shortlist(committee, round_key, tmp_path)
         _open(committee, round_key, candidates=("C02", "C03"), previous=first, shortlist=shortlist)
     second = _open(committee, round_key, candidates=shortlist, previous=first, shortlist=shortlist)
     assert second.previous == first.round_id
+
+
+def test_paper_ballots_refuse_forged_and_duplicate_serials(committee, round_key, tmp_path):
+    session, _ = committee
+    rnd = _open(committee, round_key, places=1)
+    record_attendance(session, rnd, PASS, paper_members=list(NAMES[:4]))
+    secrets_ = load_secrets(rnd, PASS)
+    serials = paper_ballot.print_ballots(rnd, secrets_, session.name, tmp_path / "b.pdf")
+    assert len(serials) == 4 and (tmp_path / "b.pdf").read_bytes().startswith(b"%PDF")
+    with pytest.raises(paper_ballot.PaperBallotError):
+        paper_ballot.print_ballots(rnd, secrets_, session.name, tmp_path / "again.pdf")
+    head = "serial,C01,C02,C03\n"
+    rows = [f"{serials[0]},同意,不同意,", f"{serials[1]},同意,弃权,不同意", f"{serials[2]},×,○,×"]
+
+    def count(lines, scanned=None):
+        return paper_ballot.read_marks(rnd, secrets_, (head + "\n".join(lines)).encode(), scanned)
+
+    forged = serials[3][:-1] + ("A" if serials[3][-1] != "A" else "B")
+    for bad in (
+        [*rows, forged + ",同意,,"],  # a serial the HMAC does not vouch for
+        [*rows, "0009-" + serials[0][5:] + ",同意,,"],  # a real code on another number
+        [*rows, rows[0]],  # the same ballot entered twice
+        [f"{serials[0]},同意,同意,"],  # two 同意 with one place: refused at the tally
+    ):
+        with pytest.raises((paper_ballot.PaperBallotError, TallyError)):
+            cast = count(bad)
+            tally(
+                session_id=rnd.session_id, round_id=rnd.round_id, candidates=rnd.candidates,
+                present=4, issued=4, ballots=cast, places=1,
+            )  # fmt: skip
+    with pytest.raises(paper_ballot.PaperBallotError):
+        count(rows, scanned=serials[:2])  # the third ballot was entered but never scanned
+    if shutil.which("zbarimg") and shutil.which("pdftoppm"):
+        subprocess.run(
+            ["pdftoppm", "-r", "100", "-f", "1", "-l", "1", "-png", str(tmp_path / "b.pdf"),
+             str(tmp_path / "p")], check=True,
+        )  # fmt: skip
+        scanned = paper_ballot.scanned_serials(rnd, sorted(tmp_path.glob("p*.png")))
+        assert scanned == [serials[0]]
+    result = count_paper(rnd, PASS, (head + "\n".join(rows)).encode())
+    assert [(c.yes, c.no, c.abstain) for c in result.candidates] == [
+        (2, 1, 0),
+        (1, 1, 1),
+        (0, 2, 1),
+    ]
+    # ⅔ of 4 present is 3: nobody passes with 2.
+    assert result.passed == ()
+
+
+def test_the_meeting_through_the_command_line(committee, tmp_path, capsys, monkeypatch):
+    from reviewer.cli import main
+
+    session, people = committee
+    monkeypatch.setenv("REVIEWER_PASSPHRASE", PASS)
+    folder = str(session.folder)
+
+    def run(*argv):
+        code = main(list(argv))
+        out = capsys.readouterr()
+        return code, out.out + out.err
+
+    code, out = run("meeting", "open", folder, "--round", "表决一", "--candidates", "C01", "C02",
+                    "--places", "1", "--quorum", "3/5")  # fmt: skip
+    assert code == 0, out
+    round_json = str(session.folder / "meetings" / "表决一" / "round.json")
+    voters = NAMES[:3]
+    requests = []
+    for i, name in enumerate(voters):
+        home = str(people[name].identity.home)
+        req = tmp_path / f"req{i}.json"
+        assert run("ballot", "request", round_json, "--out", str(req), "--home", home)[0] == 0
+        requests.append(str(req))
+    code, out = run("meeting", "attend", folder, "表决一", *requests[:1], "--out", str(tmp_path))
+    assert code == 1 and "法定人数" in out  # 1 of 5 is below 3/5
+    code, out = run("meeting", "attend", folder, "表决一", *requests, "--out", str(tmp_path / "r"))
+    assert code == 0, out
+    responses = sorted((tmp_path / "r").iterdir())
+    for name in voters:  # each member tries every response: only their own is accepted
+        home = str(people[name].identity.home)
+        ok = [run("ballot", "accept", round_json, str(r), "--home", home)[0] for r in responses]
+        assert sorted(ok) == [0, 1, 1]
+    box = str(tmp_path / "box")
+    for name, yes in zip(voters, ("C01", "C01", "C02"), strict=True):
+        home = str(people[name].identity.home)
+        code, out = run("ballot", "cast", round_json, "--yes", yes, "--out", box, "--home", home)
+        assert code == 0, out
+    code, out = run("ballot", "cast", round_json, "--yes", "C01", "C02", "--out", box,
+                    "--home", str(people[NAMES[3]].identity.home))  # fmt: skip
+    assert code == 1  # over the cap (and no token either)
+    code, out = run("meeting", "count", folder, "表决一", box)
+    assert code == 0, out
+    assert "C01\t2\t0\t1" in out  # ⅔ of 3 present is 2: C01 passes
+    bulletin = str(session.folder / "meetings" / "表决一" / "bulletin.json")
+    home0 = str(people[voters[0]].identity.home)
+    assert run("ballot", "check", round_json, bulletin, "--home", home0)[0] == 0
+    code, out = run("meeting", "open", folder, "--round", "表决二", "--candidates", "C02",
+                    "--after", "表决一")  # fmt: skip
+    assert code == 1 and "入围" in out

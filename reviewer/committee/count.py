@@ -5,11 +5,12 @@ check). The result is written once; counting a counted round is refused."""
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 from pathlib import Path
 
 from reviewer.base.atomic_file import write_atomically
 from reviewer.base.i18n import _
-from reviewer.committee import ballot
+from reviewer.committee import ballot, paper_ballot
 from reviewer.committee.meeting import (
     MeetingError,
     Round,
@@ -17,7 +18,7 @@ from reviewer.committee.meeting import (
     issued,
     load_secrets,
 )
-from reviewer.committee.tally import CastBallot, RoundResult, tally
+from reviewer.committee.tally import CandidateTally, CastBallot, RoundResult, tally
 
 RESULT_FILE = "result.json"
 BULLETIN_FILE = "bulletin.json"
@@ -69,3 +70,48 @@ def count_electronic(rnd: Round, passphrase: str, folder: Path) -> RoundResult:
     secrets_ = load_secrets(rnd, passphrase)
     cast = ballot.read_ballots(rnd, secrets_, folder)
     return finish(rnd, cast, len(issued(rnd)))
+
+
+def count_paper(
+    rnd: Round, passphrase: str, marks_csv: bytes, scanned: list[str] | None = None
+) -> RoundResult:
+    secrets_ = load_secrets(rnd, passphrase)
+    cast = paper_ballot.read_marks(rnd, secrets_, marks_csv, scanned)
+    return finish(rnd, cast, len(paper_ballot.printed(rnd)))
+
+
+def load_result(rnd: Round) -> RoundResult:
+    """A counted round's ``result.json`` (the next round's shortlist comes from it)."""
+    assert rnd.folder is not None
+    path = rnd.folder / RESULT_FILE
+    if not path.exists():
+        raise MeetingError(_("round {name} has not been counted yet").format(name=rnd.round_id))
+    try:
+        doc = json.loads(path.read_bytes())
+        num, den = (int(x) for x in doc["pass_fraction"].split("/"))
+        result = RoundResult(
+            session_id=doc["session"],
+            round_id=doc["round"],
+            present=int(doc["present"]),
+            issued=int(doc["issued"]),
+            ballots=int(doc["ballots"]),
+            pass_fraction=Fraction(num, den),
+            threshold=int(doc["threshold"]),
+            places=doc["places"],
+            candidates=tuple(
+                CandidateTally(
+                    str(c["id"]),
+                    int(c["yes"]),
+                    int(c["no"]),
+                    int(c["abstain"]),
+                    c["passed"] is True,
+                )
+                for c in doc["candidates"]
+            ),
+            bulletin=tuple(str(b) for b in doc["bulletin"]),
+        )
+    except (ValueError, KeyError, TypeError, AttributeError, ZeroDivisionError):
+        raise MeetingError(_("{file} is damaged").format(file=path)) from None
+    if (result.session_id, result.round_id) != (rnd.session_id, rnd.round_id):
+        raise MeetingError(_("{file} belongs to another round").format(file=path))
+    return result
