@@ -4,6 +4,7 @@ promises (a duplicate, a foreign token, an absent, withdrawn or repeated member)
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 from fractions import Fraction
@@ -156,6 +157,14 @@ def test_duplicate_and_foreign_ballots_are_refused(committee, round_key, tmp_pat
     with pytest.raises(BallotError) as err:
         count_electronic(rnd, PASS, box)
     assert len(err.value.problems) == 1
+    # A well-signed ballot whose content names another round, sent to this one.
+    shutil.rmtree(box)
+    elsewhere = dataclasses.replace(rnd, round_id="other")
+    ballot.write_ballot(
+        box, rnd, ballot.ballot_bytes(elsewhere, token, sig, dict.fromkeys(CANDIDATES, YES))
+    )
+    with pytest.raises(BallotError, match="无法计票"):
+        count_electronic(rnd, PASS, box)
 
 
 def test_absent_withdrawn_unknown_and_repeated_members_get_no_token(committee, round_key):

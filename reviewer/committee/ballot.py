@@ -111,7 +111,8 @@ def read_ballots(rnd: Round, secrets_: RoundSecrets, folder: Path) -> list[CastB
     for path in paths:
         where = path.name
         try:
-            data = path.read_bytes()[: MAX_BALLOT_BYTES + 1]
+            with path.open("rb") as fh:
+                data = fh.read(MAX_BALLOT_BYTES + 1)
             if len(data) > MAX_BALLOT_BYTES:
                 raise BallotError(_("the file is too large"))
             try:
