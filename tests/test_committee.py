@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import padding
 
 from reviewer.committee import ballot, ballot_token, member, paper_ballot, rounds
 from reviewer.committee.ballot import BallotError
-from reviewer.committee.count import count_electronic, count_paper
+from reviewer.committee.count import count_electronic, count_paper, count_round
 from reviewer.committee.meeting import (
     MeetingError,
     load_secrets,
@@ -317,3 +317,24 @@ def test_the_meeting_through_the_command_line(committee, tmp_path, capsys, monke
     code, out = run("meeting", "open", folder, "--round", "表决二", "--candidates", "C02",
                     "--after", "表决一")  # fmt: skip
     assert code == 1 and "入围" in out
+
+
+def test_a_round_with_tokens_and_paper_counts_both(committee, round_key, tmp_path):
+    session, people = committee
+    rnd = _open(committee, round_key)
+    _attend(committee, rnd, NAMES[:3], paper_members=[NAMES[3]])
+    secrets_ = load_secrets(rnd, PASS)
+    # Only the member without a token gets a paper ballot: nobody holds two.
+    (serial,) = paper_ballot.print_ballots(rnd, secrets_, session.name, tmp_path / "b.pdf")
+    for name in NAMES[:3]:
+        member.cast(people[name], rnd, dict.fromkeys(CANDIDATES, YES), tmp_path / "box")
+    marks = f"serial,C01,C02,C03\n{serial},同意,不同意,弃权\n".encode()
+    with pytest.raises(MeetingError):
+        count_round(rnd, PASS, ballot_dir=tmp_path / "box")  # the paper ballot left out
+    result = count_round(rnd, PASS, ballot_dir=tmp_path / "box", marks_csv=marks)
+    assert [(c.yes, c.no, c.abstain) for c in result.candidates] == [
+        (4, 0, 0),
+        (3, 1, 0),
+        (3, 0, 1),
+    ]
+    assert result.passed == CANDIDATES  # ⅔ of 4 present is 3

@@ -5,7 +5,7 @@ the committee's secret ballot, round by round. See docs/secretariat-guide.md.
                  [--after ROUND]                    -- a later round: from its shortlist
     meeting attend SESSION ROUND [REQUEST...] [--paper NAME...] --out DIR
     meeting print-ballots SESSION ROUND --out ballots.pdf
-    meeting count SESSION ROUND BALLOT_DIR
+    meeting count SESSION ROUND [BALLOT_DIR] [--marks MARKS.csv [--scans IMAGE...]]
     meeting count-paper SESSION ROUND MARKS.csv [--scans IMAGE...]
     ballot request ROUND_JSON --out REQUEST
     ballot accept ROUND_JSON RESPONSE
@@ -19,6 +19,7 @@ import argparse
 import json
 from pathlib import Path
 
+from reviewer.base.atomic_file import write_atomically
 from reviewer.base.i18n import _
 from reviewer.cli.errors import CommandError
 from reviewer.cli.identity_cmd import add_identity_options, add_passphrase_option, unlock_from_args
@@ -91,7 +92,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     co = actions.add_parser("count", help=_("count the electronic ballots of a round"))
     co.add_argument("session", type=Path, metavar=_("SESSION"))
     co.add_argument("round", metavar=_("ROUND"))
-    co.add_argument("ballots", type=Path, metavar=_("BALLOT_DIR"))
+    co.add_argument("ballots", type=Path, nargs="?", metavar=_("BALLOT_DIR"))
+    co.add_argument(
+        "--marks", type=Path, metavar=_("MARKS_CSV"), help=_("the entered marks of paper ballots")
+    )
+    co.add_argument(
+        "--scans",
+        type=Path,
+        nargs="+",
+        metavar=_("IMAGE"),
+        help=_("scanned ballots: their serials must match the entered ones"),
+    )
     add_passphrase_option(co)
     co.set_defaults(func=cmd_count)
 
@@ -196,7 +207,7 @@ def cmd_attend(args: argparse.Namespace) -> int:
     for i, data in enumerate(responses.values(), start=1):
         # Numbered, not named: the responses are the members' own business; each
         # member's app recognises its answer by the request hash inside.
-        (args.out / f"token-{i:03d}.response.json").write_bytes(data)
+        write_atomically(args.out / f"token-{i:03d}.response.json", data)
     print(_("{n} tokens signed; responses in {folder}.").format(n=len(responses), folder=args.out))
     return 0
 
@@ -223,7 +234,13 @@ def _show(result: RoundResult) -> None:
 
 def cmd_count(args: argparse.Namespace) -> int:
     _session, rnd = _round(args)
-    _show(count.count_electronic(rnd, _passphrase(args), args.ballots))
+    scanned = paper_ballot.scanned_serials(rnd, args.scans) if args.scans else None
+    marks = _read(args.marks) if args.marks else None
+    _show(
+        count.count_round(
+            rnd, _passphrase(args), ballot_dir=args.ballots, marks_csv=marks, scanned=scanned
+        )
+    )
     return 0
 
 

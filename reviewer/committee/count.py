@@ -66,18 +66,46 @@ def finish(rnd: Round, cast: list[CastBallot], issued_count: int) -> RoundResult
     return result
 
 
-def count_electronic(rnd: Round, passphrase: str, folder: Path) -> RoundResult:
+def count_round(
+    rnd: Round,
+    passphrase: str,
+    *,
+    ballot_dir: Path | None = None,
+    marks_csv: bytes | None = None,
+    scanned: list[str] | None = None,
+) -> RoundResult:
+    """Count a round, electronic and paper ballots together when it had both: each
+    channel is checked against what it issued (tokens signed, ballots printed), so a
+    surplus on one cannot hide behind a shortfall on the other."""
+    tokens, papers = len(issued(rnd)), len(paper_ballot.printed(rnd))
+    if tokens and ballot_dir is None:
+        raise MeetingError(_("this round signed tokens: give the folder of electronic ballots"))
+    if papers and marks_csv is None:
+        raise MeetingError(_("this round printed ballots: give the entered marks"))
     secrets_ = load_secrets(rnd, passphrase)
-    cast = ballot.read_ballots(rnd, secrets_, folder)
-    return finish(rnd, cast, len(issued(rnd)))
+    cast: list[CastBallot] = []
+    if ballot_dir is not None:
+        electronic = ballot.read_ballots(rnd, secrets_, ballot_dir)
+        if len(electronic) > tokens:
+            raise MeetingError(
+                _("{n} electronic ballots but only {issued} tokens were signed").format(
+                    n=len(electronic), issued=tokens
+                )
+            )
+        cast += electronic
+    if marks_csv is not None:
+        cast += paper_ballot.read_marks(rnd, secrets_, marks_csv, scanned)
+    return finish(rnd, cast, tokens + papers)
+
+
+def count_electronic(rnd: Round, passphrase: str, folder: Path) -> RoundResult:
+    return count_round(rnd, passphrase, ballot_dir=folder)
 
 
 def count_paper(
     rnd: Round, passphrase: str, marks_csv: bytes, scanned: list[str] | None = None
 ) -> RoundResult:
-    secrets_ = load_secrets(rnd, passphrase)
-    cast = paper_ballot.read_marks(rnd, secrets_, marks_csv, scanned)
-    return finish(rnd, cast, len(paper_ballot.printed(rnd)))
+    return count_round(rnd, passphrase, marks_csv=marks_csv, scanned=scanned)
 
 
 def load_result(rnd: Round) -> RoundResult:

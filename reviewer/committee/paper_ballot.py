@@ -31,7 +31,7 @@ from reviewer.base.atomic_file import write_atomically
 from reviewer.base.errors import Problem, ReviewerError
 from reviewer.base.i18n import _
 from reviewer.base.pdf_fonts import draw_string, sheet_fonts
-from reviewer.committee.meeting import Round, RoundSecrets, attendance
+from reviewer.committee.meeting import Round, RoundSecrets, attendance, issued
 from reviewer.committee.tally import CastBallot, Choice
 from reviewer.sheet.render import draw_qr
 
@@ -72,14 +72,15 @@ def printed(rnd: Round) -> tuple[str, ...]:
 
 
 def print_ballots(rnd: Round, secrets_: RoundSecrets, title: str, out: Path) -> tuple[str, ...]:
-    """One ballot per member present, once per round (printing again would put more
-    ballots in the room than members). Returns the serials printed."""
+    """One ballot per member present on paper (present, with no electronic token), once
+    per round: printing again, or for token holders, would put more ballots in the room
+    than voters. Returns the serials printed."""
     assert rnd.folder is not None
     if printed(rnd):
         raise PaperBallotError(_("the ballots of this round were already printed"))
-    count = len(attendance(rnd))
-    if count == 0:
-        raise PaperBallotError(_("nobody is marked present in this round"))
+    count = len(attendance(rnd)) - len(issued(rnd))
+    if count <= 0:
+        raise PaperBallotError(_("nobody is marked present on paper in this round"))
     serials = tuple(serial(rnd, secrets_, n) for n in range(1, count + 1))
     fonts = sheet_fonts()
     buffer = io.BytesIO()
