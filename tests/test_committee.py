@@ -4,7 +4,9 @@ promises (a duplicate, a foreign token, an absent, withdrawn or repeated member)
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import json
 import shutil
 import subprocess
 from fractions import Fraction
@@ -338,3 +340,53 @@ def test_a_round_with_tokens_and_paper_counts_both(committee, round_key, tmp_pat
         (3, 0, 1),
     ]
     assert result.passed == CANDIDATES  # ⅔ of 4 present is 3
+
+
+def _mutations(data: bytes, rng, n: int):
+    """Byte flips, cuts and JSON values swapped for other types: hostile variants."""
+    doc = None
+    with contextlib.suppress(ValueError):
+        doc = json.loads(data)
+    odd = [None, True, -1, 2**70, 1.5, "", "x" * 300, [], {}, ["C01"], {"a": 1}]
+    for i in range(n):
+        if doc is not None and isinstance(doc, dict) and i % 2:
+            changed = dict(doc)
+            changed[rng.choice(list(changed))] = rng.choice(odd)
+            yield json.dumps(changed).encode()
+        else:
+            b = bytearray(data)
+            for _ in range(rng.randint(1, 4)):
+                b[rng.randrange(len(b))] = rng.randrange(256)
+            yield bytes(b[: rng.randint(0, len(b))] if i % 5 == 0 else b)
+
+
+def test_hostile_round_request_ballot_and_marks_are_refused_cleanly(committee, round_key):
+    import random
+
+    from reviewer.base.errors import ReviewerError
+    from reviewer.committee import token_request
+    from reviewer.committee.meeting import parse_round
+
+    session, people = committee
+    rnd = _open(committee, round_key)
+    rng = random.Random(16)
+    secrets_ = load_secrets(rnd, PASS)
+    blinded = ballot_token.blind(rnd.public_key, ballot_token.new_token())
+    request = member.request_token(people["张伟"], rnd)
+    seeds = {
+        parse_round: (rnd.folder / "round.json").read_bytes(),
+        token_request.parse_request: request,
+        token_request.parse_response: token_request.build_response("s", "r", "0" * 64, b"x"),
+        ballot.parse_ballot: ballot.ballot_bytes(
+            rnd, blinded.token, b"sig", dict.fromkeys(CANDIDATES, YES)
+        ),
+        lambda data: paper_ballot.read_marks(rnd, secrets_, data): (
+            "serial,C01,C02,C03\n0001-AAAAAAAAAA,同意,,弃权\n".encode()
+        ),
+    }
+    for reader, seed in seeds.items():
+        for data in _mutations(seed, rng, 150):
+            try:
+                reader(data)
+            except ReviewerError as exc:
+                assert exc.message
