@@ -10,13 +10,16 @@ from pathlib import Path
 
 from reviewer.base.atomic_file import write_atomically
 from reviewer.base.i18n import _
+from reviewer.base.strict import StrictJsonError, load_json
 from reviewer.committee import ballot, paper_ballot
 from reviewer.committee.meeting import (
+    MAX_FILE_BYTES,
     MeetingError,
     Round,
     attendance,
     issued,
     load_secrets,
+    read_state_file,
 )
 from reviewer.committee.tally import CandidateTally, CastBallot, RoundResult, tally
 
@@ -115,7 +118,7 @@ def load_result(rnd: Round) -> RoundResult:
     if not path.exists():
         raise MeetingError(_("round {name} has not been counted yet").format(name=rnd.round_id))
     try:
-        doc = json.loads(path.read_bytes())
+        doc = load_json(read_state_file(path), MAX_FILE_BYTES)
         num, den = (int(x) for x in doc["pass_fraction"].split("/"))
         result = RoundResult(
             session_id=doc["session"],
@@ -138,7 +141,7 @@ def load_result(rnd: Round) -> RoundResult:
             ),
             bulletin=tuple(str(b) for b in doc["bulletin"]),
         )
-    except (ValueError, KeyError, TypeError, AttributeError, ZeroDivisionError):
+    except (StrictJsonError, ValueError, KeyError, TypeError, AttributeError, ZeroDivisionError):
         raise MeetingError(_("{file} is damaged").format(file=path)) from None
     if (result.session_id, result.round_id) != (rnd.session_id, rnd.round_id):
         raise MeetingError(_("{file} belongs to another round").format(file=path))

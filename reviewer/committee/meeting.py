@@ -275,7 +275,8 @@ def parse_round(data: bytes, folder: Path | None = None) -> Round:
     )
 
 
-def _read(path: Path) -> bytes:
+def read_state_file(path: Path) -> bytes:
+    """A file of the round folder (or a copy of round.json), read with a size cap."""
     try:
         with path.open("rb") as fh:
             data = fh.read(MAX_FILE_BYTES + 1)
@@ -289,14 +290,14 @@ def _read(path: Path) -> bytes:
 
 
 def read_round_file(path: Path) -> Round:
-    return parse_round(_read(path))
+    return parse_round(read_state_file(path))
 
 
 def load_round(session: Session, round_id: str) -> Round:
     folder = round_folder(session, check_round_id(round_id))
     if not (folder / ROUND_FILE).is_file():
         raise MeetingError(_("there is no round {name} in this session").format(name=round_id))
-    rnd = parse_round(_read(folder / ROUND_FILE), folder)
+    rnd = parse_round(read_state_file(folder / ROUND_FILE), folder)
     if rnd.session_id != session.id or rnd.round_id != round_id:
         raise MeetingError(_("{file} belongs to another round").format(file=folder / ROUND_FILE))
     return rnd
@@ -306,7 +307,7 @@ def load_secrets(rnd: Round, passphrase: str) -> RoundSecrets:
     assert rnd.folder is not None
     path = rnd.folder / ROUND_KEY
     try:
-        plain = secret_file.open_sealed(_read(path), passphrase, ROUND_KEY_ROLE)
+        plain = secret_file.open_sealed(read_state_file(path), passphrase, ROUND_KEY_ROLE)
         doc = json.loads(plain)
         key = serialization.load_pem_private_key(doc["rsa"].encode("ascii"), None)
         identity = x25519.Identity.from_str(doc["age"])
@@ -326,7 +327,7 @@ def attendance(rnd: Round) -> tuple[Attendee, ...]:
     if not path.exists():
         return ()
     try:
-        doc = load_json(_read(path), MAX_FILE_BYTES)
+        doc = load_json(read_state_file(path), MAX_FILE_BYTES)
         return tuple(Attendee(a["name"], a["certificate"]) for a in doc["present"])
     except (StrictJsonError, KeyError, TypeError):
         raise MeetingError(_("{file} is damaged").format(file=path)) from None
@@ -340,7 +341,7 @@ def issued(rnd: Round) -> tuple[dict[str, str], ...]:
     if not path.exists():
         return ()
     try:
-        doc = load_json(_read(path), MAX_FILE_BYTES)
+        doc = load_json(read_state_file(path), MAX_FILE_BYTES)
         return tuple(dict(r) for r in doc["issued"])
     except (StrictJsonError, KeyError, TypeError, ValueError):
         raise MeetingError(_("{file} is damaged").format(file=path)) from None

@@ -31,7 +31,8 @@ from reviewer.base.atomic_file import write_atomically
 from reviewer.base.errors import Problem, ReviewerError
 from reviewer.base.i18n import _
 from reviewer.base.pdf_fonts import draw_string, sheet_fonts
-from reviewer.committee.meeting import Round, RoundSecrets, attendance, issued
+from reviewer.base.strict import StrictJsonError, load_json
+from reviewer.committee.meeting import Round, RoundSecrets, attendance, issued, read_state_file
 from reviewer.committee.tally import CastBallot, Choice
 from reviewer.sheet.render import draw_qr
 
@@ -66,8 +67,9 @@ def printed(rnd: Round) -> tuple[str, ...]:
     if not path.exists():
         return ()
     try:
-        return tuple(str(s) for s in json.loads(path.read_bytes())["serials"])
-    except (ValueError, KeyError, TypeError):
+        doc = load_json(read_state_file(path), MAX_CSV_BYTES)
+        return tuple(str(s) for s in doc["serials"])
+    except (StrictJsonError, KeyError, TypeError):
         raise PaperBallotError(_("{file} is damaged").format(file=path)) from None
 
 
