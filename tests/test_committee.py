@@ -253,6 +253,12 @@ def test_paper_ballots_refuse_forged_and_duplicate_serials(committee, round_key,
             )  # fmt: skip
     with pytest.raises(paper_ballot.PaperBallotError):
         count(rows, scanned=serials[:2])  # the third ballot was entered but never scanned
+    # A forged serial slipped into paper.json is still refused: its HMAC does not check.
+    paper = json.loads((rnd.folder / "paper.json").read_bytes())
+    (rnd.folder / "paper.json").write_text(json.dumps({**paper, "serials": [*serials, forged]}))
+    with pytest.raises(paper_ballot.PaperBallotError, match="无法计票"):
+        count([*rows, forged + ",同意,,"])
+    (rnd.folder / "paper.json").write_text(json.dumps(paper))
     if shutil.which("zbarimg") and shutil.which("pdftoppm"):
         subprocess.run(
             ["pdftoppm", "-r", "100", "-f", "1", "-l", "1", "-png", str(tmp_path / "b.pdf"),
