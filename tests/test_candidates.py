@@ -168,9 +168,13 @@ def test_line_numbers_follow_multi_line_cells(tmp_path, materials, english):
 
 
 def test_header_problems(tmp_path, materials, english):
-    headers = ["编号", "姓名", "年龄", "编号"]
-    found = report(write_csv(tmp_path / "c.csv", [["C1", "x", "3", "C1"]], headers), materials)
-    assert any("年龄: unknown column" in p for p in found)
+    headers = ["编号", "姓名", "年龄", "编号", "代表作6标题"]
+    found = report(
+        write_csv(tmp_path / "c.csv", [["C1", "x", "3", "C1", "作品"]], headers), materials
+    )
+    # An office's own column is ignored; one that looks like a sixth work would drop it.
+    assert not any("年龄" in p for p in found)
+    assert any("代表作6标题: unknown column" in p for p in found)
     assert any("编号: the column appears twice" in p for p in found)
     assert any("类别: required column is missing" in p for p in found)
 
@@ -187,7 +191,7 @@ def test_too_many_rows(tmp_path, materials, monkeypatch, english):
     [
         ("c.xlsx", b"not a workbook"),
         ("c.xlsx", b"PK\x03\x04garbage"),
-        ("c.csv", "编号,姓名,类别\nC1,张三,news\n".encode("gbk")),
+        ("c.csv", b"\xff\xfe"),  # a UTF-16 BOM and nothing else
         ("c.csv", b""),
         ("c.txt", b"anything"),
     ],
@@ -301,3 +305,119 @@ def test_every_refused_material_is_reported_at_once_with_its_reason(tmp_path, ma
     }
     for name, start in expected.items():
         assert any(p.startswith(start) for p in found), (name, found)
+
+
+# -- lists as offices write them (issue #17) ---------------------------------------------
+
+
+def _csv_text(rows, headers=HEADERS, delimiter=","):
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, delimiter=delimiter)
+    writer.writerow(headers)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def test_gbk_csv_with_chinese_category_names_is_read(tmp_path, materials):
+    # Excel's plain "CSV" on Chinese Windows is GBK; offices write the category's name.
+    rows = [row(类别="新闻传播人才"), row(编号="C002", 类别="文艺创作表演类"), row(编号="C003")]
+    path = tmp_path / "c.csv"
+    path.write_bytes(_csv_text(rows).encode("gbk"))
+    found = read_candidates(path, materials)
+    assert [(r.name, r.category) for r in found] == [
+        ("买买提·艾力", "news"),
+        ("买买提·艾力", "arts"),
+        ("买买提·艾力", CATEGORY),
+    ]
+    assert found[0].affiliation == "新疆广播电视台"
+
+
+def test_utf16_tab_separated_csv_is_read(tmp_path, materials):
+    # Excel's "Unicode text": UTF-16 with a BOM, tab-separated, often renamed .csv.
+    path = tmp_path / "c.csv"
+    path.write_bytes(_csv_text([row(姓名="王𠮷")], delimiter="\t").encode("utf-16"))
+    assert read_candidates(path, materials)[0].name == "王𠮷"
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\xef\xbb\xbf" + "编号,姓名,类别".encode("gbk"),  # a UTF-8 BOM over GBK bytes
+        b"\xff\xfe\x00\xd8,\x00",  # UTF-16 with a lone surrogate
+        "编号,姓名".encode("gbk") + b"\x81\x20\xff",  # no encoding reads this
+    ],
+)
+def test_csv_in_no_known_encoding_is_refused(tmp_path, materials, english, data):
+    path = tmp_path / "c.csv"
+    path.write_bytes(data)
+    assert report(path, materials) == [
+        'the file is not text in UTF-8, UTF-16 or GBK/GB18030; in Excel or WPS save it as "CSV UTF-8"'
+    ]
+
+
+def _office_workbook(path, rows, headers=HEADERS):
+    """The list as an office keeps it: an explanation sheet first, then 候选人 with a
+    title merged over the top, a blank row, the header with a 备注 column of its own."""
+    book = Workbook()
+    book.active.title = "填表说明"
+    book.active.append(["类别填写类别名称或编号"])
+    sheet = book.create_sheet("候选人")
+    sheet.append(["2026年度全国广播电视和网络视听人才评审候选人名单"])
+    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(headers) + 1)
+    sheet.append([])
+    sheet.append([*headers, "备注"])
+    for r in rows:
+        sheet.append(r)
+    return book, sheet
+
+
+def test_office_xlsx_with_title_notes_and_a_category_merged_down(tmp_path, materials):
+    rows = [
+        [*row(类别="新闻传播人才"), "已初审"],
+        [*row(编号="C002", 类别=""), ""],
+        [*row(编号="C003", 类别=""), "补交材料"],
+        [*row(编号="C004", 类别="international"), ""],
+    ]
+    book, sheet = _office_workbook(tmp_path / "c.xlsx", rows)
+    category = HEADERS.index("类别") + 1
+    sheet.merge_cells(start_row=4, start_column=category, end_row=6, end_column=category)
+    book.save(tmp_path / "c.xlsx")
+    found = read_candidates(tmp_path / "c.xlsx", materials)
+    assert [(r.line, r.id, r.category) for r in found] == [
+        (4, "C001", "news"),
+        (5, "C002", "news"),
+        (6, "C003", "news"),
+        (7, "C004", "international"),
+    ]
+
+
+def test_formulas_and_merges_across_columns_are_refused_by_cell(tmp_path, materials, english):
+    rows = [[*row(), ""], [*row(编号="C002"), ""], [*row(编号="C003"), ""]]
+    book, sheet = _office_workbook(tmp_path / "c.xlsx", rows)
+    # The year computed (no cached value: openpyxl writes none, as some systems do).
+    year = HEADERS.index("代表作1年份") + 1
+    sheet.cell(row=5, column=year).value = "=2020+3"
+    # 工作单位 merged over 地区 on one candidate's row: which column is it?
+    unit = HEADERS.index("工作单位") + 1
+    sheet.cell(row=6, column=unit + 1).value = None
+    sheet.merge_cells(start_row=6, start_column=unit, end_row=6, end_column=unit + 1)
+    book.save(tmp_path / "c.xlsx")
+    found = report(tmp_path / "c.xlsx", materials)
+    assert "K5: the cell holds a formula; paste values instead" in found
+    assert (
+        "E6:F6: the cells are merged across columns; unmerge them and give each column its value"
+        in found
+    )
+    # The formula's cell reads as empty, never as a cached value.
+    assert "line 5, 代表作1年份: the year is missing" in found
+    assert len(found) == 3, found
+
+
+def test_aggregation_reads_the_office_list_too(tmp_path, materials):
+    from reviewer.pack.candidates import category_aliases
+    from reviewer.secretariat.candidates import read_candidate_list
+
+    book, _sheet = _office_workbook(tmp_path / "c.xlsx", [[*row(类别="国际传播人才"), "x"]])
+    book.save(tmp_path / "c.xlsx")
+    listed = read_candidate_list(tmp_path / "c.xlsx", category_aliases(bundled_rubrics()))
+    assert [(c.candidate_id, c.category) for c in listed] == [("C001", "international")]

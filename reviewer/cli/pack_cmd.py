@@ -12,7 +12,12 @@ from reviewer.cli.errors import CommandError
 from reviewer.cli.identity_cmd import add_identity_options, add_passphrase_option, unlock_from_args
 from reviewer.cli.session_cmd import secretariat_key_from_args
 from reviewer.pack.build import BuildProgress, build_pack
-from reviewer.pack.candidates import CandidatesError, read_candidates, write_template
+from reviewer.pack.candidates import (
+    CandidatesError,
+    category_aliases,
+    read_candidates,
+    write_template,
+)
 from reviewer.pack.errors import PackError
 from reviewer.pack.reader import open_pack, read_header
 from reviewer.people.session import Session, SessionError, open_session, record_pack
@@ -120,7 +125,9 @@ def cmd_build(args: argparse.Namespace) -> int:
         raise CommandError(str(exc)) from None
     rubrics = session_rubrics(session)
     try:
-        rows = read_candidates(args.candidates, args.materials, categories=[r.id for r in rubrics])
+        rows = read_candidates(
+            args.candidates, args.materials, categories=category_aliases(rubrics)
+        )
     except CandidatesError as exc:
         raise CommandError(exc.report()) from None
     roster = list(session.active)  # never to a withdrawn certificate

@@ -14,18 +14,22 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 import unicodedata
-import zipfile
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING
 
 from reviewer.base.errors import Problem, ReviewerError
 from reviewer.base.i18n import _
 from reviewer.pack import sniff
+from reviewer.pack.candidate_sheet import read_rows
 from reviewer.pack.errors import MaterialRefusedError
+
+if TYPE_CHECKING:
+    from reviewer.rubric.model import Rubric
 
 MAX_WORKS = 5
 MAX_CANDIDATES = 5000
@@ -33,7 +37,6 @@ MAX_OTHER_MATERIALS = 20
 # Three pack members are not attachments; the container allows 10,000.
 MAX_ATTACHMENTS = 9_000
 MAX_INPUT_BYTES = 64 * 1024 * 1024
-MAX_XLSX_UNCOMPRESSED = 512 * 1024 * 1024
 MAX_MATERIAL_BYTES = 2 * 1024**3
 MAX_TEXT = 500
 MIN_YEAR = 1900
@@ -204,88 +207,8 @@ def _encodable(text: str) -> bool:
     return True
 
 
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return unicodedata.normalize("NFC", str(value)).strip()
-
-
-def _csv_rows(path: Path, problems: list[Problem]) -> Iterator[tuple[int, list[str]]]:
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        problems.append(
-            cell_problem(
-                None,
-                None,
-                _('the file is not UTF-8 text; in Excel or WPS save it as "CSV UTF-8"'),
-            )
-        )
-        return
-    reader = csv.reader(io.StringIO(text, newline=""))
-    start = 1
-    try:
-        for record in reader:
-            yield start, [_cell(v) for v in record]
-            start = reader.line_num + 1
-    except csv.Error as exc:
-        problems.append(cell_problem(start, None, _("not valid CSV: {error}").format(error=exc)))
-
-
-def _xlsx_rows(path: Path, problems: list[Problem]) -> Iterator[tuple[int, list[str]]]:
-    bad = _("not a readable XLSX workbook")
-    try:
-        with zipfile.ZipFile(path) as archive:
-            # openpyxl inflates shared strings whole; refuse a workbook that would
-            # unpack to far more than any candidate list needs.
-            if sum(i.file_size for i in archive.infolist()) > MAX_XLSX_UNCOMPRESSED:
-                problems.append(cell_problem(None, None, _("the workbook is implausibly large")))
-                return
-    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError):
-        # NotImplementedError: a zip version or feature zipfile does not support.
-        problems.append(cell_problem(None, None, bad))
-        return
-    try:
-        from openpyxl import load_workbook
-
-        book = load_workbook(path, read_only=True, data_only=True)
-    except Exception:
-        # openpyxl raises many types on a broken workbook (KeyError, InvalidFileException...)
-        problems.append(cell_problem(None, None, bad))
-        return
-    try:
-        sheet = book.worksheets[0]
-        for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-            yield number, [_cell(v) for v in row]
-    except Exception:
-        problems.append(cell_problem(None, None, bad))
-    finally:
-        book.close()
-
-
-def _rows(path: Path, problems: list[Problem]) -> Iterator[tuple[int, list[str]]]:
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        return _csv_rows(path, problems)
-    if suffix == ".xlsx":
-        return _xlsx_rows(path, problems)
-    problems.append(
-        cell_problem(
-            None, None, _("use a .csv or .xlsx file (found {suffix!r})").format(suffix=suffix)
-        )
-    )
-    return iter(())
-
-
 class _RowReader:
-    def __init__(self, materials: Path, categories: set[str], problems: list[Problem]):
+    def __init__(self, materials: Path, categories: Mapping[str, str], problems: list[Problem]):
         self.materials = materials
         self.root = materials.resolve()
         self.categories = categories
@@ -398,12 +321,13 @@ class _RowReader:
                 _("{value!r}: use letters, digits, '.', '-' or '_' (at most 64)").format(value=cid),
             )
         name = self.text(row, H_NAME, required=True)
-        category = self.text(row, H_CATEGORY, required=True)
-        if category and category not in self.categories:
+        written = self.text(row, H_CATEGORY, required=True)
+        category = category_id(written, self.categories) or written
+        if written and category_id(written, self.categories) is None:
             self.fail(
                 H_CATEGORY,
                 _("unknown category {value!r}; use one of {choices}").format(
-                    value=category, choices=", ".join(sorted(self.categories))
+                    value=written, choices=", ".join(sorted(set(self.categories.values())))
                 ),
             )
         works = []
@@ -444,31 +368,107 @@ class _RowReader:
         )
 
 
+# A title row (the list's name, the office, the date) often stands above the header.
+HEADER_SEARCH_ROWS = 10
+# Columns that look like a work's but are not one of ours (a sixth work, a typo) would
+# drop a work without a word, so they are refused; any other column (备注, 序号, ...)
+# is the office's own and ignored.
+_WORK_LIKE = re.compile(r"(代表作|work)\d", re.IGNORECASE)
+
+
+def known_column(text: str) -> str | None:
+    """The column a header cell names (its Chinese name), or None."""
+    return _HEADER_KEYS.get(_header_key(text)) if text else None
+
+
+def _is_header(cells: list[str]) -> bool:
+    named = {known_column(text) for text in cells}
+    return all(h in named for h in REQUIRED_HEADERS)
+
+
+def find_header(
+    rows: Iterable[tuple[int, list[str]]],
+) -> tuple[tuple[int, list[str]] | None, Iterator[tuple[int, list[str]]]]:
+    """The header row and the rows after it. The header is the first of the first few
+    non-empty rows that names the required columns; failing that, the first non-empty
+    row, so that what is wrong with it is reported."""
+    rest = iter(rows)
+    before: list[tuple[int, list[str]]] = []
+    for line, cells in rest:
+        if not any(cells):
+            continue
+        if _is_header(cells):
+            return (line, cells), rest
+        before.append((line, cells))
+        if len(before) >= HEADER_SEARCH_ROWS:
+            break
+    if not before:
+        return None, rest
+    return before[0], itertools.chain(before[1:], rest)
+
+
 def _columns(header: list[str], problems: list[Problem], line: int) -> list[str | None] | None:
     columns: list[str | None] = []
     seen: set[str] = set()
+    found = len(problems)
     for text in header:
-        if not text:
-            columns.append(None)
-            continue
-        column = _HEADER_KEYS.get(_header_key(text))
-        if column is None:
+        column = known_column(text)
+        if column is None and _WORK_LIKE.match(_header_key(text)):
             problems.append(cell_problem(line, text, _("unknown column (check its spelling)")))
         elif column in seen:
             problems.append(cell_problem(line, text, _("the column appears twice")))
-        else:
+        elif column is not None:
             seen.add(column)
         columns.append(column)
     for required in REQUIRED_HEADERS:
         if required not in seen:
             problems.append(cell_problem(line, required, _("required column is missing")))
-    return None if problems else columns
+    return None if len(problems) > found else columns
 
 
-def default_categories() -> set[str]:
+def _category_key(text: str) -> str:
+    # 新闻传播人才, 新闻传播类 and 新闻传播 name one category; so do NEWS and news.
+    key = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text)).casefold()
+    return key.removesuffix("类").removesuffix("人才") or key
+
+
+def category_aliases(rubrics: Iterable[Rubric]) -> dict[str, str]:
+    """What a candidate's 类别 may say for each rubric, mapped to the rubric id: the id,
+    the category's Chinese name and its English name. A name two rubrics share names
+    neither (only their ids tell them apart)."""
+    rubrics = list(rubrics)
+    aliases: dict[str, str] = {}
+    shared: set[str] = set()
+    for rubric in rubrics:
+        for text in (rubric.id, rubric.category.zh, rubric.category.en):
+            key = _category_key(text)
+            if aliases.get(key, rubric.id) != rubric.id:
+                shared.add(key)
+            aliases[key] = rubric.id
+    for rubric in rubrics:  # an id always names its own rubric
+        aliases[_category_key(rubric.id)] = rubric.id
+        shared.discard(_category_key(rubric.id))
+    return {k: v for k, v in aliases.items() if k not in shared}
+
+
+def default_categories() -> dict[str, str]:
     from reviewer.rubric.file import bundled_rubrics
 
-    return {r.id for r in bundled_rubrics()}
+    return category_aliases(bundled_rubrics())
+
+
+def category_lookup(categories: Iterable[str] | Mapping[str, str] | None) -> dict[str, str]:
+    """``categories`` as the reader needs it: what 类别 may say (normalised) -> rubric id.
+    Rubric ids alone, aliases from ``category_aliases``, or None for the bundled rubrics."""
+    if categories is None:
+        return default_categories()
+    if isinstance(categories, Mapping):
+        return {_category_key(k): v for k, v in categories.items()}
+    return {_category_key(c): c for c in categories}
+
+
+def category_id(text: str, lookup: Mapping[str, str]) -> str | None:
+    return lookup.get(_category_key(text))
 
 
 def check_input_file(path: Path) -> None:
@@ -484,11 +484,15 @@ def check_input_file(path: Path) -> None:
 
 
 def read_candidates(
-    path: Path, materials_dir: Path, categories: Iterable[str] | None = None
+    path: Path,
+    materials_dir: Path,
+    categories: Iterable[str] | Mapping[str, str] | None = None,
 ) -> list[CandidateRow]:
     """Read and check a candidate list; raise ``CandidatesError`` with every problem.
 
-    ``categories`` are the rubric ids a candidate may name (default: the bundled rubrics).
+    ``categories``: the rubric ids a candidate may name, or ``category_aliases`` of the
+    session's rubrics (ids and category names; the default, of the bundled rubrics).
+    A row's ``category`` is always the rubric id.
     """
     path, materials_dir = Path(path), Path(materials_dir)
     source = str(path)
@@ -507,19 +511,19 @@ def read_candidates(
     problems: list[Problem] = []
     reader = _RowReader(
         materials_dir,
-        set(categories if categories is not None else default_categories()),
+        category_lookup(categories),
         problems,
     )
     columns: list[str | None] | None = None
     candidates: list[CandidateRow] = []
     first_line_of: dict[str, int] = {}
-    for line, cells in _rows(path, problems):
-        if not any(cells):
-            continue
+    header, rows = find_header(read_rows(path, problems))
+    if header is not None:
+        columns = _columns(header[1], problems, header[0])
+    for line, cells in rows:
         if columns is None:
-            columns = _columns(cells, problems, line)
-            if columns is None:
-                break
+            break
+        if not any(cells):
             continue
         if len(candidates) >= MAX_CANDIDATES:
             problems.append(

@@ -11,27 +11,45 @@ file handling (BOM, header spelling, XLSX) and the same strictness about content
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from reviewer.base.errors import Problem
 from reviewer.base.i18n import _
 
-# The file-level readers (CSV with BOM, XLSX with size caps) and the header matching are
-# the candidate module's; reusing them keeps one definition of the list's format.
+# The file-level readers (encodings, XLSX sheets, merges and formulas), the header row
+# and the category names are the candidate modules'; reusing them keeps one definition
+# of the list's format.
+from reviewer.pack.candidate_sheet import read_rows
 from reviewer.pack.candidates import (
-    _HEADER_KEYS,
     H_CATEGORY,
     H_ID,
     H_NAME,
     MAX_CANDIDATES,
     CandidatesError,
-    _header_key,
-    _rows,
+    category_aliases,
+    category_id,
+    category_lookup,
     cell_problem,
     check_input_file,
+    find_header,
+    known_column,
 )
+from reviewer.people.session import Session
+from reviewer.rubric.file import find_rubric
+
+
+def session_categories(session: Session) -> dict[str, str]:
+    """What 类别 may say in a session's list: each rubric's id, and its category names
+    where the rubric is the one the session was created with."""
+    rubrics = []
+    for ref in session.rubrics:
+        rubric = find_rubric(ref.id)
+        if rubric is not None and rubric.fingerprint == ref.fingerprint:
+            rubrics.append(rubric)
+    return category_aliases(rubrics) | {ref.id: ref.id for ref in session.rubrics}
+
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 
@@ -43,33 +61,39 @@ class ListedCandidate:
     category: str  # the rubric id
 
 
-def read_candidate_list(path: Path, categories: Iterable[str]) -> list[ListedCandidate]:
-    """Read id, name and category (a rubric id of the session) from the candidate list;
-    raise ``CandidatesError`` with every problem found."""
+def read_candidate_list(
+    path: Path, categories: Iterable[str] | Mapping[str, str]
+) -> list[ListedCandidate]:
+    """Read id, name and category from the candidate list; raise ``CandidatesError``
+    with every problem found. ``categories``: the session's rubric ids, or
+    ``candidates.category_aliases`` of its rubrics; a listed category is the rubric id."""
     path = Path(path)
     source = str(path)
-    allowed = set(categories)
+    lookup = category_lookup(categories)
+    allowed = set(lookup.values())
     problems: list[Problem] = []
     check_input_file(path)
     columns: dict[str, int] | None = None
     found: list[ListedCandidate] = []
     seen: set[str] = set()
-    for line, cells in _rows(path, problems):
+    header, rows = find_header(read_rows(path, problems))
+    if header is not None:
+        line, cells = header
+        columns = {}
+        for i, text in enumerate(cells):
+            column = known_column(text)
+            if column in (H_ID, H_NAME, H_CATEGORY) and column not in columns:
+                columns[column] = i
+        for required in (H_ID, H_NAME, H_CATEGORY):
+            if required not in columns:
+                problems.append(cell_problem(line, required, _("required column is missing")))
+    for line, cells in rows:
+        if columns is None or len(columns) < 3:
+            break
         if not any(cells):
             continue
-        if columns is None:
-            columns = {}
-            for i, text in enumerate(cells):
-                column = _HEADER_KEYS.get(_header_key(text)) if text else None
-                if column in (H_ID, H_NAME, H_CATEGORY) and column not in columns:
-                    columns[column] = i
-            for required in (H_ID, H_NAME, H_CATEGORY):
-                if required not in columns:
-                    problems.append(cell_problem(line, required, _("required column is missing")))
-            if problems:
-                break
-            continue
-        cid, name, category = (_cell(cells, columns[h]) for h in (H_ID, H_NAME, H_CATEGORY))
+        cid, name, written = (_cell(cells, columns[h]) for h in (H_ID, H_NAME, H_CATEGORY))
+        category = category_id(written, lookup)
         if not _ID.fullmatch(cid):
             problems.append(
                 cell_problem(line, H_ID, _("{value!r} is not a valid id").format(value=cid))
@@ -78,13 +102,13 @@ def read_candidate_list(path: Path, categories: Iterable[str]) -> list[ListedCan
         if cid in seen:
             problems.append(cell_problem(line, H_ID, _("the id {id} appears twice").format(id=cid)))
             continue
-        if category not in allowed:
+        if category is None:
             problems.append(
                 cell_problem(
                     line,
                     H_CATEGORY,
                     _("unknown category {value!r}; use one of {choices}").format(
-                        value=category, choices=", ".join(sorted(allowed))
+                        value=written, choices=", ".join(sorted(allowed))
                     ),
                 )
             )

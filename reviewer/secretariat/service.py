@@ -41,7 +41,11 @@ from reviewer.people.session import Session, open_session
 from reviewer.secretariat import aggregate as aggregation
 from reviewer.secretariat import intake, report, verdict_cache
 from reviewer.secretariat.aggregate import AggregateOptions, AggregateResult
-from reviewer.secretariat.candidates import ListedCandidate, read_candidate_list
+from reviewer.secretariat.candidates import (
+    ListedCandidate,
+    read_candidate_list,
+    session_categories,
+)
 from reviewer.secretariat.intake import DEFAULT_WORKERS, ImportProgress, ImportResult
 from reviewer.secretariat.report import WrittenReports
 from reviewer.sheet.sign import SheetSigner
@@ -117,7 +121,7 @@ class Secretariat:
         )
 
     def read_candidates(self, path: Path) -> CandidateList:
-        listed = read_candidate_list(Path(path), [r.id for r in self.session.rubrics])
+        listed = read_candidate_list(Path(path), session_categories(self.session))
         return CandidateList(Path(path), tuple(listed))
 
     # --- the keys ----------------------------------------------------------------------
