@@ -351,7 +351,8 @@ def test_csv_in_no_known_encoding_is_refused(tmp_path, materials, english, data)
     path = tmp_path / "c.csv"
     path.write_bytes(data)
     assert report(path, materials) == [
-        'the file is not text in UTF-8, UTF-16 or GBK/GB18030; in Excel or WPS save it as "CSV UTF-8"'
+        "the file is not text in UTF-8, UTF-16 or GBK/GB18030; "
+        'in Excel or WPS save it as "CSV UTF-8"'
     ]
 
 
