@@ -50,6 +50,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     init.add_argument("dir", type=Path, metavar=_("DIR"))
     init.add_argument("--name", required=True, help=_("the session's name"))
+    init.add_argument(
+        "--short-name",
+        help=_("what the session's certificates call it, when the name is too long for them"),
+    )
     init.add_argument("--programme", help=_("the talent programme the session serves"))
     init.add_argument(
         "--seal",
@@ -132,6 +136,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             programme=args.programme,
             rubric_ids=args.rubrics,
             seal_sheets=args.seal,
+            short_name=args.short_name,
         )
     print(
         _("Created session {name} ({id}) in {folder}").format(

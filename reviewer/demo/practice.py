@@ -44,6 +44,7 @@ from reviewer.rubric.plan import load_plan
 
 DEMO_PASSPHRASE = "demo"
 SESSION_NAME = "2026年度广播电视和网络视听人才评审会（演示）"
+SHORT_NAME = "2026年度人才评审会（演示）"  # the certificates' name: the full one is too long
 PROGRAMME = "全国广播电视和网络视听领军人才工程"
 
 REVIEWER_NAMES = [
@@ -273,7 +274,12 @@ def build_demo(
 
     say(_("creating the session and its CA"))
     session = create_session(
-        out / "session", SESSION_NAME, DEMO_PASSPHRASE, programme=PROGRAMME, seal_sheets=seal
+        out / "session",
+        SESSION_NAME,
+        DEMO_PASSPHRASE,
+        programme=PROGRAMME,
+        seal_sheets=seal,
+        short_name=SHORT_NAME,
     )
     ca_key = session.load_ca_key(DEMO_PASSPHRASE)
     homes = []

@@ -10,6 +10,7 @@ API:
     issue_certificate(ca_key, ca_cert, public_key, name, *, session_id,
                       age_recipient=None, secretariat=False, now=None) -> Certificate
     secretariat_name(session_name) -> str
+    fits_certificates(label) -> bool                       # the CN suffixes fit whole
     encrypt_private_key(key, passphrase) -> bytes          # PKCS#8 PEM, sealed (secret_file)
     load_private_key(sealed, passphrase) -> EllipticCurvePrivateKey  # WrongPassphrase
     load_certificate(pem) -> Certificate                   # CertificateError
@@ -116,8 +117,19 @@ def _fit(text: str, max_bytes: int) -> str:
     return text
 
 
+_SECRETARIAT_SUFFIX = " 秘书处"
+# The longer suffix (the secretariat's) leaves this much of a CN for the session's name.
+MAX_LABEL_BYTES = MAX_NAME_BYTES - len(_SECRETARIAT_SUFFIX.encode("utf-8"))
+
+
+def fits_certificates(label: str) -> bool:
+    """Whether a session's name (or short name) fits the CA's and the secretariat's
+    certificate names whole: a name cut to fit would end mid-word."""
+    return len(label.encode("utf-8")) <= MAX_LABEL_BYTES
+
+
 def secretariat_name(session_name: str) -> str:
-    suffix = " 秘书处"
+    suffix = _SECRETARIAT_SUFFIX
     return _fit(session_name, MAX_NAME_BYTES - len(suffix.encode("utf-8"))).rstrip() + suffix
 
 

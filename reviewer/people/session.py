@@ -341,12 +341,23 @@ def create_session(
     programme: str | None = None,
     rubric_ids: list[str] | None = None,
     seal_sheets: bool = False,
+    short_name: str | None = None,
     now: dt.datetime | None = None,
 ) -> Session:
     """Create the session folder in one step: it appears complete or not at all.
-    ``seal_sheets``: reviewers' sheets travel age-encrypted to the secretariat only."""
+    ``seal_sheets``: reviewers' sheets travel age-encrypted to the secretariat only.
+    ``short_name``: what the certificates call the session (default: ``name``)."""
     folder = Path(folder)
     name = _clean_text(name, _("session name"))
+    label = name if short_name is None else _clean_text(short_name, _("short name"))
+    if not ca.fits_certificates(label):
+        raise SessionError(
+            _(
+                "{name!r} is too long for the session's certificates (at most {n} bytes in "
+                "UTF-8, about {c} Chinese characters); give a short name for them "
+                "(--short-name)"
+            ).format(name=label, n=ca.MAX_LABEL_BYTES, c=ca.MAX_LABEL_BYTES // 3)
+        )
     if programme is not None:
         programme = _clean_text(programme, _("programme"))
     if not passphrase:
@@ -357,13 +368,13 @@ def create_session(
     now = (now or dt.datetime.now(dt.UTC)).replace(microsecond=0)
     session_id = str(uuid.uuid4())
 
-    ca_key, ca_cert = ca.create_ca(session_id, name, now)
+    ca_key, ca_cert = ca.create_ca(session_id, label, now)
     sec_key = ca.new_signing_key()
     sec_cert = ca.issue_certificate(
         ca_key,
         ca_cert,
         sec_key.public_key(),
-        ca.secretariat_name(name),
+        ca.secretariat_name(label),
         session_id=session_id,
         secretariat=True,
         now=now,
