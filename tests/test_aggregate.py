@@ -429,6 +429,9 @@ def test_conflicting_versions_hold_only_that_candidate(world, english, tmp_path,
     first = sorted((folder / "5").glob("*_v01.pdf"))[0]
     data = verify_sheet(first.read_bytes(), session.ca_certificate).data
     held_id = data.candidate_id
+    # The same version saying something else (a workspace restored from a backup and
+    # changed): the same review.json signed again would be a copy, not a conflict.
+    data = replace(data, review=data.review.with_opinion(data.review.opinion + "（另一份）"))
     station = Workstation(demo.reviewers[4])
     try:
         station.unlock(DEMO_PASSPHRASE)

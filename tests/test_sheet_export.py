@@ -117,3 +117,49 @@ def test_cli_export_all_then_verify(reviewer_home, demo, tmp_path, capsys, monke
     verify = ["--lang", "en", "sheet", "verify", str(tampered), "--session", str(demo.session)]
     assert main(verify) == 1
     assert "INVALID" in capsys.readouterr().out
+
+
+def test_a_lost_sheet_is_exported_again_and_counted_once(
+    reviewer_home, demo, tmp_path, capsys, monkeypatch
+):
+    """Issue #17: the same version, the same review.json, signed anew; aggregation takes
+    the two files as one sheet, not as a conflict, and the review is not touched."""
+    from reviewer.secretariat.intake import SheetStatus, import_sheets
+
+    station = Workstation(reviewer_home)
+    station.unlock(DEMO_PASSPHRASE)
+    station.pack_id = station.open_pack(demo.pack).pack_id
+    complete(station, "C001")
+    first = export_sheet(station, station.pack_id, "C001", tmp_path / "usb")
+    station.close()
+    kept = tmp_path / "sheets" / "kept.pdf"  # the copy that reached the secretariat
+    kept.parent.mkdir()
+    first.path.rename(kept)
+
+    monkeypatch.setenv("REVIEWER_PASSPHRASE", DEMO_PASSPHRASE)
+    args = ["--lang", "en", "sheet", "export", "--pack", str(demo.pack), "--candidate", "C001"]
+    args += ["--out", str(tmp_path / "usb"), "--home", str(reviewer_home), "--again"]
+    assert main(args) == 0, capsys.readouterr().err
+    assert main(args) == 1 and "is already there" in capsys.readouterr().err
+    again = tmp_path / "usb" / "C001_张明华_v01.pdf"
+    assert again.read_bytes() != kept.read_bytes()  # signed anew
+
+    station = Workstation(reviewer_home)
+    station.unlock(DEMO_PASSPHRASE)
+    try:
+        pack_id = station.open_pack(demo.pack).pack_id
+        entry = station.workspace.candidates(pack_id)[0]
+        assert (entry.status, entry.version) == (Status.SIGNED, 1)
+        assert station.workspace.sheet_version(pack_id, "C001") == 1
+    finally:
+        station.close()
+
+    session = open_session(demo.session)
+    again.rename(kept.parent / again.name)
+    imported = import_sheets(session, kept.parent)
+    assert not imported.conflicts
+    # The first in path order stands for both.
+    assert {r.path.rsplit("/", 1)[-1]: r.status for r in imported.records} == {
+        "C001_张明华_v01.pdf": SheetStatus.COUNTED,
+        "kept.pdf": SheetStatus.DUPLICATE,
+    }

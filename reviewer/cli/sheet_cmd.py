@@ -15,7 +15,7 @@ from reviewer.people.home import resolve_home
 from reviewer.people.session import SessionError, open_session
 from reviewer.sheet.data import MAX_SHEET_JSON_BYTES
 from reviewer.sheet.verify import SheetTrustError, VerifiedSheet, verify_sheet
-from reviewer.station.export import ExportError, export_all, export_sheet
+from reviewer.station.export import ExportError, export_again, export_all, export_sheet
 from reviewer.station.workstation import Workstation, WorkstationError
 
 MAX_SHEET_BYTES = 64 * 1024 * 1024 + MAX_SHEET_JSON_BYTES
@@ -33,6 +33,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     which.add_argument("--candidate", metavar=_("ID"))
     which.add_argument("--all", action="store_true", help=_("every complete or recused candidate"))
     export.add_argument("--out", type=Path, required=True, metavar=_("DIR"))
+    export.add_argument(
+        "--again",
+        action="store_true",
+        help=_(
+            "with --candidate: write the last signed sheet again (its file was lost), "
+            "the same version and content, signed anew"
+        ),
+    )
     add_identity_options(export)
     export.set_defaults(func=cmd_export)
 
@@ -66,11 +74,15 @@ def _station(args: argparse.Namespace) -> Workstation:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
+    if args.again and not args.candidate:
+        raise CommandError(_("--again exports one candidate's sheet: give --candidate"))
     station = _station(args)
     try:
         pack_id = station.open_pack(args.pack).pack_id
         refused: list[tuple[str, str]] = []
-        if args.candidate:
+        if args.again:
+            sheets = [export_again(station, pack_id, args.candidate, args.out)]
+        elif args.candidate:
             sheets = [export_sheet(station, pack_id, args.candidate, args.out)]
         else:
             sheets, refused = export_all(station, pack_id, args.out)

@@ -610,12 +610,15 @@ def _resolve_versions(
             groups[(r.reviewer, r.data.candidate_id)].append(i)
     conflicts: list[VersionConflict] = []
     for (reviewer, candidate_id), indices in sorted(groups.items()):
-        # Identical files, or copies of one signed revision: the first (in path order)
-        # stands for all of them.
+        # Identical files, copies of one signed revision, or one sheet signed again with
+        # the same review.json (a lost file exported again): the first (in path order)
+        # stands for all of them. One version with two different review.json is a
+        # conflict, below.
         first_by_hash: dict[str, int] = {}
         unique: list[int] = []
         for i in indices:
-            sha = out[i].signed_sha256 or out[i].sha256 or ""
+            data = out[i].data
+            sha = data.data_hash if data is not None else out[i].signed_sha256 or ""
             if sha in first_by_hash:
                 out[i] = replace(
                     out[i], status=SheetStatus.DUPLICATE, duplicate_of=out[first_by_hash[sha]].path

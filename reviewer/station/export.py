@@ -5,7 +5,9 @@ File names sort by candidate, then reviewer, then version, and survive FAT32 USB
 session seals sheets (the secretariat's age recipient is in the signed manifest), the
 signed PDF is written age-encrypted to the secretariat only, as ``….pdf.age``: signed
 first, then sealed, so a decrypted sheet validates anywhere. A later change makes
-version N+1, whose sheet names the one it supersedes.
+version N+1, whose sheet names the one it supersedes. A sheet whose file was lost is
+written again (``export_again``) as the same version with the same review.json, signed
+anew; aggregation counts the two as one.
 
 A crash (a kill, a power cut) at any moment never leads to two different sheets of the
 same version. The order is:
@@ -36,7 +38,7 @@ from pyrage import x25519
 from reviewer.base.atomic_file import write_atomically
 from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
-from reviewer.sheet.data import SheetError, Supersedes, make_sheet_data
+from reviewer.sheet.data import SheetData, SheetError, Supersedes, make_sheet_data
 from reviewer.sheet.render import render_sheet
 from reviewer.sheet.sign import embed_and_sign
 from reviewer.station.workstation import Workstation, WorkstationError
@@ -125,7 +127,9 @@ def export_sheet(
     written = pdf
     if seal_recipient is not None:
         written = pyrage.encrypt(pdf, [x25519.Recipient.from_str(seal_recipient)])
-    sheet = ReservedSheet(version, hashlib.sha256(pdf).hexdigest(), name, written)
+    sheet = ReservedSheet(
+        version, hashlib.sha256(pdf).hexdigest(), name, written, data.to_json_bytes()
+    )
     try:
         workspace.reserve_sheet(pack_id, candidate_id, sheet)
     except WorkspaceError as exc:  # nothing written: this signature is dropped
@@ -162,6 +166,63 @@ def _deliver(
     except WorkspaceError as exc:  # the file is the reserved sheet: the next export records it
         raise ExportError(str(exc)) from None
     return ExportedSheet(candidate_id, sheet.version, path, sheet.sha256)
+
+
+def export_again(
+    station: Workstation, pack_id: str, candidate_id: str, out_dir: Path
+) -> ExportedSheet:
+    """Write the candidate's last signed sheet again, when its file was lost: the same
+    version with the same review.json (the same content, time of the review included),
+    signed again. The secretariat counts the two as one sheet: aggregation takes sheets
+    whose review.json is the same as copies, never as a conflict. The review is not
+    touched; the audit log records the export."""
+    workspace = station.workspace
+    try:
+        pack = workspace.pack(pack_id)
+        candidate = pack.candidate(candidate_id)
+        if candidate is None:
+            raise ExportError(_("no candidate {id} in this pack").format(id=candidate_id))
+        rubric = pack.rubric(candidate.rubric_id)
+        if rubric is None:
+            raise ExportError(_("the pack has no rubric {id}").format(id=candidate.rubric_id))
+        signed = workspace.signed_sheets(pack_id, candidate_id)
+        seal_recipient = station.manifest(pack_id).seal_recipient
+        signer = station.sheet_signer(pack.session_id)
+    except (WorkspaceError, WorkstationError) as exc:
+        raise ExportError(str(exc)) from None
+    if not signed:
+        raise ExportError(_("no sheet of {id} is signed yet").format(id=candidate_id))
+    last = signed[-1]
+    if last.review_json is None:
+        raise ExportError(
+            _(
+                "version {v} was signed by an earlier version of the app, which kept no "
+                "copy; change the review to sign version {next}"
+            ).format(v=last.version, next=last.version + 1)
+        )
+    path = Path(out_dir) / last.file
+    if path.exists():
+        raise ExportError(_("{file} is already there; the sheet is not lost").format(file=path))
+    try:
+        data = SheetData.from_json_bytes(last.review_json)
+        pdf = embed_and_sign(render_sheet(data, rubric), data, signer)
+    except SheetError as exc:
+        raise ExportError(str(exc)) from None
+    written = pdf
+    if seal_recipient is not None:
+        written = pyrage.encrypt(pdf, [x25519.Recipient.from_str(seal_recipient)])
+    try:
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        write_atomically(path, written)
+    except OSError as exc:
+        raise ExportError(
+            _("cannot write {file}: {error}").format(file=path, error=exc.strerror or exc)
+        ) from None
+    try:
+        workspace.note_exported_again(pack_id, candidate_id, last.file)
+    except WorkspaceError as exc:
+        raise ExportError(str(exc)) from None
+    return ExportedSheet(candidate_id, last.version, path, hashlib.sha256(pdf).hexdigest())
 
 
 def exportable(station: Workstation, pack_id: str) -> list[str]:

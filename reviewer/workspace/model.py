@@ -124,11 +124,21 @@ class SignedSheet:
     version: int
     sha256: str
     file: str
+    # The sheet's review.json, to sign the same sheet again when its file is lost; None
+    # for sheets signed before it was kept.
+    review_json: bytes | None = field(default=None, repr=False)
+
+
+def _bytes_or_none(raw: str | None) -> bytes | None:
+    return None if raw is None else base64.b64decode(raw)
 
 
 def signed_sheets_in(doc: dict[str, Any]) -> list[SignedSheet]:
     """The ``signed`` list of a review's sealed payload, oldest first."""
-    return [SignedSheet(s["version"], s["sha256"], s["file"]) for s in doc.get("signed", [])]
+    return [
+        SignedSheet(s["version"], s["sha256"], s["file"], _bytes_or_none(s.get("review_json")))
+        for s in doc.get("signed", [])
+    ]
 
 
 @dataclass(frozen=True)
@@ -141,14 +151,18 @@ class ReservedSheet:
     sha256: str
     file: str
     data: bytes = field(repr=False)
+    review_json: bytes | None = field(default=None, repr=False)
 
     def to_doc(self) -> dict[str, Any]:
-        return {
+        doc = {
             "version": self.version,
             "sha256": self.sha256,
             "file": self.file,
             "data": base64.b64encode(self.data).decode("ascii"),
         }
+        if self.review_json is not None:
+            doc["review_json"] = base64.b64encode(self.review_json).decode("ascii")
+        return doc
 
 
 def reserved_sheet_in(doc: dict[str, Any]) -> ReservedSheet | None:
@@ -156,7 +170,13 @@ def reserved_sheet_in(doc: dict[str, Any]) -> ReservedSheet | None:
     r = doc.get("reserved")
     if r is None:
         return None
-    return ReservedSheet(r["version"], r["sha256"], r["file"], base64.b64decode(r["data"]))
+    return ReservedSheet(
+        r["version"],
+        r["sha256"],
+        r["file"],
+        base64.b64decode(r["data"]),
+        _bytes_or_none(r.get("review_json")),
+    )
 
 
 @dataclass(frozen=True)

@@ -987,17 +987,24 @@ class Workspace:
                     _("no sheet of version {v} is waiting to be recorded").format(v=version)
                 )
             doc = dict(row.doc)
-            doc.pop("reserved")
+            reserved_doc = doc.pop("reserved")
             doc["signed_version"] = max(version, doc.get("signed_version") or 0)
-            doc["signed"] = [
-                *doc.get("signed", []),
-                {"version": version, "sha256": sha256, "file": file},
-            ]
+            entry = {"version": version, "sha256": sha256, "file": file}
+            if "review_json" in reserved_doc:
+                entry["review_json"] = reserved_doc["review_json"]
+            doc["signed"] = [*doc.get("signed", []), entry]
             where = f"reviews/{pack.session_id}/{candidate_id}"
             status = Status.SIGNED.value if row.version == version else row.status
             with self._write() as txn:
                 clear = (*row.clear[:4], status, row.clear[5], _now())
                 self._put_review(txn, clear, self._v().seal_json(doc, where), row.mac)
+                self._append_event(EventKind.SHEET_EXPORTED, candidate_id=candidate_id, file=file)
+
+    def note_exported_again(self, pack_id: str, candidate_id: str, file: str) -> None:
+        """A signed version's file written again (the first was lost): in the audit log."""
+        with self._lock:
+            self.pack(pack_id)
+            with self._write():
                 self._append_event(EventKind.SHEET_EXPORTED, candidate_id=candidate_id, file=file)
 
     def seal_unsaved(self, pack_id: str, reviews: list[Review]) -> bytes:
