@@ -206,8 +206,12 @@ def _sheet_rows(
     sheet: Any, merges: list[_Merge], problems: list[Problem]
 ) -> Iterator[tuple[int, list[str]]]:
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
 
-    down = [m for m in merges if not m.across_columns and m.max_row > m.min_row]
+    starting: dict[int, list[_Merge]] = {}  # merged down, by their first row
+    for merge in merges:
+        if not merge.across_columns and merge.max_row > merge.min_row:
+            starting.setdefault(merge.min_row, []).append(merge)
     across = [m for m in merges if m.across_columns]
     reported: set[str] = set()
     carried: dict[int, tuple[_Merge, str]] = {}  # column index (0-based) -> merge, value
@@ -215,22 +219,23 @@ def _sheet_rows(
         cells: list[str] = []
         for index, cell in enumerate(row):
             value = getattr(cell, "value", None)
-            if getattr(cell, "data_type", None) == "f" or _is_formula(value):
+            if getattr(cell, "data_type", None) == "f" or isinstance(
+                value, ArrayFormula | DataTableFormula
+            ):
                 ref = f"{get_column_letter(index + 1)}{number}"
                 problems.append(Problem(ref, _("the cell holds a formula; paste values instead")))
                 value = None
             cells.append(cell_text(value))
-        for merge in down:
-            if merge.min_row == number:
-                column = merge.min_col - 1
-                carried[column] = (merge, cells[column] if column < len(cells) else "")
         for column, (merge, value) in list(carried.items()):
             if merge.max_row < number:
                 del carried[column]
-            elif merge.min_row < number:
+            else:
                 # Excel shows the top cell's value over the whole merged range.
                 cells.extend([""] * (column + 1 - len(cells)))
                 cells[column] = value
+        for merge in starting.pop(number, ()):
+            column = merge.min_col - 1
+            carried[column] = (merge, cells[column] if column < len(cells) else "")
         for merge in across:
             if merge.ref in reported or not merge.min_row <= number <= merge.max_row:
                 continue
@@ -255,9 +260,3 @@ def _outside(cells: list[str], merge: _Merge) -> bool:
     return any(
         value for i, value in enumerate(cells, start=1) if not merge.min_col <= i <= merge.max_col
     )
-
-
-def _is_formula(value: Any) -> bool:
-    from openpyxl.worksheet.formula import ArrayFormula, DataTableFormula
-
-    return isinstance(value, ArrayFormula | DataTableFormula)
