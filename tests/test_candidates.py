@@ -322,14 +322,15 @@ def test_gbk_csv_with_chinese_category_names_is_read(tmp_path, materials):
     # Excel's plain "CSV" on Chinese Windows is GBK; offices write the category's name.
     rows = [row(类别="新闻传播人才"), row(编号="C002", 类别="文艺创作表演类"), row(编号="C003")]
     path = tmp_path / "c.csv"
-    path.write_bytes(_csv_text(rows).encode("gbk"))
+    title = "2026年度候选人名单,,,\r\n\r\n"  # a title and a blank line above the header
+    path.write_bytes((title + _csv_text(rows)).encode("gbk"))
     found = read_candidates(path, materials)
     assert [(r.name, r.category) for r in found] == [
         ("买买提·艾力", "news"),
         ("买买提·艾力", "arts"),
         ("买买提·艾力", CATEGORY),
     ]
-    assert found[0].affiliation == "新疆广播电视台"
+    assert found[0].affiliation == "新疆广播电视台" and found[0].line == 4
 
 
 def test_utf16_tab_separated_csv_is_read(tmp_path, materials):
@@ -345,6 +346,7 @@ def test_utf16_tab_separated_csv_is_read(tmp_path, materials):
         b"\xef\xbb\xbf" + "编号,姓名,类别".encode("gbk"),  # a UTF-8 BOM over GBK bytes
         b"\xff\xfe\x00\xd8,\x00",  # UTF-16 with a lone surrogate
         "编号,姓名".encode("gbk") + b"\x81\x20\xff",  # no encoding reads this
+        "编号,姓名,类别".encode("utf-16-le"),  # UTF-16 without its BOM
     ],
 )
 def test_csv_in_no_known_encoding_is_refused(tmp_path, materials, english, data):

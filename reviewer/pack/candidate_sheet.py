@@ -81,9 +81,11 @@ def decode_csv(data: bytes) -> str | None:
         except UnicodeDecodeError:
             return None
     try:
-        return data.decode("gb18030")
+        text = data.decode("gb18030")
     except UnicodeDecodeError:
         return None
+    # NUL decodes in GB18030 but is in no office's text: UTF-16 without its BOM, say.
+    return None if "\x00" in text else text
 
 
 def _delimiter(text: str) -> str:
