@@ -482,6 +482,14 @@ def test_export_says_what_went_where_and_what_was_skipped(
     (sheet,) = tmp_path.glob("C001_*_v01.pdf")
     assert str(tmp_path) in messages[-1] and sheet.name in messages[-1]
 
+    # The file lost: written again, the same version, signed anew (issue #17).
+    first = sheet.read_bytes()
+    sheet.unlink()
+    window.export_current_again()
+    assert sheet.exists() and sheet.read_bytes() != first and sheet.name in messages[-1]
+    window.export_current_again()  # it is there: nothing is overwritten
+    assert "已存在" in messages[-1] and sheet.exists()
+
     # Changing the signed review asks first; "No" leaves it as signed.
     questions = []
     answer = [QMessageBox.StandardButton.No]

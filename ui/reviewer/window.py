@@ -253,6 +253,9 @@ class ReviewWindow(QMainWindow):
         self.export_all_action = add_action(
             self, file_menu, _("Sign and export &all completed sheets…"), self.export_everything
         )
+        self.export_again_action = add_action(
+            self, file_menu, _("Export a lost sheet a&gain…"), self.export_current_again
+        )
         self.draft_action = add_action(
             self, file_menu, _("Save a &draft of my reviews (PDF)…"), self.save_draft
         )
@@ -630,6 +633,27 @@ class ReviewWindow(QMainWindow):
         self._busy(_("Signing the sheet…"))
         worker.run_task(
             lambda _ctx: export_sheet(station, pack_id, candidate_id, folder),
+            lambda sheet: self._exported([sheet], [], [], folder),
+            self._export_failed,
+        )
+
+    def export_current_again(self) -> None:
+        """The current candidate's last signed sheet, written again where its file was
+        lost: the same version and content, signed anew (the review is not touched)."""
+        candidate_id = self.current_candidate()
+        if self.work is None or candidate_id is None or self.pack_id is None:
+            self.status.setText(_("Choose a candidate first."))
+            return
+        # pyHanko: loaded when first needed
+        from reviewer.station.export import export_again
+
+        station, pack_id = self._loaded_station(), self.pack_id
+        folder = self._sheet_folder()
+        if folder is None:
+            return
+        self._busy(_("Signing the sheet…"))
+        worker.run_task(
+            lambda _ctx: export_again(station, pack_id, candidate_id, folder),
             lambda sheet: self._exported([sheet], [], [], folder),
             self._export_failed,
         )
