@@ -1,7 +1,9 @@
 """The secretariat's candidate list: a CSV or XLSX sheet with Chinese headers.
 
-Secretaries fill it in Excel or WPS, so the reader is forgiving about form (header order,
-full-width brackets, a BOM, blank rows, numbers typed as numbers) and strict about
+Secretaries fill it in Excel or WPS, or export it from an office's own system, so the
+reader is forgiving about form (the encoding and sheet, ``candidate_sheet``; a title
+above the header, header order, full-width brackets, the office's own columns, blank
+rows, numbers typed as numbers, a category's name for its id) and strict about
 content: every problem in the file is collected, with its line and column, and reported
 at once, so one round of corrections is enough. Materials are files in one folder,
 referenced by relative path; nothing may point outside that folder. Each is identified
