@@ -140,9 +140,7 @@ def reviewer_states(app: QApplication, shots: Shots, tmp: Path) -> None:
             large.trigger()
             shots.window(window, "large-viewer")
             large.trigger()
-    if open_first(lambda t: t.startswith("video/")) or open_first(
-        lambda t: t.startswith("audio/")
-    ):
+    if open_first(lambda t: t.startswith("video/")) or open_first(lambda t: t.startswith("audio/")):
         wait_until(lambda: viewer.player is not None and viewer.currentWidget() is viewer.player)
         wait(1500)  # a second of the work played
         shots.window(window, "playing")
@@ -189,10 +187,13 @@ def reviewer_states(app: QApplication, shots: Shots, tmp: Path) -> None:
         shots.screen("overview")
         grid = dialog.tabs.currentWidget()
         table = grid.table
-        if table.rowCount() >= 2 and len(done) == 2:
+        rows = [r.candidate_id for r in grid.data.rows]
+        ids = [page.candidate_id for page in done]
+        if len(ids) == 2 and all(c in rows for c in ids):
+            table.clearSelection()
             table.setSelectionMode(table.SelectionMode.MultiSelection)
-            table.selectRow(0)
-            table.selectRow(1)
+            for candidate_id in ids:
+                table.selectRow(rows.index(candidate_id))
             dialog.compare.click()
             shots.screen("side-by-side")
             if dialog.side is not None:
