@@ -1,10 +1,11 @@
-"""The candidate list as aggregation needs it: id, name and category, nothing more.
+"""The candidate list as the secretariat reads it: id, name, category and affiliation
+(the 公示 list names it), nothing more.
 
 The secretariat cannot decrypt its own packs (they are encrypted to the reviewers), so
 the list of candidates a session should have sheets for comes from the same CSV/XLSX
 the packs were built from. ``candidates.read_candidates`` also checks every material
 file, which the secretary may no longer have beside the list at aggregation time;
-this reader takes only the three columns that matter here, with the same forgiving
+this reader takes only the columns that matter here, with the same forgiving
 file handling (BOM, header spelling, XLSX) and the same strictness about content.
 """
 
@@ -22,6 +23,7 @@ from reviewer.base.i18n import _
 # the candidate module's; reusing them keeps one definition of the list's format.
 from reviewer.pack.candidates import (
     _HEADER_KEYS,
+    H_AFFILIATION,
     H_CATEGORY,
     H_ID,
     H_NAME,
@@ -34,6 +36,7 @@ from reviewer.pack.candidates import (
 )
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_COLUMNS = (H_ID, H_NAME, H_CATEGORY, H_AFFILIATION)
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,7 @@ class ListedCandidate:
     candidate_id: str
     name: str
     category: str  # the rubric id
+    affiliation: str = ""  # 工作单位, optional in the list
 
 
 def read_candidate_list(path: Path, categories: Iterable[str]) -> list[ListedCandidate]:
@@ -61,7 +65,7 @@ def read_candidate_list(path: Path, categories: Iterable[str]) -> list[ListedCan
             columns = {}
             for i, text in enumerate(cells):
                 column = _HEADER_KEYS.get(_header_key(text)) if text else None
-                if column in (H_ID, H_NAME, H_CATEGORY) and column not in columns:
+                if column in _COLUMNS and column not in columns:
                     columns[column] = i
             for required in (H_ID, H_NAME, H_CATEGORY):
                 if required not in columns:
@@ -90,7 +94,8 @@ def read_candidate_list(path: Path, categories: Iterable[str]) -> list[ListedCan
             )
             continue
         seen.add(cid)
-        found.append(ListedCandidate(cid, name or cid, category))
+        affiliation = _cell(cells, columns[H_AFFILIATION]) if H_AFFILIATION in columns else ""
+        found.append(ListedCandidate(cid, name or cid, category, affiliation))
         if len(found) > MAX_CANDIDATES:
             problems.append(cell_problem(line, None, _("too many candidates")))
             break
