@@ -150,18 +150,56 @@ def test_a_zip_archive_verifies_and_an_added_member_is_named(world, tmp_path):
     with zipfile.ZipFile(out, "a") as zf:
         zf.writestr("sheets/usb/1/C009-张明华.pdf", b"%PDF-1.7 slipped in\n")
         zf.writestr("../escape.txt", b"outside")  # a name no archive file can have
+        with pytest.warns(UserWarning, match="Duplicate name"):
+            zf.writestr("reports/minutes.pdf", b"%PDF-1.7 a second one\n")
     with pytest.raises(ArchiveError) as refused:
         verify_archive(out, session.ca_certificate)
     assert [p.where for p in refused.value.problems] == [
         "../escape.txt",
+        "reports/minutes.pdf",  # twice in the ZIP: neither copy is taken
+        "reports/minutes.pdf",
         "sheets/usb/1/C009-张明华.pdf",
     ]
 
 
-def test_build_refuses_to_overwrite_or_archive_into_itself(world, tmp_path):
+def test_a_signed_manifest_must_still_be_well_formed(world, tmp_path):
+    """Even the secretariat's own signature does not make a bad path or a repeated one
+    acceptable."""
+    base, _pack = world
+    session = open_session(base / "session")
+    out = tmp_path / "archive"
+    _build(world, out)
+    doc = json.loads((out / MANIFEST_FILE).read_bytes())
+    doc["files"] += [dict(doc["files"][0]), {**doc["files"][0], "path": "../../etc/passwd"}]
+    data = json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+    (out / MANIFEST_FILE).write_bytes(data)
+    key = session.load_secretariat_key(PASS)
+    (out / SIGNATURE_FILE).write_bytes(
+        cms.sign_detached(data, key, session.secretariat_certificate)
+    )
+    with pytest.raises(ArchiveError) as refused:
+        verify_archive(out, session.ca_certificate)
+    where = {p.where for p in refused.value.problems}
+    assert where == {"../../etc/passwd", doc["files"][0]["path"]}
+
+
+def test_build_refuses_to_overwrite_archive_into_itself_or_follow_links(world, tmp_path):
     base, _pack = world
     with pytest.raises(ArchiveError):
         _build(world, base / "usb" / "archive")
     (tmp_path / "taken").mkdir()
     with pytest.raises(ArchiveError):
         _build(world, tmp_path / "taken")
+    session = open_session(base / "session")
+    other = tmp_path / "elsewhere" / "usb"
+    other.mkdir(parents=True)
+    with pytest.raises(ArchiveError, match="无法生成存档") as refused:
+        build_archive(session, PASS, tmp_path / "a", sheets=[base / "usb", other])
+    assert "同名" in refused.value.report()
+    linked = tmp_path / "linked"
+    linked.mkdir()
+    (linked / "sheet.pdf").symlink_to(base / "minutes.pdf")
+    with pytest.raises(ArchiveError) as refused:
+        build_archive(session, PASS, tmp_path / "b", sheets=[linked])
+    assert "sheet.pdf" in refused.value.problems[0].where
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()

@@ -102,6 +102,9 @@ def test_minutes_refuse_an_empty_opinion_and_an_uncounted_round(counted, tmp_pat
             "--passphrase-file", str(base / "pass")]  # fmt: skip
     assert main(args) == 1
     assert "意见为空" in capsys.readouterr().err
+    empty.write_text("很长" * 5001, encoding="utf-8")
+    assert main(args) == 1
+    assert "超过 10000 个字符" in capsys.readouterr().err
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     open_round(session, "未计票", ["C001"], PASS, testing_key=key)
     args[3], args[5] = "未计票", str(base / "opinion.txt")
@@ -123,6 +126,22 @@ def test_the_period_holds_five_working_days_whatever_the_start():
     with pytest.raises(publicity.PublicityError) as refused:
         publicity.period(thursday, dt.date(2026, 12, 8))
     assert "2026-12-09" in str(refused.value)
+    with pytest.raises(publicity.PublicityError):
+        publicity.period(thursday, dt.date(2028, 1, 1))  # more than a year
+    for text in ("2026-12-3", "3.12.2026", "2026-02-30", "２０２６-12-03"):
+        with pytest.raises(publicity.PublicityError):
+            publicity.parse_date(text)
+
+
+def test_a_publicity_list_needs_every_passed_candidate_listed(counted):
+    from reviewer.committee.count import load_result
+    from reviewer.committee.meeting import load_round
+
+    _base, session, _listed = counted
+    result = load_result(load_round(session, ROUND))
+    with pytest.raises(publicity.PublicityError) as refused:
+        publicity.entries(result, {})
+    assert [p.where for p in refused.value.problems] == ["C001"]
 
 
 def test_publicity_lists_who_passed_in_pdf_csv_and_xlsx(counted, tmp_path, capsys):

@@ -61,13 +61,12 @@ def _check_file(source: ArchiveSource, path: str, size: int, sha256: str) -> str
     try:
         with source.open(path) as fh:
             found_size, found_sha = digest(fh, size)
-    except (OSError, zipfile.BadZipFile, zlib.error, EOFError):
-        return _("changed: it cannot be read back (damaged)")
+    except (ArchiveError, OSError, zipfile.BadZipFile, zlib.error, EOFError):
+        return _("changed: it cannot be read back (damaged, or a link now)")
+    if found_size > size:
+        return _("changed: longer than the {size} bytes signed").format(size=size)
     if found_size != size:
-        return _("changed: {found} bytes instead of {size}").format(
-            found=found_size if found_size <= size else _("more than {size}").format(size=size),
-            size=size,
-        )
+        return _("changed: {found} bytes instead of {size}").format(found=found_size, size=size)
     if found_sha != sha256:
         return _("changed: its content differs (SHA-256 {found}, signed {sha})").format(
             found=found_sha[:16], sha=sha256[:16]
