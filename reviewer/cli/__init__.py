@@ -20,6 +20,7 @@ from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _, set_language
 from reviewer.cli import (
     aggregate_cmd,
+    archive_cmd,
     demo_cmd,
     identity_cmd,
     log_cmd,
@@ -38,6 +39,7 @@ COMMAND_GROUPS = (
     sheet_cmd,
     aggregate_cmd,
     meeting_cmd,
+    archive_cmd,
     log_cmd,
     demo_cmd,
 )

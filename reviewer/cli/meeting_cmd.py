@@ -7,6 +7,8 @@ the committee's secret ballot, round by round. See docs/secretariat-guide.md.
     meeting print-ballots SESSION ROUND --out ballots.pdf
     meeting count SESSION ROUND [BALLOT_DIR] [--marks MARKS.csv [--scans IMAGE...]]
     meeting count-paper SESSION ROUND MARKS.csv [--scans IMAGE...]
+    meeting minutes SESSION ROUND --opinion TEXT_FILE [--candidates LIST] [--out PDF]
+    meeting publicity SESSION ROUND --candidates LIST --start DATE [--end DATE] [--out DIR]
     ballot request ROUND_JSON --out REQUEST
     ballot accept ROUND_JSON RESPONSE
     ballot cast ROUND_JSON --yes ID... --no ID... --out DIR   (the rest: 弃权)
@@ -23,7 +25,7 @@ from reviewer.base.atomic_file import write_atomically
 from reviewer.base.i18n import _
 from reviewer.cli.errors import CommandError
 from reviewer.cli.identity_cmd import add_identity_options, add_passphrase_option, unlock_from_args
-from reviewer.committee import count, member, paper_ballot, rounds
+from reviewer.committee import count, member, minutes, paper_ballot, publicity, rounds
 from reviewer.committee.meeting import (
     MeetingError,
     Round,
@@ -37,6 +39,7 @@ from reviewer.committee.meeting import (
 from reviewer.committee.tally import Choice, RoundResult
 from reviewer.crypto.passphrase import obtain_passphrase
 from reviewer.people.session import Session, open_session
+from reviewer.secretariat.candidates import ListedCandidate, read_candidate_list
 
 MAX_INPUT_BYTES = 1024 * 1024
 
@@ -119,6 +122,50 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_passphrase_option(cp)
     cp.set_defaults(func=cmd_count_paper)
+
+    mi = actions.add_parser("minutes", help=_("write the signed minutes of a counted round"))
+    mi.add_argument("session", type=Path, metavar=_("SESSION"))
+    mi.add_argument("round", metavar=_("ROUND"))
+    mi.add_argument(
+        "--opinion",
+        type=Path,
+        required=True,
+        metavar=_("TEXT_FILE"),
+        help=_("the committee's opinion, a UTF-8 text file"),
+    )
+    mi.add_argument(
+        "--candidates",
+        type=Path,
+        metavar=_("LIST"),
+        help=_("the candidate list (CSV or XLSX), for names and categories"),
+    )
+    mi.add_argument(
+        "--out", type=Path, metavar=_("PDF"), help=_("default: minutes.pdf in the round folder")
+    )
+    add_passphrase_option(mi)
+    mi.set_defaults(func=cmd_minutes)
+
+    pu = actions.add_parser(
+        "publicity", help=_("write the 公示 list of those who passed (PDF, CSV, XLSX)")
+    )
+    pu.add_argument("session", type=Path, metavar=_("SESSION"))
+    pu.add_argument("round", metavar=_("ROUND"))
+    pu.add_argument(
+        "--candidates",
+        type=Path,
+        required=True,
+        metavar=_("LIST"),
+        help=_("the candidate list (CSV or XLSX): names, affiliations, categories"),
+    )
+    pu.add_argument("--start", required=True, metavar=_("DATE"), help=_("first day, YYYY-MM-DD"))
+    pu.add_argument(
+        "--end",
+        metavar=_("DATE"),
+        help=_("last day; default and earliest: the fifth working day (Mon–Fri)"),
+    )
+    pu.add_argument("--out", type=Path, metavar=_("DIR"), help=_("default: the round folder"))
+    add_passphrase_option(pu)
+    pu.set_defaults(func=cmd_publicity)
 
     bal = sub.add_parser("ballot", help=_("a member's secret ballot: token, cast, check"))
     bacts = bal.add_subparsers(dest="action", metavar=_("ACTION"), required=True)
@@ -248,6 +295,47 @@ def cmd_count_paper(args: argparse.Namespace) -> int:
     _session, rnd = _round(args)
     scanned = paper_ballot.scanned_serials(rnd, args.scans) if args.scans else None
     _show(count.count_paper(rnd, _passphrase(args), _read(args.marks), scanned))
+    return 0
+
+
+def _listed(session: Session, path: Path) -> dict[str, ListedCandidate]:
+    listed = read_candidate_list(path, [r.id for r in session.rubrics])
+    return {c.candidate_id: c for c in listed}
+
+
+def cmd_minutes(args: argparse.Namespace) -> int:
+    session, rnd = _round(args)
+    try:
+        opinion = _read(args.opinion).decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CommandError(_("{file} is not UTF-8 text").format(file=args.opinion)) from None
+    minutes.check_opinion(opinion)
+    count.load_result(rnd)  # an uncounted round is refused before the passphrase is asked
+    listed = _listed(session, args.candidates) if args.candidates else None
+    path = minutes.write_minutes(
+        session, rnd, opinion, _passphrase(args), listed=listed, out=args.out
+    )
+    print(_("Minutes signed and written to {file}.").format(file=path))
+    return 0
+
+
+def cmd_publicity(args: argparse.Namespace) -> int:
+    session, rnd = _round(args)
+    start = publicity.parse_date(args.start)
+    when = publicity.period(start, publicity.parse_date(args.end) if args.end else None)
+    listed = _listed(session, args.candidates)
+    publicity.entries(count.load_result(rnd), listed)  # refused before the passphrase
+    files = publicity.write_publicity(session, rnd, listed, when, _passphrase(args), args.out)
+    print(
+        _("Publication period: {start} to {end}, {days} working days.").format(
+            start=when.start, end=when.end, days=when.working_days
+        )
+    )
+    print(
+        _("Public holidays are not known offline: if the period includes one, give a later --end.")
+    )
+    for path in files:
+        print(path)
     return 0
 
 

@@ -1,5 +1,16 @@
 """The committee's meeting after scoring: attendance and quorum, secret ballots in
-rounds, and the count (issue #16). Plain Python; the minutes and the 公示 list build on
-``tally.RoundResult``."""
+rounds, the count (issue #16), and what a counted round gives the decision body: the
+signed minutes and the 公示 list, both built on ``tally.RoundResult``. Plain Python."""
 
-__all__ = ["ballot", "count", "meeting", "member", "paper_ballot", "rounds", "tally"]
+__all__ = [
+    "ballot",
+    "count",
+    "meeting",
+    "member",
+    "minutes",
+    "paper_ballot",
+    "publicity",
+    "rounds",
+    "signed_pdf",
+    "tally",
+]

@@ -12,4 +12,5 @@ __all__ = [
     "stats",
     "summary_pdf",
     "tables",
+    "verdict_cache",
 ]

@@ -1,10 +1,11 @@
-"""The candidate list as aggregation needs it: id, name and category, nothing more.
+"""The candidate list as the secretariat reads it: id, name, category and affiliation
+(the 公示 list names it), nothing more.
 
 The secretariat cannot decrypt its own packs (they are encrypted to the reviewers), so
 the list of candidates a session should have sheets for comes from the same CSV/XLSX
 the packs were built from. ``candidates.read_candidates`` also checks every material
 file, which the secretary may no longer have beside the list at aggregation time;
-this reader takes only the three columns that matter here, with the same forgiving
+this reader takes only the columns that matter here, with the same forgiving
 file handling (BOM, header spelling, XLSX) and the same strictness about content.
 """
 
@@ -23,6 +24,7 @@ from reviewer.base.i18n import _
 # of the list's format.
 from reviewer.pack.candidate_sheet import read_rows
 from reviewer.pack.candidates import (
+    H_AFFILIATION,
     H_CATEGORY,
     H_ID,
     H_NAME,
@@ -52,6 +54,7 @@ def session_categories(session: Session) -> dict[str, str]:
 
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_COLUMNS = (H_ID, H_NAME, H_CATEGORY, H_AFFILIATION)
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class ListedCandidate:
     candidate_id: str
     name: str
     category: str  # the rubric id
+    affiliation: str = ""  # 工作单位, optional in the list
 
 
 def read_candidate_list(
@@ -82,13 +86,13 @@ def read_candidate_list(
         columns = {}
         for i, text in enumerate(cells):
             column = known_column(text)
-            if column in (H_ID, H_NAME, H_CATEGORY) and column not in columns:
+            if column in _COLUMNS and column not in columns:
                 columns[column] = i
         for required in (H_ID, H_NAME, H_CATEGORY):
             if required not in columns:
                 problems.append(cell_problem(line, required, _("required column is missing")))
     for line, cells in rows:
-        if columns is None or len(columns) < 3:
+        if columns is None or any(h not in columns for h in (H_ID, H_NAME, H_CATEGORY)):
             break
         if not any(cells):
             continue
@@ -114,7 +118,8 @@ def read_candidate_list(
             )
             continue
         seen.add(cid)
-        found.append(ListedCandidate(cid, name or cid, category))
+        affiliation = _cell(cells, columns[H_AFFILIATION]) if H_AFFILIATION in columns else ""
+        found.append(ListedCandidate(cid, name or cid, category, affiliation))
         if len(found) > MAX_CANDIDATES:
             problems.append(cell_problem(line, None, _("too many candidates")))
             break

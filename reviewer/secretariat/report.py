@@ -174,6 +174,29 @@ def xlsx_bytes(result: AggregateResult) -> bytes:
     return buf.getvalue()
 
 
+def table_xlsx_bytes(table: Table) -> bytes:
+    """One table as a workbook of one worksheet, cells guarded like ``xlsx_bytes``'s."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
+
+    book = Workbook()
+    sheet = book.active
+    assert isinstance(sheet, Worksheet)  # a new workbook has one worksheet, active
+    sheet.title = _sheet_title(table.title, set())
+    sheet.append([_text_cell(h) for h in table.headers])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    for row in table.rows:
+        sheet.append([_xlsx_value(v) for v in row])
+    for i, header in enumerate(table.headers, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = max(12, min(48, len(header) * 3 + 4))
+    buf = io.BytesIO()
+    book.save(buf)
+    return buf.getvalue()
+
+
 def _xlsx_value(value: Cell) -> object:
     if isinstance(value, Decimal):
         # Already rounded to what is shown; a float of a 2-decimal value reads back equal.
