@@ -194,8 +194,9 @@ def test_the_escrow_key_export_is_read_by_the_age_cli(tmp_path, capsys, demo, mo
     out_file = tmp_path / "escrow-key.age"
     code, _out, err = run(
         capsys,
-        "session",
-        "export-escrow-key",
+        "identity",
+        "export-age-key",
+        "--session",
         str(demo.session),
         "--out",
         str(out_file),

@@ -126,6 +126,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     )
     add_export_options(export)
+    export.add_argument(
+        "--session",
+        type=Path,
+        metavar=_("DIR"),
+        help=_("export the secretariat's escrow identity of this session folder instead"),
+    )
     add_identity_options(export)
     export.set_defaults(func=cmd_export_age_key)
 
@@ -293,6 +299,11 @@ def cmd_accept(args: argparse.Namespace) -> int:
 
 
 def cmd_export_age_key(args: argparse.Namespace) -> int:
+    if args.session is not None:
+        from reviewer.cli.session_cmd import cmd_export_escrow_key  # it imports this module
+
+        args.dir = args.session
+        return cmd_export_escrow_key(args)
     unlocked = unlock_from_args(args)
     export_age_key(unlocked.age_identity, args, _("you"))
     return 0

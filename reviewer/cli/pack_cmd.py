@@ -4,23 +4,32 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 import sys
 from pathlib import Path
 
 import pyrage
 from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from reviewer.base.i18n import _
 from reviewer.cli.errors import CommandError
 from reviewer.cli.identity_cmd import add_identity_options, add_passphrase_option, unlock_from_args
+from reviewer.cli.panel_cmd import add_assignment_options, plan_packs
 from reviewer.cli.session_cmd import secretariat_key, session_passphrase_from_args
 from reviewer.crypto.passphrase import WrongPassphrase
 from reviewer.pack.build import BuildProgress, build_pack
-from reviewer.pack.candidates import CandidatesError, read_candidates, write_template
+from reviewer.pack.candidates import (
+    CandidateRow,
+    CandidatesError,
+    read_candidates,
+    write_template,
+)
 from reviewer.pack.errors import PackError
 from reviewer.pack.reader import open_pack, read_header
 from reviewer.people import ca
 from reviewer.people.session import (
+    RosterEntry,
     Session,
     SessionError,
     add_escrow,
@@ -47,7 +56,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     build.add_argument("session", type=Path, metavar=_("DIR"), help=_("the session folder"))
     build.add_argument("--candidates", type=Path, required=True, metavar=_("FILE"))
     build.add_argument("--materials", type=Path, required=True, metavar=_("FOLDER"))
-    build.add_argument("--out", type=Path, required=True, metavar=_("PACK"))
+    build.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar=_("PACK"),
+        help=_(
+            "the pack; where reviewers get different candidates (an assignment or a "
+            "confirmed conflict), a new folder for one pack per reviewer"
+        ),
+    )
     build.add_argument(
         "--for",
         dest="names",
@@ -64,6 +82,7 @@ def register(sub: argparse._SubParsersAction) -> None:
             "scoring a criterion on representative works (default: no such rule)"
         ),
     )
+    add_assignment_options(build)
     add_passphrase_option(build)
     build.set_defaults(func=cmd_build)
 
@@ -153,6 +172,7 @@ def cmd_build(args: argparse.Namespace) -> int:
         roster = [known[n] for n in dict.fromkeys(args.names)]
     if not roster:
         raise CommandError(_("no reviewers are enrolled in this session yet"))
+    plan = plan_packs(args, session, rows, roster)
     passphrase = session_passphrase_from_args(args)
     key = secretariat_key(session, passphrase)
     if session.escrow_recipient is None:
@@ -163,10 +183,53 @@ def cmd_build(args: argparse.Namespace) -> int:
         except SessionError as exc:
             raise CommandError(str(exc)) from None
         print(_("Added the secretariat's escrow identity to the session (ca/escrow.key)."))
+    if plan is None:
+        _build_one(args, session, key, rubrics, rows, roster, args.out)
+        return 0
+    try:
+        args.out.mkdir(parents=True)
+    except OSError as exc:
+        raise CommandError(
+            _("{folder}: a new folder is needed for the reviewers' packs ({error})").format(
+                folder=args.out, error=exc.strerror or exc
+            )
+        ) from None
+    by_id = {row.id: row for row in rows}
+    for i, entry in enumerate(roster, start=1):
+        mine = plan.get(entry.name, ())
+        if not mine:
+            print(_("{name}: no candidate assigned, no pack").format(name=entry.name))
+            continue
+        name = _UNSAFE.sub("_", entry.name)
+        _build_one(
+            args,
+            session,
+            key,
+            rubrics,
+            [by_id[cid] for cid in mine],
+            [entry],
+            args.out / f"{i:02d}-{name}.rvpack",
+        )
+    return 0
+
+
+# What FAT32 and Windows refuse in a file name.
+_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+
+
+def _build_one(
+    args: argparse.Namespace,
+    session: Session,
+    key: ec.EllipticCurvePrivateKey,
+    rubrics: list[Rubric],
+    rows: list[CandidateRow],
+    roster: list[RosterEntry],
+    out: Path,
+) -> None:
     used = {row.category for row in rows}
     try:
         built = build_pack(
-            args.out,
+            out,
             session_id=session.id,
             session_name=session.name,
             candidates=rows,
@@ -202,7 +265,6 @@ def cmd_build(args: argparse.Namespace) -> int:
             r=built.recipients,
         )
     )
-    return 0
 
 
 def _as_secretariat(

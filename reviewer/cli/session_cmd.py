@@ -122,6 +122,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_passphrase_option(export)
     export.set_defaults(func=cmd_export_escrow_key)
 
+    # The panel commands live beside, importing this module's helpers.
+    from reviewer.cli import panel_cmd
+
+    panel_cmd.register_actions(actions)
+
 
 def _open(folder: Path) -> Session:
     with _refusals():
