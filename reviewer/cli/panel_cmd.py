@@ -108,10 +108,6 @@ def add_assignment_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _open(folder: Path) -> Session:
-    return open_session(folder)
-
-
 def _session_conflicts(session: Session) -> conflicts.ConflictRecord | None:
     return conflicts.load_conflicts(
         session.folder,
@@ -130,7 +126,7 @@ def _flag_line(flag: conflicts.Flag) -> str:
 
 
 def cmd_draw(args: argparse.Namespace) -> int:
-    session = _open(args.dir)
+    session = open_session(args.dir)
     pool, pool_sha256 = drawing.read_pool(args.pool, [r.id for r in session.rubrics])
     categories = args.categories or sorted({c for e in pool for c in e.categories})
     seed = args.seed if args.seed is not None else drawing.new_seed()
@@ -145,7 +141,7 @@ def cmd_draw(args: argparse.Namespace) -> int:
 
 
 def cmd_affiliation(args: argparse.Namespace) -> int:
-    entry = set_affiliation(_open(args.dir), args.name, args.affiliation)
+    entry = set_affiliation(open_session(args.dir), args.name, args.affiliation)
     print(
         _("{name}: affiliation {affiliation}").format(
             name=entry.name, affiliation=entry.affiliation or "—"
@@ -155,7 +151,7 @@ def cmd_affiliation(args: argparse.Namespace) -> int:
 
 
 def cmd_conflicts(args: argparse.Namespace) -> int:
-    session = _open(args.dir)
+    session = open_session(args.dir)
     candidates = read_panel_candidates(args.candidates, [r.id for r in session.rubrics])
     ids = [c.id for c in candidates]
     names = [e.name for e in session.active]
