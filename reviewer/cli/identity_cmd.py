@@ -20,7 +20,7 @@ from pyrage import x25519
 
 from reviewer.base.i18n import _
 from reviewer.cli.errors import CommandError
-from reviewer.crypto.age_export import ExportError, export_identity
+from reviewer.crypto.age_export import KeyExportError, export_identity
 from reviewer.crypto.passphrase import ENV_VAR, PassphraseError, WrongPassphrase, obtain_passphrase
 from reviewer.crypto.passphrase_strength import WeakPassphrase, require_strong
 from reviewer.crypto.secret_store import SecretStore, default_store
@@ -170,7 +170,7 @@ def export_age_key(identity: x25519.Identity, args: argparse.Namespace, whose: s
     try:
         require_strong(passphrase)
         export_identity(identity, args.out, passphrase)
-    except (WeakPassphrase, ExportError) as exc:
+    except (WeakPassphrase, KeyExportError) as exc:
         raise CommandError(str(exc)) from None
     print(_("Wrote {file}. To use it with age:").format(file=args.out))
     print(f"  age -d -o key.txt {args.out}")

@@ -11,7 +11,7 @@ The file is created, never replaced (an export must not overwrite another key), 
 mode 0600.
 
 API:
-    class ExportError(ReviewerError)
+    class KeyExportError(ReviewerError)
     export_identity(identity, path, passphrase) -> None
 """
 
@@ -27,7 +27,7 @@ from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
 
 
-class ExportError(ReviewerError):
+class KeyExportError(ReviewerError):
     """The exported key file cannot be written."""
 
 
@@ -37,17 +37,17 @@ def identity_text(identity: x25519.Identity) -> bytes:
 
 def export_identity(identity: x25519.Identity, path: Path, passphrase: str) -> None:
     if not passphrase:
-        raise ExportError(_("an empty passphrase is not allowed"))
+        raise KeyExportError(_("an empty passphrase is not allowed"))
     path = Path(path)
     sealed = pyrage.passphrase.encrypt(identity_text(identity), passphrase, armored=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        raise ExportError(
+        raise KeyExportError(
             _("{file} exists; the key is never written over another file").format(file=path)
         ) from None
     except OSError as exc:
-        raise ExportError(
+        raise KeyExportError(
             _("cannot write {file}: {error}").format(file=path, error=exc.strerror or exc)
         ) from None
     try:
@@ -57,9 +57,9 @@ def export_identity(identity: x25519.Identity, path: Path, passphrase: str) -> N
             os.fsync(fh.fileno())
     except OSError as exc:
         path.unlink(missing_ok=True)
-        raise ExportError(
+        raise KeyExportError(
             _("cannot write {file}: {error}").format(file=path, error=exc.strerror or exc)
         ) from None
 
 
-__all__ = ["ExportError", "export_identity", "identity_text"]
+__all__ = ["KeyExportError", "export_identity", "identity_text"]
