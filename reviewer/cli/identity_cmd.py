@@ -1,8 +1,10 @@
-"""``reviewer identity new|show|accept|request``: the reviewer's keys on their own laptop.
+"""``reviewer identity ...``: the reviewer's keys on their own laptop (new, show, accept,
+request, export-age-key).
 
 Helpers for other command groups that need the reviewer's keys (e.g. ``pack inspect``):
     add_identity_options(parser)            -- --home DIR and --passphrase-file FILE
     unlock_from_args(args, store=None) -> UnlockedIdentity
+    add_export_options(parser); export_age_key(identity, args, whose)  -- export-age-key
 """
 
 from __future__ import annotations
@@ -14,8 +16,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from pyrage import x25519
+
 from reviewer.base.i18n import _
 from reviewer.cli.errors import CommandError
+from reviewer.crypto.age_export import KeyExportError, export_identity
 from reviewer.crypto.passphrase import ENV_VAR, PassphraseError, WrongPassphrase, obtain_passphrase
 from reviewer.crypto.passphrase_strength import WeakPassphrase, require_strong
 from reviewer.crypto.secret_store import SecretStore, default_store
@@ -112,6 +117,64 @@ def register(sub: argparse._SubParsersAction) -> None:
     request.add_argument("--out", required=True, type=Path, metavar=_("REQUEST"))
     add_identity_options(request)
     request.set_defaults(func=cmd_request)
+
+    export = actions.add_parser(
+        "export-age-key",
+        help=_(
+            "write your age identity, passphrase-protected in age's own format, to decrypt "
+            "packs with the standard age tool"
+        ),
+    )
+    add_export_options(export)
+    export.add_argument(
+        "--session",
+        type=Path,
+        metavar=_("DIR"),
+        help=_("export the secretariat's escrow identity of this session folder instead"),
+    )
+    add_identity_options(export)
+    export.set_defaults(func=cmd_export_age_key)
+
+
+def add_export_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--out", required=True, type=Path, metavar=_("FILE"))
+    parser.add_argument(
+        "--export-passphrase-file",
+        type=Path,
+        metavar=_("FILE"),
+        help=_("read the new passphrase of the exported file from FILE (default: ask twice)"),
+    )
+
+
+def export_age_key(identity: x25519.Identity, args: argparse.Namespace, whose: str) -> None:
+    """Write ``identity`` to ``args.out`` under a new passphrase, warning first."""
+    print(
+        _(
+            "WARNING: whoever holds {file} and its passphrase can read every pack sent to "
+            "{whose}. Keep it offline and delete it when the audit is done."
+        ).format(file=args.out, whose=whose),
+        file=sys.stderr,
+    )
+    if args.out.exists():
+        raise CommandError(
+            _("{file} exists; the key is never written over another file").format(file=args.out)
+        )
+    with _refusals():
+        # Never REVIEWER_PASSPHRASE: the export must not share the keys' passphrase.
+        passphrase = obtain_passphrase(
+            file=args.export_passphrase_file,
+            prompt=_("New passphrase for the exported key: "),
+            confirm=True,
+            environ={},
+        )
+    try:
+        require_strong(passphrase)
+        export_identity(identity, args.out, passphrase)
+    except (WeakPassphrase, KeyExportError) as exc:
+        raise CommandError(str(exc)) from None
+    print(_("Wrote {file}. To use it with age:").format(file=args.out))
+    print(f"  age -d -o key.txt {args.out}")
+    print("  age -d -i key.txt manifest.json.age")
 
 
 def _load(args: argparse.Namespace) -> Identity:
@@ -232,6 +295,17 @@ def cmd_accept(args: argparse.Namespace) -> int:
             fp=enrolment.ca_fingerprint
         )
     )
+    return 0
+
+
+def cmd_export_age_key(args: argparse.Namespace) -> int:
+    if args.session is not None:
+        from reviewer.cli.session_cmd import cmd_export_escrow_key  # it imports this module
+
+        args.dir = args.session
+        return cmd_export_escrow_key(args)
+    unlocked = unlock_from_args(args)
+    export_age_key(unlocked.age_identity, args, _("you"))
     return 0
 
 

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import re
 import sys
 from pathlib import Path
+
+import pyrage
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec
 
 from reviewer.base.i18n import _
 from reviewer.cli.errors import CommandError
 from reviewer.cli.identity_cmd import add_identity_options, add_passphrase_option, unlock_from_args
-from reviewer.cli.session_cmd import secretariat_key_from_args
+from reviewer.cli.panel_cmd import add_assignment_options, plan_packs
+from reviewer.cli.session_cmd import secretariat_key, session_passphrase_from_args
+from reviewer.crypto.passphrase import WrongPassphrase
 from reviewer.pack.build import BuildProgress, build_pack
 from reviewer.pack.candidates import (
+    CandidateRow,
     CandidatesError,
     category_aliases,
     read_candidates,
@@ -20,7 +28,15 @@ from reviewer.pack.candidates import (
 )
 from reviewer.pack.errors import PackError
 from reviewer.pack.reader import open_pack, read_header
-from reviewer.people.session import Session, SessionError, open_session, record_pack
+from reviewer.people import ca
+from reviewer.people.session import (
+    RosterEntry,
+    Session,
+    SessionError,
+    add_escrow,
+    open_session,
+    record_pack,
+)
 from reviewer.rubric.file import find_rubric
 from reviewer.rubric.model import Rubric
 
@@ -41,7 +57,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     build.add_argument("session", type=Path, metavar=_("DIR"), help=_("the session folder"))
     build.add_argument("--candidates", type=Path, required=True, metavar=_("FILE"))
     build.add_argument("--materials", type=Path, required=True, metavar=_("FOLDER"))
-    build.add_argument("--out", type=Path, required=True, metavar=_("PACK"))
+    build.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar=_("PACK"),
+        help=_(
+            "the pack; where reviewers get different candidates (an assignment or a "
+            "confirmed conflict), a new folder for one pack per reviewer"
+        ),
+    )
     build.add_argument(
         "--for",
         dest="names",
@@ -58,13 +83,24 @@ def register(sub: argparse._SubParsersAction) -> None:
             "scoring a criterion on representative works (default: no such rule)"
         ),
     )
+    add_assignment_options(build)
     add_passphrase_option(build)
     build.set_defaults(func=cmd_build)
 
     inspect = actions.add_parser(
-        "inspect", help=_("verify a pack and list its candidates (reviewer's side)")
+        "inspect",
+        help=_(
+            "verify a pack and list its candidates (a reviewer's, or with --session the "
+            "secretariat's own, with its escrow identity)"
+        ),
     )
     inspect.add_argument("pack", type=Path, metavar=_("PACK"))
+    inspect.add_argument(
+        "--session",
+        type=Path,
+        metavar=_("DIR"),
+        help=_("open the pack as the secretariat of this session folder"),
+    )
     add_identity_options(inspect)
     inspect.set_defaults(func=cmd_inspect)
 
@@ -139,11 +175,64 @@ def cmd_build(args: argparse.Namespace) -> int:
         roster = [known[n] for n in dict.fromkeys(args.names)]
     if not roster:
         raise CommandError(_("no reviewers are enrolled in this session yet"))
-    key = secretariat_key_from_args(args, session)
+    plan = plan_packs(args, session, rows, roster)
+    passphrase = session_passphrase_from_args(args)
+    key = secretariat_key(session, passphrase)
+    if session.escrow_recipient is None:
+        # A session made before escrow: its first pack gives it the identity, so that
+        # no pack leaves that the secretariat cannot open again.
+        try:
+            session = add_escrow(session, passphrase)
+        except SessionError as exc:
+            raise CommandError(str(exc)) from None
+        print(_("Added the secretariat's escrow identity to the session (ca/escrow.key)."))
+    if plan is None:
+        _build_one(args, session, key, rubrics, rows, roster, args.out)
+        return 0
+    try:
+        args.out.mkdir(parents=True)
+    except OSError as exc:
+        raise CommandError(
+            _("{folder}: a new folder is needed for the reviewers' packs ({error})").format(
+                folder=args.out, error=exc.strerror or exc
+            )
+        ) from None
+    by_id = {row.id: row for row in rows}
+    for i, entry in enumerate(roster, start=1):
+        mine = plan.get(entry.name, ())
+        if not mine:
+            print(_("{name}: no candidate assigned, no pack").format(name=entry.name))
+            continue
+        name = _UNSAFE.sub("_", entry.name)
+        _build_one(
+            args,
+            session,
+            key,
+            rubrics,
+            [by_id[cid] for cid in mine],
+            [entry],
+            args.out / f"{i:02d}-{name}.rvpack",
+        )
+    return 0
+
+
+# What FAT32 and Windows refuse in a file name.
+_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
+
+
+def _build_one(
+    args: argparse.Namespace,
+    session: Session,
+    key: ec.EllipticCurvePrivateKey,
+    rubrics: list[Rubric],
+    rows: list[CandidateRow],
+    roster: list[RosterEntry],
+    out: Path,
+) -> None:
     used = {row.category for row in rows}
     try:
         built = build_pack(
-            args.out,
+            out,
             session_id=session.id,
             session_name=session.name,
             candidates=rows,
@@ -152,13 +241,20 @@ def cmd_build(args: argparse.Namespace) -> int:
             signer_cert=session.secretariat_certificate,
             rubrics=[r for r in rubrics if r.id in used],
             seal_recipient=session.seal_recipient,
+            escrow_recipient=session.escrow_recipient,
             withdrawn=session.withdrawn_certificates,
             min_watched_percent=args.min_watched,
             progress=_progress,
         )
-        # Aggregation lists missing sheets from this record (the manifest is encrypted
-        # to the reviewers, the public header is not signed).
-        record_pack(session, built.pack_id, dt.datetime.now(dt.UTC), roster)
+        # Aggregation lists missing sheets from this record (the public header is not
+        # signed, and opening every manifest would need the session passphrase).
+        record_pack(
+            session,
+            built.pack_id,
+            dt.datetime.now(dt.UTC),
+            roster,
+            candidates=[row.id for row in rows],
+        )
     except PackError as exc:
         raise CommandError(exc.message, problems=exc.problems) from None
     except SessionError as exc:
@@ -172,7 +268,32 @@ def cmd_build(args: argparse.Namespace) -> int:
             r=built.recipients,
         )
     )
-    return 0
+
+
+def _as_secretariat(
+    args: argparse.Namespace, pack_session: str
+) -> tuple[pyrage.x25519.Identity, x509.Certificate, str]:
+    """The escrow identity, trust anchor and pinned signer of the session folder."""
+    try:
+        session = open_session(args.session)
+    except SessionError as exc:
+        raise CommandError(str(exc)) from None
+    if session.id != pack_session:
+        raise CommandError(
+            _("this pack is for session {pack}, not for {session} ({id})").format(
+                pack=pack_session, session=session.name, id=session.id
+            )
+        )
+    passphrase = session_passphrase_from_args(args)
+    try:
+        identity = session.load_escrow_identity(passphrase)
+    except (SessionError, WrongPassphrase) as exc:
+        raise CommandError(str(exc)) from None
+    return (
+        identity,
+        session.ca_certificate,
+        ca.certificate_fingerprint(session.secretariat_certificate),
+    )
 
 
 def cmd_inspect(args: argparse.Namespace) -> int:
@@ -180,22 +301,28 @@ def cmd_inspect(args: argparse.Namespace) -> int:
         header = read_header(args.pack)
     except PackError as exc:
         raise CommandError(exc.message, problems=exc.problems) from None
-    me = unlock_from_args(args)
-    enrolment = me.enrolments.get(header.session_id)
-    if enrolment is None:
-        raise CommandError(
-            _(
-                "this pack is for session {session}, in which you are not enrolled; "
-                "import the enrolment response from the secretariat first"
-            ).format(session=header.session_id)
-        )
+    pinned: str | None
+    if args.session is not None:
+        identity, anchor, pinned = _as_secretariat(args, header.session_id)
+    else:
+        me = unlock_from_args(args)
+        enrolment = me.enrolments.get(header.session_id)
+        if enrolment is None:
+            raise CommandError(
+                _(
+                    "this pack is for session {session}, in which you are not enrolled; "
+                    "import the enrolment response from the secretariat first"
+                ).format(session=header.session_id)
+            )
+        identity, anchor = me.age_identity, enrolment.ca_certificate
+        pinned = enrolment.secretariat_sha256
     try:
         with open_pack(
             args.pack,
-            me.age_identity,
-            enrolment.ca_certificate,
+            identity,
+            anchor,
             expected_session_id=header.session_id,
-            secretariat_sha256=enrolment.secretariat_sha256,
+            secretariat_sha256=pinned,
         ) as opened:
             manifest = opened.manifest
             print(_("Pack {id}").format(id=opened.pack_id))

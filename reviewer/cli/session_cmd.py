@@ -1,7 +1,9 @@
-"""``reviewer session init|roster|enroll|withdraw``: the secretariat's review session.
+"""``reviewer session ...``: the secretariat's review session (init, roster, enroll, withdraw,
+add-escrow, export-escrow-key, and the planning commands).
 
-Helper for other command groups that need the secretariat's key (e.g. ``pack build``):
-    secretariat_key_from_args(args, session) -> EllipticCurvePrivateKey
+Helpers for other command groups that need the secretariat's keys (e.g. ``pack build``):
+    session_passphrase_from_args(args) -> str
+    secretariat_key(session, passphrase) -> EllipticCurvePrivateKey
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from reviewer.base.i18n import _
 from reviewer.cli.errors import CommandError
-from reviewer.cli.identity_cmd import add_passphrase_option
+from reviewer.cli.identity_cmd import add_export_options, add_passphrase_option, export_age_key
 from reviewer.crypto.passphrase import PassphraseError, WrongPassphrase, obtain_passphrase
 from reviewer.crypto.passphrase_strength import WeakPassphrase, require_strong
 from reviewer.people import ca
@@ -25,6 +27,7 @@ from reviewer.people.session import (
     EnrolOutcome,
     Session,
     SessionError,
+    add_escrow,
     create_session,
     enroll,
     open_session,
@@ -100,17 +103,47 @@ def register(sub: argparse._SubParsersAction) -> None:
     out.add_argument("--reason", required=True, help=_("why (kept in the roster)"))
     out.set_defaults(func=cmd_withdraw)
 
+    escrow = actions.add_parser(
+        "add-escrow",
+        help=_(
+            "give a session made before escrow the secretariat's own pack recipient "
+            "(building a pack adds it too)"
+        ),
+    )
+    escrow.add_argument("dir", type=Path, metavar=_("DIR"))
+    add_passphrase_option(escrow)
+    escrow.set_defaults(func=cmd_add_escrow)
+
+    export = actions.add_parser(
+        "export-escrow-key",
+        help=_(
+            "write the secretariat's escrow age identity, passphrase-protected in age's "
+            "own format, to open the session's packs with the standard age tool"
+        ),
+    )
+    export.add_argument("dir", type=Path, metavar=_("DIR"))
+    add_export_options(export)
+    add_passphrase_option(export)
+    export.set_defaults(func=cmd_export_escrow_key)
+
+    # The panel commands live beside, importing this module's helpers.
+    from reviewer.cli import panel_cmd
+
+    panel_cmd.register_actions(actions)
+
 
 def _open(folder: Path) -> Session:
     with _refusals():
         return open_session(folder)
 
 
-def secretariat_key_from_args(
-    args: argparse.Namespace, session: Session
-) -> ec.EllipticCurvePrivateKey:
+def session_passphrase_from_args(args: argparse.Namespace) -> str:
     with _refusals():
-        passphrase = obtain_passphrase(file=args.passphrase_file, prompt=_("Session passphrase: "))
+        return obtain_passphrase(file=args.passphrase_file, prompt=_("Session passphrase: "))
+
+
+def secretariat_key(session: Session, passphrase: str) -> ec.EllipticCurvePrivateKey:
+    with _refusals():
         return session.load_secretariat_key(passphrase)
 
 
@@ -191,6 +224,33 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
             "its sheets are refused."
         ).format(name=entry.name, fp=entry.certificate_fingerprint)
     )
+    return 0
+
+
+def cmd_add_escrow(args: argparse.Namespace) -> int:
+    session = _open(args.dir)
+    if session.escrow_recipient is not None:
+        print(
+            _("The session already has its escrow recipient: {r}").format(
+                r=session.escrow_recipient
+            )
+        )
+        return 0
+    with _refusals():
+        session = add_escrow(session, session_passphrase_from_args(args))
+    print(
+        _("Added the escrow identity; new packs are also encrypted to {r}").format(
+            r=session.escrow_recipient
+        )
+    )
+    return 0
+
+
+def cmd_export_escrow_key(args: argparse.Namespace) -> int:
+    session = _open(args.dir)
+    with _refusals():
+        identity = session.load_escrow_identity(session_passphrase_from_args(args))
+    export_age_key(identity, args, _("the secretariat of this session"))
     return 0
 
 

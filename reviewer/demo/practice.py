@@ -314,9 +314,16 @@ def build_demo(
         signer_key=session.load_secretariat_key(DEMO_PASSPHRASE),
         signer_cert=session.secretariat_certificate,
         seal_recipient=session.seal_recipient,
+        escrow_recipient=session.escrow_recipient,
         withdrawn=session.withdrawn_certificates,
     )
-    record_pack(session, built.pack_id, dt.datetime.now(dt.UTC), session.active)
+    record_pack(
+        session,
+        built.pack_id,
+        dt.datetime.now(dt.UTC),
+        session.active,
+        candidates=[c.id for c in checked],
+    )
     (out / "README.txt").write_text(
         _(
             "Practice session: {name}\n"

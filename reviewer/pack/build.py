@@ -210,6 +210,7 @@ def build_pack(
     rubrics: Sequence[Rubric] | None = None,
     secretariat: str | None = None,
     seal_recipient: str | None = None,
+    escrow_recipient: str | None = None,
     withdrawn: Sequence[str] = (),
     min_watched_percent: int | None = None,
     progress: ProgressCallback | None = None,
@@ -219,7 +220,10 @@ def build_pack(
 
     ``candidates`` come from ``read_candidates`` (already checked). ``rubrics`` default
     to the bundled rubric of each category used. ``seal_recipient``: the session seals
-    sheets to this age recipient (it travels in the signed manifest). ``withdrawn``:
+    sheets to this age recipient (it travels in the signed manifest).
+    ``escrow_recipient``: the secretariat's own age recipient, added to the reviewers'
+    so that it can open the pack it sent (an audit); ``BuiltPack.recipients`` counts the
+    reviewers only. ``withdrawn``:
     the SHA-256s of the certificates the secretariat withdrew (signed too).
     ``min_watched_percent``: reviewers must watch this share (1–100) of each audio or
     video work before scoring a criterion on representative works (None: no rule).
@@ -228,6 +232,9 @@ def build_pack(
     out_path = Path(out_path)
     report = progress or (lambda _p: None)
     age_recipients = parse_recipients(recipients)
+    reviewers = len(age_recipients)
+    if escrow_recipient is not None:
+        age_recipients = parse_recipients([*recipients, escrow_recipient])
     chosen_rubrics = _rubrics_for(candidates, rubrics)
     if not candidates:
         raise PackBuildError(_("A pack needs at least one candidate."))
@@ -365,7 +372,7 @@ def build_pack(
         manifest_sha256=manifest.sha256,
         candidates=len(manifest.candidates),
         attachments=len(attachments),
-        recipients=len(age_recipients),
+        recipients=reviewers,
     )
 
 

@@ -6,9 +6,11 @@ API:
     class EnrolOutcome(Enum): NEW, EXISTING
     @dataclass RubricRef(id, fingerprint)
     @dataclass Withdrawal(at, reason)
-    @dataclass RosterEntry(name, certificate, age_recipient, enrolled, withdrawn=None)
+    @dataclass RosterEntry(name, certificate, age_recipient, enrolled, withdrawn=None,
+                           affiliation=None)
         .certificate_fingerprint .key_fingerprint .serial
-    @dataclass PackRecord(pack_id, created, recipients: ((name, certificate_sha256), ...))
+    @dataclass PackRecord(pack_id, created, recipients: ((name, certificate_sha256), ...),
+                          candidates: (id, ...) | None, escrow_recipient: str | None)
     @dataclass Session(folder, id, name, programme, rubrics, created, ca_certificate,
                        secretariat_certificate, roster)
         .active -> the roster without withdrawn entries
@@ -21,12 +23,16 @@ API:
                    seal_sheets=False, now=None) -> Session
         .seal_recipient -> str | None        # sheets must be sealed to this age recipient
         .load_sealing_identity(passphrase) -> pyrage x25519 Identity
+        .escrow_recipient -> str | None      # every pack is also encrypted to this
+        .load_escrow_identity(passphrase) -> pyrage x25519 Identity
+    add_escrow(session, passphrase) -> Session   # for sessions made before escrow
     open_session(folder) -> Session
     enroll(session, request: EnrolmentRequest, passphrase: str | None, now=None)
         -> tuple[RosterEntry, bytes (the response file), EnrolOutcome]
     write_response(path, data) -> None
     withdraw(session, name, reason, now=None) -> RosterEntry   # SessionError
-    record_pack(session, pack_id, created, recipients) -> None
+    set_affiliation(session, name, affiliation) -> RosterEntry # SessionError
+    record_pack(session, pack_id, created, recipients, *, candidates) -> None
     pack_record(session, pack_id) -> PackRecord | None         # SessionError if damaged
     name_key(name) -> str                 # names equal under it are one name (NFKC)
 
@@ -41,6 +47,9 @@ Folder layout:
     DIR/ca/secretariat.key        its key, sealed the same way
     DIR/ca/sealing.key            where the session seals sheets: the secretariat's age
                                   X25519 identity, sealed the same way
+DIR/ca/escrow.key             the secretariat's own age identity for reading its packs,
+                                  sealed the same way; only where there is no sealing.key
+                                  (the sealing identity is then the escrow identity too)
 """
 
 from __future__ import annotations
@@ -73,9 +82,13 @@ from reviewer.rubric.file import RubricError, bundled_rubrics
 SESSION_FORMAT = "reviewer-session"
 ROSTER_FORMAT = "reviewer-roster"
 PACK_RECORD_FORMAT = "reviewer-pack-record"
+# 2: the pack's candidate ids (its recipients review those only) and its escrow
+# recipient; a version 1 record (every candidate, no escrow) is still read.
+PACK_RECORD_VERSION = 2
 FORMAT_VERSION = 1
-# 2: an entry may be withdrawn ({at, reason}); a version 1 roster (none is) is still read.
-ROSTER_VERSION = 2
+# 2: an entry may be withdrawn ({at, reason}); 3: an entry may carry the reviewer's
+# 工作单位 (affiliation, for conflict checks). Versions 1 and 2 are still read.
+ROSTER_VERSION = 3
 PACKS_DIR = "packs"
 SESSION_FILE = "session.json"
 ROSTER_FILE = "roster.json"
@@ -86,6 +99,8 @@ SECRETARIAT_CERT = "secretariat.crt.pem"
 SECRETARIAT_KEY = "secretariat.key"
 SEALING_KEY = "sealing.key"
 SEALING_ROLE = "secretariat sealing identity"
+ESCROW_KEY = "escrow.key"
+ESCROW_ROLE = "secretariat escrow identity"
 MAX_TEXT_CHARS = 200
 MAX_SESSION_FILE_BYTES = 256 * 1024
 MAX_ROSTER_FILE_BYTES = 16 * 1024 * 1024
@@ -121,6 +136,10 @@ class PackRecord:
     pack_id: str
     created: dt.datetime
     recipients: tuple[tuple[str, str], ...]  # (name, certificate SHA-256)
+    # The candidates the pack holds, whom its recipients are expected to review; None
+    # (a version 1 record): every candidate of the session.
+    candidates: tuple[str, ...] | None = None
+    escrow_recipient: str | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -136,6 +155,8 @@ class RosterEntry:
     # Set when the secretariat withdrew the certificate (left the panel, lost laptop,
     # re-keyed): its sheets are refused, packs are no longer encrypted to it.
     withdrawn: Withdrawal | None = None
+    # 工作单位, set by the secretariat (``set_affiliation``): conflicts by rule use it.
+    affiliation: str | None = None
 
     @property
     def certificate_fingerprint(self) -> str:
@@ -164,22 +185,40 @@ class Session:
     # Where sheets must travel sealed (age-encrypted to the secretariat only), the
     # recipient; it reaches reviewers inside the signed manifest of each pack.
     seal_recipient: str | None = None
+    # The secretariat's own recipient on every pack, so it can audit what it sent; the
+    # sealing recipient where the session has one. None: a session made before escrow.
+    escrow_recipient: str | None = None
 
     def load_sealing_identity(self, passphrase: str) -> x25519.Identity:
         if self.seal_recipient is None:
             raise SessionError(_("this session does not seal its sheets"))
-        path = self.folder / CA_DIR / SEALING_KEY
-        try:
-            text = secret_file.open_sealed(
-                _read(path, MAX_SESSION_FILE_BYTES), passphrase, SEALING_ROLE
+        return self._age_identity(SEALING_KEY, SEALING_ROLE, self.seal_recipient, passphrase)
+
+    def load_escrow_identity(self, passphrase: str) -> x25519.Identity:
+        if self.escrow_recipient is None:
+            raise SessionError(
+                _(
+                    "this session has no escrow identity yet: run `reviewer session "
+                    "add-escrow DIR` (or build a pack, which adds it)"
+                )
             )
+        if self.escrow_recipient == self.seal_recipient:
+            return self._age_identity(SEALING_KEY, SEALING_ROLE, self.escrow_recipient, passphrase)
+        return self._age_identity(ESCROW_KEY, ESCROW_ROLE, self.escrow_recipient, passphrase)
+
+    def _age_identity(
+        self, filename: str, role: str, recipient: str, passphrase: str
+    ) -> x25519.Identity:
+        path = self.folder / CA_DIR / filename
+        try:
+            text = secret_file.open_sealed(_read(path, MAX_SESSION_FILE_BYTES), passphrase, role)
         except secret_file.DamagedSecret as exc:
             raise SessionError(f"{path}: {exc}") from None
         try:
             identity = x25519.Identity.from_str(text.decode("ascii").strip())
         except (UnicodeDecodeError, pyrage.IdentityError):
             raise SessionError(_("{file} is damaged").format(file=path)) from None
-        if str(identity.to_public()) != self.seal_recipient:
+        if str(identity.to_public()) != recipient:
             raise SessionError(_("{file} does not match session.json").format(file=path))
         return identity
 
@@ -390,8 +429,12 @@ def create_session(
         "ca_sha256": ca.certificate_fingerprint(ca_cert),
     }
     sealing = x25519.Identity.generate() if seal_sheets else None
+    escrow = x25519.Identity.generate() if sealing is None else None
     if sealing is not None:
         session_doc["seal_recipient"] = str(sealing.to_public())
+        session_doc["escrow_recipient"] = str(sealing.to_public())
+    if escrow is not None:
+        session_doc["escrow_recipient"] = str(escrow.to_public())
     staging = folder.parent / f".{folder.name}.{uuid.uuid4().hex}.tmp"
     try:
         (staging / CA_DIR).mkdir(parents=True, mode=0o700)
@@ -409,6 +452,12 @@ def create_session(
             write_atomically(
                 staging / CA_DIR / SEALING_KEY,
                 secret_file.seal(str(sealing).encode("ascii"), passphrase, SEALING_ROLE),
+                private=True,
+            )
+        if escrow is not None:
+            write_atomically(
+                staging / CA_DIR / ESCROW_KEY,
+                secret_file.seal(str(escrow).encode("ascii"), passphrase, ESCROW_ROLE),
                 private=True,
             )
         write_atomically(staging / ROSTER_FILE, _roster_bytes(session_id, ()))
@@ -442,6 +491,7 @@ def _roster_bytes(session_id: str, roster: tuple[RosterEntry, ...]) -> bytes:
                     "withdrawn": None
                     if r.withdrawn is None
                     else {"at": _iso(r.withdrawn.at), "reason": r.withdrawn.reason},
+                    "affiliation": r.affiliation,
                 }
                 for r in roster
             ],
@@ -492,7 +542,10 @@ def _roster_entry(raw: Any, ca_cert: x509.Certificate, version: int) -> RosterEn
         age_recipient=raw["age_recipient"],
         enrolled=dt.datetime.fromisoformat(raw["enrolled"]),
         withdrawn=_withdrawal(raw["withdrawn"]) if version >= 2 else None,
+        affiliation=raw["affiliation"] if version >= 3 else None,
     )
+    if entry.affiliation is not None and not isinstance(entry.affiliation, str):
+        raise ValueError("affiliation")
     if (
         ca.common_name(cert.subject) != entry.name
         or ca.age_recipient_of(cert) != entry.age_recipient
@@ -525,12 +578,17 @@ def open_session(folder: Path) -> Session:
         seal_recipient = doc.get("seal_recipient")
         if seal_recipient is not None:
             x25519.Recipient.from_str(seal_recipient)
+        escrow_recipient = doc.get("escrow_recipient", seal_recipient)
+        if escrow_recipient is not None:
+            x25519.Recipient.from_str(escrow_recipient)
     except (pyrage.RecipientError, KeyError, TypeError, ValueError, ca.CertificateError):
         raise SessionError(
             _("{folder} is damaged: session.json and the CA do not agree").format(folder=folder)
         ) from None
     roster_path = folder / ROSTER_FILE
-    roster_doc = _load_doc(roster_path, MAX_ROSTER_FILE_BYTES, ROSTER_FORMAT, (1, ROSTER_VERSION))
+    roster_doc = _load_doc(
+        roster_path, MAX_ROSTER_FILE_BYTES, ROSTER_FORMAT, (1, 2, ROSTER_VERSION)
+    )
     try:
         if roster_doc["session_id"] != session_id:
             raise ValueError("session id")
@@ -549,7 +607,33 @@ def open_session(folder: Path) -> Session:
         secretariat_certificate=sec_cert,
         roster=roster,
         seal_recipient=seal_recipient,
+        escrow_recipient=escrow_recipient,
     )
+
+
+def add_escrow(session: Session, passphrase: str) -> Session:
+    """Give a session made before escrow existed its escrow identity (``ca/escrow.key``,
+    sealed under the session passphrase, which the secretariat key must confirm)."""
+    session = open_session(session.folder)
+    if session.escrow_recipient is not None:
+        return session
+    session.load_secretariat_key(passphrase)  # the passphrase is the session's
+    path = session.folder / SESSION_FILE
+    doc = _load_doc(path, MAX_SESSION_FILE_BYTES, SESSION_FORMAT)
+    escrow = x25519.Identity.generate()
+    doc["escrow_recipient"] = str(escrow.to_public())
+    try:
+        write_atomically(
+            session.folder / CA_DIR / ESCROW_KEY,
+            secret_file.seal(str(escrow).encode("ascii"), passphrase, ESCROW_ROLE),
+            private=True,
+        )
+        write_atomically(path, _json(doc))
+    except OSError as exc:
+        raise SessionError(
+            _("cannot write {file}: {error}").format(file=path, error=exc.strerror or exc)
+        ) from None
+    return open_session(session.folder)
 
 
 def enroll(
@@ -625,18 +709,38 @@ def withdraw(
     return withdrawn
 
 
+def set_affiliation(session: Session, name: str, affiliation: str) -> RosterEntry:
+    """Record the 工作单位 of the active reviewer ``name`` (an empty text clears it)."""
+    session = open_session(session.folder)
+    entry = session.reviewer(name)
+    if entry is None:
+        raise SessionError(_("no enrolled reviewer is named {name}").format(name=name))
+    value = _clean_text(affiliation, _("affiliation")) if affiliation.strip() else None
+    changed = replace(entry, affiliation=value)
+    _write_roster(session, tuple(changed if r is entry else r for r in session.roster))
+    return changed
+
+
 def record_pack(
-    session: Session, pack_id: str, created: dt.datetime, recipients: Iterable[RosterEntry]
+    session: Session,
+    pack_id: str,
+    created: dt.datetime,
+    recipients: Iterable[RosterEntry],
+    *,
+    candidates: Iterable[str],
 ) -> None:
-    """Remember who a pack was built for (``DIR/packs/<pack-id>.json``)."""
+    """Remember who a pack was built for and which candidates it holds
+    (``DIR/packs/<pack-id>.json``)."""
     doc = {
         "format": PACK_RECORD_FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": PACK_RECORD_VERSION,
         "pack_id": str(uuid.UUID(pack_id)),
         "created": _iso(created),
         "recipients": [
             {"name": r.name, "certificate_sha256": r.certificate_fingerprint} for r in recipients
         ],
+        "candidates": list(dict.fromkeys(candidates)),
+        "escrow_recipient": session.escrow_recipient,
     }
     folder = session.folder / PACKS_DIR
     try:
@@ -657,13 +761,25 @@ def pack_record(session: Session, pack_id: str) -> PackRecord | None:
     path = session.folder / PACKS_DIR / f"{pack_id}.json"
     if not path.is_file():
         return None
-    doc = _load_doc(path, MAX_SESSION_FILE_BYTES, PACK_RECORD_FORMAT)
+    doc = _load_doc(
+        path, MAX_SESSION_FILE_BYTES, PACK_RECORD_FORMAT, (FORMAT_VERSION, PACK_RECORD_VERSION)
+    )
     try:
         if doc["pack_id"] != pack_id:
             raise ValueError("pack id")
         recipients = tuple(
             (str(r["name"]), str(r["certificate_sha256"])) for r in doc["recipients"]
         )
-        return PackRecord(pack_id, dt.datetime.fromisoformat(doc["created"]), recipients)
+        candidates, escrow = None, None
+        if doc["format_version"] >= 2:
+            if not isinstance(doc["candidates"], list):
+                raise ValueError("candidates")
+            candidates = tuple(str(c) for c in doc["candidates"])
+            escrow = doc["escrow_recipient"]
+            if escrow is not None and not isinstance(escrow, str):
+                raise ValueError("escrow")
+        return PackRecord(
+            pack_id, dt.datetime.fromisoformat(doc["created"]), recipients, candidates, escrow
+        )
     except (KeyError, TypeError, ValueError):
         raise SessionError(_("{file} is damaged").format(file=path)) from None

@@ -25,8 +25,9 @@ Input is an ``ImportResult`` (see ``aggregate_import``); output a frozen
   scores: ICC(2,1) and Kendall's W; and per reviewer, Pearson's r between their scores
   and the mean of the others', lowest first.
 * Completeness: reviewers × candidates − recusals − counted sheets = missing; the
-  reviewers are those the packs were built for when known, else the active roster. Candidates
-  are those of the candidate list when given, else those named by the sheets that
+  reviewers are those the packs were built for when known, else the active roster, and
+  each is expected to review only the candidates their packs hold (the assignment).
+  Candidates are those of the candidate list when given, else those named by the sheets that
   count (a candidate nobody sent a valid sheet for is then unknown to the secretariat).
 """
 
@@ -347,7 +348,9 @@ def aggregate(
         present = {r.reviewer for r in records} | {
             reviewer for reviewer, c in in_conflict if c == cid
         }
-        absent = tuple(name_ for name_ in roster if name_ not in present)
+        absent = tuple(
+            name_ for name_ in roster if name_ not in present and imported.expects(name_, cid)
+        )
         for reviewer in absent:
             missing.append(MissingSheet(reviewer, cid, name, (reviewer, cid) in refused_pairs))
         trimmed_value, trimmed = trimmed_mean(scores, opts.trim_min)

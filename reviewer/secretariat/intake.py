@@ -142,6 +142,15 @@ class ImportResult:
     rubrics: Mapping[str, Rubric] = field(default_factory=dict)  # by rubric id
     # Whom the given packs were built for (names); None: not known, the active roster.
     reviewers: tuple[str, ...] | None = None
+    # Name → the candidates their packs hold (None: every one); None: not known.
+    assigned: Mapping[str, frozenset[str] | None] | None = None
+
+    def expects(self, reviewer: str, candidate_id: str) -> bool:
+        """Whether a sheet from ``reviewer`` on the candidate is expected at all."""
+        if self.assigned is None or reviewer not in self.assigned:
+            return True
+        held = self.assigned[reviewer]
+        return held is None or candidate_id in held
 
     def with_status(self, status: SheetStatus) -> tuple[SheetRecord, ...]:
         return tuple(r for r in self.records if r.status is status)
@@ -327,9 +336,18 @@ def session_packs(session: Session, packs: Iterable[Path]) -> dict[str, str]:
 def pack_reviewers(session: Session, pack_ids: Iterable[str]) -> tuple[str, ...] | None:
     """The names the packs were built for, from the session's own record of each build;
     None when a pack has none (built before the records were kept, or elsewhere)."""
+    assigned = pack_assignment(session, pack_ids)
+    return None if assigned is None else tuple(assigned)
+
+
+def pack_assignment(
+    session: Session, pack_ids: Iterable[str]
+) -> dict[str, frozenset[str] | None] | None:
+    """Each name the packs were built for → the candidate ids its packs hold (None:
+    every candidate, a record older than assignments); None when a pack has no record."""
     from reviewer.people.session import SessionError, pack_record
 
-    names: dict[str, None] = {}
+    found: dict[str, frozenset[str] | None] = {}
     for pack_id in pack_ids:
         try:
             record = pack_record(session, pack_id)
@@ -337,8 +355,13 @@ def pack_reviewers(session: Session, pack_ids: Iterable[str]) -> tuple[str, ...]
             raise AggregateError(str(exc)) from None
         if record is None:
             return None
-        names.update(dict.fromkeys(record.names))
-    return tuple(names)
+        for name in record.names:
+            held = found.get(name, frozenset())
+            if record.candidates is None or held is None:
+                found[name] = None
+            else:
+                found[name] = held | frozenset(record.candidates)
+    return found
 
 
 def import_sheets(
@@ -354,12 +377,15 @@ def import_sheets(
     cancelled: Callable[[], bool] | None = None,
     sealing: x25519.Identity | None = None,
     reviewers: Iterable[str] | None = None,
+    assigned: Mapping[str, frozenset[str] | None] | None = None,
     cache_key: bytes | None = None,
 ) -> ImportResult:
     """Verify and sort every sheet under ``sheets_dir``.
 
     ``reviewers``: whom the packs were built for (``pack_reviewers``), from whom sheets
     are expected; kept in the result for the missing-sheet lists.
+    ``assigned``: name → the candidates their packs hold (``pack_assignment``; None for
+    a name: every candidate); a reviewer is not expected to review the others.
     ``cache_key``: the verdict cache's MAC key (``verdict_cache.cache_key``); without
     it the cache is neither read nor written (``use_cache`` needs both).
 
@@ -500,6 +526,7 @@ def import_sheets(
         cache_note=cache.note,
         rubrics=rubrics,
         reviewers=tuple(dict.fromkeys(reviewers)) if reviewers is not None else None,
+        assigned=dict(assigned) if assigned is not None else None,
     )
 
 

@@ -62,6 +62,8 @@ class Packs:
     manifests: tuple[str, ...] = ()
     # Whom they were built for (the session's record of each build); None: not known.
     reviewers: tuple[str, ...] | None = None
+    # Name → the candidates their packs hold (None: every one); None: not known.
+    assigned: Mapping[str, frozenset[str] | None] | None = None
 
     @property
     def manifest_by_id(self) -> dict[str, str]:
@@ -113,11 +115,13 @@ class Secretariat:
         paths = tuple(Path(p) for p in paths)
         found = intake.session_packs(self.session, paths)
         ids = tuple(found)
+        assigned = intake.pack_assignment(self.session, ids)
         return Packs(
             paths,
             ids,
             manifests=tuple(found.values()),
-            reviewers=intake.pack_reviewers(self.session, ids),
+            reviewers=tuple(assigned) if assigned is not None else None,
+            assigned=assigned,
         )
 
     def read_candidates(self, path: Path) -> CandidateList:
@@ -204,6 +208,7 @@ class Secretariat:
             cancelled=cancelled,
             sealing=self._sealing,
             reviewers=packs.reviewers if packs is not None else None,
+            assigned=packs.assigned if packs is not None else None,
             cache_key=self._cache_key,
         )
         self._last = _Import(result, candidates)

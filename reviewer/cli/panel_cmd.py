@@ -1,0 +1,233 @@
+"""``reviewer session draw|affiliation|conflicts`` and the planning half of ``pack
+build`` (who gets which candidates): forming the panels before packs are built.
+
+Helpers for ``pack build``:
+    add_assignment_options(parser)
+    plan_packs(args, session, rows, roster) -> dict[reviewer, (candidate id, ...)] | None
+        None: no assignment and no confirmed conflict, one pack for everyone
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from pathlib import Path
+
+from reviewer.base.i18n import _
+from reviewer.cli.errors import CommandError
+from reviewer.cli.identity_cmd import add_passphrase_option
+from reviewer.cli.session_cmd import secretariat_key, session_passphrase_from_args
+from reviewer.pack.candidates import CandidateRow
+from reviewer.panel import assignment, conflicts
+from reviewer.panel import draw as drawing
+from reviewer.panel.candidates import PanelCandidate, read_panel_candidates
+from reviewer.people import ca
+from reviewer.people.session import RosterEntry, Session, open_session, set_affiliation
+
+
+def register_actions(actions: argparse._SubParsersAction) -> None:
+    draw = actions.add_parser(
+        "draw",
+        help=_("draw reviewers at random from an expert pool, with a published seed"),
+    )
+    draw.add_argument("dir", type=Path, metavar=_("DIR"))
+    draw.add_argument(
+        "--pool",
+        required=True,
+        type=Path,
+        metavar=_("FILE"),
+        help=_("the expert pool (CSV or XLSX: 姓名, 类别, 工作单位)"),
+    )
+    draw.add_argument(
+        "--per-category", required=True, type=int, metavar="N", help=_("experts drawn a category")
+    )
+    draw.add_argument(
+        "--category",
+        action="append",
+        dest="categories",
+        metavar=_("ID"),
+        help=_("a category to draw for (repeatable; default: every category in the pool)"),
+    )
+    draw.add_argument(
+        "--seed", help=_("the seed announced beforehand (default: a new one, printed)")
+    )
+    draw.set_defaults(func=cmd_draw)
+
+    unit = actions.add_parser(
+        "affiliation", help=_("record a reviewer's 工作单位, for the conflict rules")
+    )
+    unit.add_argument("dir", type=Path, metavar=_("DIR"))
+    unit.add_argument("name", metavar=_("NAME"))
+    unit.add_argument("affiliation", metavar=_("AFFILIATION"), help=_("empty to clear it"))
+    unit.set_defaults(func=cmd_affiliation)
+
+    check = actions.add_parser(
+        "conflicts",
+        help=_(
+            "flag conflicts of interest by rule; with --decisions, sign the secretariat's "
+            "decisions into conflicts.json"
+        ),
+    )
+    check.add_argument("dir", type=Path, metavar=_("DIR"))
+    check.add_argument("--candidates", required=True, type=Path, metavar=_("FILE"))
+    check.add_argument(
+        "--relations",
+        type=Path,
+        metavar=_("FILE"),
+        help=_("declared relations and candidates' exclusions (编号, 评审专家, 类型, 说明)"),
+    )
+    check.add_argument(
+        "--decisions",
+        type=Path,
+        metavar=_("FILE"),
+        help=_("one decision a flag (编号, 评审专家, 决定: 确认|不回避, 理由)"),
+    )
+    add_passphrase_option(check)
+    check.set_defaults(func=cmd_conflicts)
+
+
+def add_assignment_options(parser: argparse.ArgumentParser) -> None:
+    how = parser.add_mutually_exclusive_group()
+    how.add_argument(
+        "--assignment",
+        type=Path,
+        metavar=_("FILE"),
+        help=_("who reviews whom, by hand (rows of 编号 or 类别, and 评审专家)"),
+    )
+    how.add_argument(
+        "--per-candidate",
+        type=int,
+        metavar="N",
+        help=_("assign N reviewers to each candidate automatically, loads balanced"),
+    )
+    parser.add_argument(
+        "--groups",
+        type=Path,
+        metavar=_("FILE"),
+        help=_("with --per-candidate: each category's panel (rows of 类别, 评审专家)"),
+    )
+
+
+def _session_conflicts(session: Session) -> conflicts.ConflictRecord | None:
+    return conflicts.load_conflicts(
+        session.folder,
+        session.id,
+        session.ca_certificate,
+        ca.certificate_fingerprint(session.secretariat_certificate),
+    )
+
+
+def _flag_line(flag: conflicts.Flag) -> str:
+    rules = "; ".join(
+        f"{conflicts.rule_text(r)}{f' ({d})' if d else ''}"
+        for r, d in zip(flag.rules, flag.details, strict=True)
+    )
+    return f"  {flag.candidate_id}  {flag.reviewer}: {rules}"
+
+
+def cmd_draw(args: argparse.Namespace) -> int:
+    session = open_session(args.dir)
+    pool, pool_sha256 = drawing.read_pool(args.pool, [r.id for r in session.rubrics])
+    categories = args.categories or sorted({c for e in pool for c in e.categories})
+    seed = args.seed if args.seed is not None else drawing.new_seed()
+    result = drawing.draw(pool, pool_sha256, seed, args.per_category, categories)
+    path = drawing.record_draw(session.folder, result)
+    print(_("Seed: {seed} (publish it: anyone can re-run the draw)").format(seed=seed))
+    print(_("Pool: {file}, SHA-256 {sha}").format(file=args.pool, sha=pool_sha256))
+    for c in result.categories:
+        print(f"{c.category}: {', '.join(c.drawn)}")
+    print(_("Recorded in {file}").format(file=path))
+    return 0
+
+
+def cmd_affiliation(args: argparse.Namespace) -> int:
+    entry = set_affiliation(open_session(args.dir), args.name, args.affiliation)
+    print(
+        _("{name}: affiliation {affiliation}").format(
+            name=entry.name, affiliation=entry.affiliation or "—"
+        )
+    )
+    return 0
+
+
+def cmd_conflicts(args: argparse.Namespace) -> int:
+    session = open_session(args.dir)
+    candidates = read_panel_candidates(args.candidates, [r.id for r in session.rubrics])
+    ids = [c.id for c in candidates]
+    names = [e.name for e in session.active]
+    relations = (
+        conflicts.read_relations(args.relations, ids, names) if args.relations is not None else []
+    )
+    flags = conflicts.find_flags(
+        candidates, {e.name: e.affiliation for e in session.active}, relations
+    )
+    print(_("{n} flagged pair(s)").format(n=len(flags)))
+    for flag in flags:
+        print(_flag_line(flag))
+    if args.decisions is None:
+        if flags:
+            print(_("Decide each flag in a file and run again with --decisions FILE."))
+        return 0
+    decisions = conflicts.read_decisions(args.decisions, ids, names)
+    record = conflicts.decide(session.id, flags, decisions)
+    key = secretariat_key(session, session_passphrase_from_args(args))
+    path = conflicts.write_conflicts(session.folder, record, key, session.secretariat_certificate)
+    print(
+        _("Wrote {file}: {c} confirmed, {o} overridden").format(
+            file=path,
+            c=sum(d.confirmed for d in record.decisions),
+            o=sum(not d.confirmed for d in record.decisions),
+        )
+    )
+    return 0
+
+
+def plan_packs(
+    args: argparse.Namespace,
+    session: Session,
+    rows: Sequence[CandidateRow],
+    roster: Sequence[RosterEntry],
+) -> dict[str, tuple[str, ...]] | None:
+    """Each reviewer's candidates, after checking that every conflict flagged by rule
+    was decided; None when every reviewer gets every candidate in one pack."""
+    if args.groups is not None and args.per_candidate is None:
+        raise CommandError(_("--groups goes with --per-candidate"))
+    candidates = [PanelCandidate(r.id, r.name, r.category, r.affiliation) for r in rows]
+    names = [e.name for e in roster]
+    record = _session_conflicts(session)
+    flags = conflicts.find_flags(candidates, {e.name: e.affiliation for e in roster})
+    undecided = flags if record is None else record.undecided(flags)
+    if undecided:
+        raise CommandError(
+            "\n".join(
+                [
+                    _(
+                        "conflicts flagged by rule are not decided yet; decide them with "
+                        "`reviewer session conflicts` first:"
+                    ),
+                    *map(_flag_line, undecided),
+                ]
+            )
+        )
+    ids = {c.id for c in candidates}
+    excluded = {
+        (cid, name)
+        for cid, name in (record.confirmed if record is not None else ())
+        if cid in ids and name in names
+    }
+    plan: dict[str, tuple[str, ...]]
+    if args.assignment is not None:
+        plan = assignment.read_assignment(args.assignment, candidates, names)
+    elif args.per_candidate is not None:
+        groups = (
+            assignment.read_groups(args.groups, {c.category for c in candidates}, names)
+            if args.groups is not None
+            else None
+        )
+        plan = assignment.auto_assign(candidates, names, args.per_candidate, excluded, groups)
+    elif excluded:
+        plan = {c.id: tuple(n for n in names if (c.id, n) not in excluded) for c in candidates}
+    else:
+        return None
+    assignment.check_assignment(plan, candidates, excluded)
+    return assignment.by_reviewer(plan, names)
