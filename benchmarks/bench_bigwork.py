@@ -184,8 +184,10 @@ def main() -> int:
     args = parser.parse_args()
     if args.child:
         spec = json.loads(Path(args.child).read_text())
-        print(json.dumps(_child(spec, spec["mode"])))
-        return 0
+        print(json.dumps(_child(spec, spec["mode"])), flush=True)
+        # Skip interpreter finalisation: PySide6 can abort while garbage-collecting the
+        # multimedia objects at exit, after the figures are out.
+        os._exit(0)
     if shutil.which("ffmpeg") is None:
         print("bench_bigwork needs ffmpeg (apt-get install ffmpeg)")
         return 1
@@ -214,8 +216,11 @@ def main() -> int:
                 ],
                 capture_output=True,
                 text=True,
-                check=True,
             )
+            if done.returncode != 0:
+                # The child's own words (Qt's or FFmpeg's) say why it stopped.
+                print(f"  the {mode} run failed ({done.returncode}):\n{done.stderr[-3000:]}")
+                return 1
             results[mode] = json.loads(done.stdout.strip().splitlines()[-1])
         e, p = results["encrypted"], results["plain"]
         print(f"  length {e['duration_s']:.0f} s")

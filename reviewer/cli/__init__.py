@@ -23,6 +23,7 @@ from reviewer.cli import (
     demo_cmd,
     identity_cmd,
     log_cmd,
+    meeting_cmd,
     pack_cmd,
     rubric_cmd,
     session_cmd,
@@ -36,6 +37,7 @@ COMMAND_GROUPS = (
     pack_cmd,
     sheet_cmd,
     aggregate_cmd,
+    meeting_cmd,
     log_cmd,
     demo_cmd,
 )

@@ -157,7 +157,7 @@ class _Reserved(Flowable):
         canvas.rect(x1, y1, x2 - x1, y2 - y1)
         canvas.setDash()
         qx, qy = MARGIN_X, y1
-        _draw_qr(canvas, qr_payload(self.data_hash), qx, qy, QR_SIZE)
+        draw_qr(canvas, qr_payload(self.data_hash), qx, qy, QR_SIZE)
         canvas.setFillColor(colors.black)
         canvas.setFont(self.fonts.primary, 7)
         canvas.drawString(qx + QR_SIZE + 3 * mm, qy + QR_SIZE - 8, "数据摘要（SHA-256）")
@@ -173,7 +173,7 @@ def qr_payload(data_hash: str) -> str:
     return f"SHA256:{data_hash.upper()}"
 
 
-def _draw_qr(canvas: Canvas, value: str, x: float, y: float, size: float) -> None:
+def draw_qr(canvas: Canvas, value: str, x: float, y: float, size: float) -> None:
     # The encoder straight to rectangles, one per run of dark modules: reportlab's widget
     # builds a shape object per module (slow), and renderPDF would select base-14
     # Helvetica as the drawing's font, leaving an unembedded font on the page.

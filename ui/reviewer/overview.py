@@ -84,9 +84,11 @@ class CategoryGrid(QWidget):
             for i, spread in enumerate(spreads):
                 self.table.setItem(first + k, 2 + i, _cell(pick(spread)))
             for c in range(len(headers)):
-                item = self.table.item(first + k, c) or _cell("")
+                item = self.table.item(first + k, c)
+                if item is None:  # a cell already in the table must not be set again
+                    item = _cell("")
+                    self.table.setItem(first + k, c, item)
                 item.setBackground(_SPREAD_COLOUR)
-                self.table.setItem(first + k, c, item)
         self.table.resizeColumnsToContents()
         layout.addWidget(self.table, 1)
 

@@ -1,0 +1,301 @@
+"""``reviewer meeting ...`` (the secretariat) and ``reviewer ballot ...`` (a member):
+the committee's secret ballot, round by round. See docs/secretariat-guide.md.
+
+    meeting open SESSION --round NAME --candidates ID... [--places N] [--quorum 4/5]
+                 [--after ROUND]                    -- a later round: from its shortlist
+    meeting attend SESSION ROUND [REQUEST...] [--paper NAME...] --out DIR
+    meeting print-ballots SESSION ROUND --out ballots.pdf
+    meeting count SESSION ROUND [BALLOT_DIR] [--marks MARKS.csv [--scans IMAGE...]]
+    meeting count-paper SESSION ROUND MARKS.csv [--scans IMAGE...]
+    ballot request ROUND_JSON --out REQUEST
+    ballot accept ROUND_JSON RESPONSE
+    ballot cast ROUND_JSON --yes ID... --no ID... --out DIR   (the rest: 弃权)
+    ballot check ROUND_JSON BULLETIN
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from reviewer.base.atomic_file import write_atomically
+from reviewer.base.i18n import _
+from reviewer.cli.errors import CommandError
+from reviewer.cli.identity_cmd import add_identity_options, add_passphrase_option, unlock_from_args
+from reviewer.committee import count, member, paper_ballot, rounds
+from reviewer.committee.meeting import (
+    MeetingError,
+    Round,
+    load_round,
+    load_secrets,
+    open_round,
+    parse_fraction,
+    read_round_file,
+    record_attendance,
+)
+from reviewer.committee.tally import Choice, RoundResult
+from reviewer.crypto.passphrase import obtain_passphrase
+from reviewer.people.session import Session, open_session
+
+MAX_INPUT_BYTES = 1024 * 1024
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    meeting = sub.add_parser(
+        "meeting", help=_("the committee's meeting: attendance, secret ballot, count")
+    )
+    actions = meeting.add_subparsers(dest="action", metavar=_("ACTION"), required=True)
+
+    op = actions.add_parser("open", help=_("open a voting round"))
+    op.add_argument("session", type=Path, metavar=_("SESSION"))
+    op.add_argument("--round", required=True, metavar=_("NAME"), help=_("the round's name"))
+    op.add_argument("--candidates", nargs="+", required=True, metavar=_("ID"))
+    op.add_argument("--places", type=int, help=_("at most this many 同意 on one ballot"))
+    op.add_argument("--quorum", default="2/3", help=_("share of members who must attend"))
+    op.add_argument(
+        "--after", metavar=_("ROUND"), help=_("the previous round: candidates must have passed it")
+    )
+    add_passphrase_option(op)
+    op.set_defaults(func=cmd_open)
+
+    at = actions.add_parser(
+        "attend", help=_("record the members present and sign their token requests")
+    )
+    at.add_argument("session", type=Path, metavar=_("SESSION"))
+    at.add_argument("round", metavar=_("ROUND"))
+    at.add_argument("requests", type=Path, nargs="*", metavar=_("REQUEST"))
+    at.add_argument(
+        "--paper",
+        nargs="+",
+        default=[],
+        metavar=_("NAME"),
+        help=_("members present who vote on paper"),
+    )
+    at.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        metavar=_("DIR"),
+        help=_("where the responses for the members are written"),
+    )
+    add_passphrase_option(at)
+    at.set_defaults(func=cmd_attend)
+
+    pr = actions.add_parser("print-ballots", help=_("print one paper ballot per member present"))
+    pr.add_argument("session", type=Path, metavar=_("SESSION"))
+    pr.add_argument("round", metavar=_("ROUND"))
+    pr.add_argument("--out", type=Path, required=True, metavar=_("PDF"))
+    add_passphrase_option(pr)
+    pr.set_defaults(func=cmd_print)
+
+    co = actions.add_parser("count", help=_("count the electronic ballots of a round"))
+    co.add_argument("session", type=Path, metavar=_("SESSION"))
+    co.add_argument("round", metavar=_("ROUND"))
+    co.add_argument("ballots", type=Path, nargs="?", metavar=_("BALLOT_DIR"))
+    co.add_argument(
+        "--marks", type=Path, metavar=_("MARKS_CSV"), help=_("the entered marks of paper ballots")
+    )
+    co.add_argument(
+        "--scans",
+        type=Path,
+        nargs="+",
+        metavar=_("IMAGE"),
+        help=_("scanned ballots: their serials must match the entered ones"),
+    )
+    add_passphrase_option(co)
+    co.set_defaults(func=cmd_count)
+
+    cp = actions.add_parser("count-paper", help=_("count paper ballots from the entered marks"))
+    cp.add_argument("session", type=Path, metavar=_("SESSION"))
+    cp.add_argument("round", metavar=_("ROUND"))
+    cp.add_argument("marks", type=Path, metavar=_("MARKS_CSV"))
+    cp.add_argument(
+        "--scans",
+        type=Path,
+        nargs="+",
+        metavar=_("IMAGE"),
+        help=_("scanned ballots: their serials must match the entered ones"),
+    )
+    add_passphrase_option(cp)
+    cp.set_defaults(func=cmd_count_paper)
+
+    bal = sub.add_parser("ballot", help=_("a member's secret ballot: token, cast, check"))
+    bacts = bal.add_subparsers(dest="action", metavar=_("ACTION"), required=True)
+    rq = bacts.add_parser("request", help=_("ask for this round's voting token"))
+    rq.add_argument("round_file", type=Path, metavar=_("ROUND_JSON"))
+    rq.add_argument("--out", type=Path, required=True, metavar=_("REQUEST"))
+    add_identity_options(rq)
+    rq.set_defaults(func=cmd_request)
+    ac = bacts.add_parser("accept", help=_("take the secretariat's signed token"))
+    ac.add_argument("round_file", type=Path, metavar=_("ROUND_JSON"))
+    ac.add_argument("response", type=Path, metavar=_("RESPONSE"))
+    add_identity_options(ac)
+    ac.set_defaults(func=cmd_accept)
+    ca = bacts.add_parser("cast", help=_("cast the ballot (candidates not named: 弃权)"))
+    ca.add_argument("round_file", type=Path, metavar=_("ROUND_JSON"))
+    ca.add_argument("--yes", nargs="+", default=[], metavar=_("ID"), help=_("同意"))
+    ca.add_argument("--no", nargs="+", default=[], metavar=_("ID"), help=_("不同意"))
+    ca.add_argument("--out", type=Path, required=True, metavar=_("DIR"))
+    add_identity_options(ca)
+    ca.set_defaults(func=cmd_cast)
+    ch = bacts.add_parser("check", help=_("check that your ballot was counted"))
+    ch.add_argument("round_file", type=Path, metavar=_("ROUND_JSON"))
+    ch.add_argument("bulletin", type=Path, metavar=_("BULLETIN"))
+    add_identity_options(ch)
+    ch.set_defaults(func=cmd_check)
+
+
+def _read(path: Path) -> bytes:
+    try:
+        with path.open("rb") as fh:
+            data = fh.read(MAX_INPUT_BYTES + 1)
+    except OSError as exc:
+        raise CommandError(
+            _("cannot read {file}: {reason}").format(file=path, reason=exc.strerror)
+        ) from None
+    if len(data) > MAX_INPUT_BYTES:
+        raise CommandError(_("{file} is too large").format(file=path))
+    return data
+
+
+def _passphrase(args: argparse.Namespace) -> str:
+    return obtain_passphrase(file=args.passphrase_file, prompt=_("Session passphrase: "))
+
+
+def _round(args: argparse.Namespace) -> tuple[Session, Round]:
+    session = open_session(args.session)
+    return session, load_round(session, args.round)
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    session = open_session(args.session)
+    quorum = parse_fraction(args.quorum)
+    previous = shortlist = None
+    if args.after:
+        previous = load_round(session, args.after)
+        shortlist = rounds.passed_of(previous, count.load_result(previous))
+    rnd = open_round(
+        session,
+        args.round,
+        args.candidates,
+        _passphrase(args),
+        places=args.places,
+        quorum=quorum,
+        previous=previous,
+        shortlist=shortlist,
+    )
+    assert rnd.folder is not None
+    print(
+        _("Round {name} is open: give {file} to every member.").format(
+            name=rnd.round_id, file=rnd.folder / "round.json"
+        )
+    )
+    print(
+        _("Quorum: {needed} of {members} members.").format(
+            needed=rnd.quorum_needed(), members=rnd.members
+        )
+    )
+    return 0
+
+
+def cmd_attend(args: argparse.Namespace) -> int:
+    session, rnd = _round(args)
+    requests = [_read(p) for p in args.requests]
+    responses = record_attendance(session, rnd, _passphrase(args), requests, args.paper)
+    args.out.mkdir(parents=True, exist_ok=True)
+    for i, data in enumerate(responses.values(), start=1):
+        # Numbered, not named: the responses are the members' own business; each
+        # member's app recognises its answer by the request hash inside.
+        write_atomically(args.out / f"token-{i:03d}.response.json", data)
+    print(_("{n} tokens signed; responses in {folder}.").format(n=len(responses), folder=args.out))
+    return 0
+
+
+def cmd_print(args: argparse.Namespace) -> int:
+    session, rnd = _round(args)
+    serials = paper_ballot.print_ballots(
+        rnd, load_secrets(rnd, _passphrase(args)), session.name, args.out
+    )
+    print(_("{n} ballots printed to {file}.").format(n=len(serials), file=args.out))
+    return 0
+
+
+def _show(result: RoundResult) -> None:
+    print(
+        _("{ballots} ballots counted; {present} present; {threshold} 同意 needed to pass.").format(
+            ballots=result.ballots, present=result.present, threshold=result.threshold
+        )
+    )
+    for row in result.candidates:
+        verdict = _("passed") if row.passed else _("not passed")
+        print(f"{row.candidate}\t{row.yes}\t{row.no}\t{row.abstain}\t{verdict}")
+
+
+def cmd_count(args: argparse.Namespace) -> int:
+    _session, rnd = _round(args)
+    scanned = paper_ballot.scanned_serials(rnd, args.scans) if args.scans else None
+    marks = _read(args.marks) if args.marks else None
+    _show(
+        count.count_round(
+            rnd, _passphrase(args), ballot_dir=args.ballots, marks_csv=marks, scanned=scanned
+        )
+    )
+    return 0
+
+
+def cmd_count_paper(args: argparse.Namespace) -> int:
+    _session, rnd = _round(args)
+    scanned = paper_ballot.scanned_serials(rnd, args.scans) if args.scans else None
+    _show(count.count_paper(rnd, _passphrase(args), _read(args.marks), scanned))
+    return 0
+
+
+def _member_round(args: argparse.Namespace) -> Round:
+    return read_round_file(args.round_file)
+
+
+def cmd_request(args: argparse.Namespace) -> int:
+    rnd = _member_round(args)
+    data = member.request_token(unlock_from_args(args), rnd)
+    args.out.write_bytes(data)
+    print(_("Hand {file} to the secretariat.").format(file=args.out))
+    return 0
+
+
+def cmd_accept(args: argparse.Namespace) -> int:
+    rnd = _member_round(args)
+    digest = member.accept_token(unlock_from_args(args), rnd, _read(args.response))
+    print(_("Your token is signed. It will appear on the bulletin as {hash}.").format(hash=digest))
+    return 0
+
+
+def cmd_cast(args: argparse.Namespace) -> int:
+    rnd = _member_round(args)
+    both = set(args.yes) & set(args.no)
+    if both:
+        raise CommandError(_("both 同意 and 不同意 for: {ids}").format(ids=", ".join(sorted(both))))
+    choices = dict.fromkeys(rnd.candidates, Choice.ABSTAIN)
+    for cid in args.yes:
+        choices[cid] = Choice.YES
+    for cid in args.no:
+        choices[cid] = Choice.NO
+    path = member.cast(unlock_from_args(args), rnd, choices, args.out)
+    print(_("Ballot written: {file}").format(file=path))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    rnd = _member_round(args)
+    mine = member.my_token_hash(unlock_from_args(args), rnd)
+    try:
+        doc = json.loads(_read(args.bulletin))
+        counted = set(doc["counted"])
+        if (doc["session"], doc["round"]) != (rnd.session_id, rnd.round_id):
+            raise MeetingError(_("the bulletin belongs to another round"))
+    except (ValueError, KeyError, TypeError):
+        raise CommandError(_("{file} is not a bulletin").format(file=args.bulletin)) from None
+    if mine not in counted:
+        raise CommandError(_("your ballot is NOT on the bulletin"))
+    print(_("Your ballot was counted."))
+    return 0
