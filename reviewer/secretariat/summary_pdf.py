@@ -304,7 +304,10 @@ def render_summary(result: AggregateResult, outputs: Sequence[OutputFile] = ()) 
                 extra.append(("BACKGROUND", (0, i), (-1, i), _QUORUM))
             elif row.method_dependent or a.disagreement:
                 extra.append(("BACKGROUND", (0, i), (-1, i), _FLAG))
-        widths = [12 * mm, 14 * mm, 52 * mm, 13 * mm] + [14 * mm] * 6 + [24 * mm, 18 * mm, 44 * mm]
+        # Rank, id, candidate, valid; mean, trimmed mean (a longer header), median, SD, min,
+        # max; ranks, recommendations, notes: 268 mm of the page's 269.
+        widths = [12 * mm, 14 * mm, 52 * mm, 13 * mm, 14 * mm, 17 * mm] + [14 * mm] * 4
+        widths += [24 * mm, 24 * mm, 42 * mm]
         story.append(_table(rows, widths, font, extra))
         story.append(
             Paragraph(
