@@ -11,8 +11,11 @@ pyHanko's PDF reader and the rubric weights), never by calling the code under te
 from __future__ import annotations
 
 import csv
+import hashlib
+import io
 import json
 import math
+import re
 import shutil
 import statistics
 import subprocess
@@ -35,6 +38,8 @@ from reviewer.rubric.file import find_rubric
 from reviewer.rubric.model import CheckKind, CheckResult
 from reviewer.secretariat.aggregate import AggregateOptions, aggregate
 from reviewer.secretariat.intake import SheetStatus, import_sheets
+from reviewer.secretariat.report import csv_bytes, xlsx_bytes
+from reviewer.secretariat.tables import candidates_table
 from reviewer.sheet.render import render_sheet
 from reviewer.sheet.sign import embed_and_sign
 from reviewer.sheet.verify import verify_sheet
@@ -211,7 +216,16 @@ def _expected(world) -> dict:
             if key not in latest or latest[key][0] < version:
                 latest[key] = (version, path)
     per_candidate: dict[str, dict] = defaultdict(
-        lambda: {"scores": [], "vetoes": [], "recusals": [], "criteria": defaultdict(list)}
+        lambda: {
+            "scores": [],
+            "vetoes": [],
+            "recusals": [],
+            "criteria": defaultdict(list),
+            "opinions": [],
+            "flagged": [],
+            "recommended": 0,
+            "not_recommended": 0,
+        }
     )
     for (reviewer, cid), (_v, path) in latest.items():
         doc = raw_json(path)
@@ -221,6 +235,14 @@ def _expected(world) -> dict:
         if doc["review"]["conflict"] == "recused":
             entry["recusals"].append(reviewer)
             continue
+        review = doc["review"]
+        entry["opinions"].append((reviewer, review["opinion"]))
+        for kind, check in review["checks"].items():
+            if check["result"] in ("concern", "fail"):
+                entry["flagged"].append((reviewer, kind, check["result"], check["note"]))
+        if review["recommendation"]:
+            option = find_rubric(doc["rubric"]["id"]).recommendation(review["recommendation"])
+            entry["not_recommended" if option.negative else "recommended"] += 1
         if any(c["result"] == "fail" for c in doc["review"]["checks"].values()):
             entry["vetoes"].append(reviewer)
             continue
@@ -348,6 +370,8 @@ def test_cli_writes_reports_that_agree(world, english, tmp_path):
             "--candidates",
             str(demo.folder / "candidates.csv"),
             "--calibrate",
+            "--quorum",
+            str(REVIEWERS),
             "--passphrase-file",
             str(pp),
         ]
@@ -355,7 +379,10 @@ def test_cli_writes_reports_that_agree(world, english, tmp_path):
     assert code == 0
     assert sorted(p.name for p in out.iterdir()) == [
         "candidates.csv",
+        "checks.csv",
+        "counted.csv",
         "missing.csv",
+        "opinions.csv",
         "refused.csv",
         "results.xlsx",
         "summary.pdf",
@@ -378,6 +405,31 @@ def test_cli_writes_reports_that_agree(world, english, tmp_path):
     assert all(r["Reason"] for r in refused)
     missing = list(csv.DictReader((out / "missing.csv").read_text("utf-8-sig").splitlines()))
     assert len(missing) == 4
+    # Untranslated id columns for scripts: a reviewer is their certificate's SHA-256.
+    certificates = {e.name: e.certificate_fingerprint for e in world["session"].roster}
+    assert {(m["candidate_id"], m["reviewer_id"]) for m in missing} == {
+        (m["Candidate ID"], certificates[m["Reviewer"]]) for m in missing
+    }
+    assert all(r["candidate_id"] == r["Candidate ID"] and r["category_id"] for r in rows)
+    with (out / "opinions.csv").open(encoding="utf-8-sig", newline="") as fh:
+        opinions = list(csv.DictReader(fh))
+    assert sorted((o["candidate_id"], o["reviewer_id"], o["Opinion"]) for o in opinions) == sorted(
+        (cid, certificates[reviewer], text)
+        for cid, e in exp.items()
+        for reviewer, text in e["opinions"]
+    )
+
+    listed = {
+        r["编号"]: r
+        for r in csv.DictReader(
+            (demo.folder / "candidates.csv").read_text("utf-8-sig").splitlines()
+        )
+    }
+    flagged = {
+        (cid, reviewer, note) for cid, e in exp.items() for reviewer, _k, _r, note in e["flagged"]
+    }
+    # The demo's odd 有疑虑 and the forced veto's note are both there.
+    assert {r for e in exp.values() for _rv, _k, r, _n in e["flagged"]} == {"concern", "fail"}
 
     book = load_workbook(out / "results.xlsx", read_only=True)
     sheet = book["Candidates"]
@@ -393,9 +445,59 @@ def test_cli_writes_reports_that_agree(world, english, tmp_path):
         assert by_id[cid]["Mean"] == float(two(sum(s, Fraction(0)) / len(s)))
         assert by_id[cid]["Trimmed mean"] == float(two(sum(t, Fraction(0)) / len(t)))
         assert by_id[cid]["Median"] == float(two(Fraction(statistics.median(s))))
+        row = by_id[cid]
+        assert (row["Below quorum"] or "") == (
+            "yes" if len(e["scores"]) + len(e["vetoes"]) < REVIEWERS else ""
+        )
+    for cid, e in exp.items():
+        row, source = by_id[cid], listed[cid]
+        assert (row["Affiliation"], row["Region"]) == (source["工作单位"], source["地区"])
+        assert row["Central/western, border or ethnic region"] == (
+            "yes" if source["中西部/边疆/民族地区"] == "是" else "no"
+        )
+        assert row["New arts group"] == ("yes" if source["新文艺群体"] == "是" else "no")
+        assert (row["Recommended"], row["Not recommended"]) == (
+            e["recommended"],
+            e["not_recommended"],
+        )
+    assert any(row["Below quorum"] for row in by_id.values())
     assert {"Refused sheets", "Missing sheets", "Methods side by side", "Criterion means"} <= set(
         book.sheetnames
     )
+    sheet_rows = list(book["Opinions"].iter_rows(values_only=True))
+    assert sorted((r[1], r[3], r[5]) for r in sheet_rows[1:]) == sorted(
+        (cid, reviewer, text) for cid, e in exp.items() for reviewer, text in e["opinions"]
+    )
+    sheet_rows = list(book["Concerns and failed checks"].iter_rows(values_only=True))
+    assert {(r[1], r[3], r[6]) for r in sheet_rows[1:]} == flagged
+    assert any("学术不端 <b>&" in note for _c, _r, note in flagged)
+    book.close()
+
+    # Laid out for reading and printing: filters, fitted widths, landscape, header repeated.
+    book = load_workbook(out / "results.xlsx")
+    for name in ("Candidates", "Opinions", "Concerns and failed checks", "Counted sheets"):
+        sheet = book[name]
+        assert (
+            sheet.auto_filter.ref
+            == f"A1:{sheet.cell(1, sheet.max_column).column_letter}{sheet.max_row}"
+        )
+        assert sheet.page_setup.orientation == "landscape"
+        assert sheet.page_setup.fitToWidth == 1 and sheet.page_setup.fitToHeight == 0
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.print_title_rows == "$1:$1"
+    opinions_sheet = book["Opinions"]
+    header = [c.value for c in opinions_sheet[1]]
+    longest = max(len(o["Opinion"]) for o in opinions)
+    # CJK characters count two columns: a column of Chinese opinions is wide (capped, wrapped).
+    width = opinions_sheet.column_dimensions["F"].width
+    assert header[5] == "Opinion" and min(60, 2 * longest) <= width <= 62
+    assert opinions_sheet.column_dimensions["B"].width < 20  # "C001": narrow
+    # Text is text: no apostrophe shown, no quote prefix, ids stay strings.
+    for sheet in book.worksheets:
+        for cell in (c for r in sheet.iter_rows() for c in r):
+            assert not cell.quotePrefix
+            assert not (isinstance(cell.value, str) and cell.value.startswith("'"))
+    assert all(isinstance(c.value, str) for c in book["Candidates"]["C"][1:])
     book.close()
 
     sig = subprocess.run(["pdfsig", str(out / "summary.pdf")], capture_output=True, text=True)
@@ -407,6 +509,30 @@ def test_cli_writes_reports_that_agree(world, english, tmp_path):
     ).stdout
     for e in exp.values():
         assert e["name"] in text
+    # The summary vouches, under its signature, for every other file written beside it…
+    layout = subprocess.run(
+        ["pdftotext", "-layout", str(out / "summary.pdf"), "-"], capture_output=True, text=True
+    ).stdout
+    stated = dict(re.findall(r"^\s*(\S+\.(?:csv|xlsx))\s+\d+\s+([0-9a-f]{64})\s*$", layout, re.M))
+    others = {p.name for p in out.iterdir()} - {"summary.pdf"}
+    assert set(stated) == others
+    for name in others:
+        assert stated[name] == hashlib.sha256((out / name).read_bytes()).hexdigest()
+    # …and lists every counted sheet with its own.
+    for _v, path in expected(world)["latest"].values():
+        assert hashlib.sha256(path.read_bytes()).hexdigest() in text
+    # A candidate below quorum says so in its ranking row: "6 < 7" valid sheets.
+    for cid, row in by_id.items():
+        marked = re.search(
+            rf"^\s*\S*\s+{cid}\s.*\s{row['Valid sheets']}\s?<\s?{REVIEWERS}\s", layout, re.M
+        )
+        assert bool(marked) == bool(row["Below quorum"]), cid
+    assert "Opinions and checks" in text and "Sign-off" in text
+    assert "Committee chair (signature)" in text
+    flat = text.replace("\n", "")
+    for e in exp.values():
+        for _r, opinion in e["opinions"]:
+            assert opinion in flat
     fonts = subprocess.run(["pdffonts", str(out / "summary.pdf")], capture_output=True, text=True)
     assert "Helvetica" not in fonts.stdout
 
@@ -479,7 +605,10 @@ def test_conflicting_versions_hold_only_that_candidate(world, english, tmp_path,
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [
             "candidates.csv",
+            "checks.csv",
             "conflicts.csv",
+            "counted.csv",
+            "opinions.csv",
             "missing.csv",
             "refused.csv",
             "results.xlsx",
@@ -600,3 +729,34 @@ def test_import_can_be_cancelled(world, tmp_path):
             progress=calls.append,
             cancelled=lambda: len(calls) >= 3,
         )
+
+
+def test_workbook_text_is_text_and_csv_text_is_never_a_formula(world, english):
+    """A number-looking id stays the text 001 in the workbook, and text that looks like a
+    formula is a string cell there, shown as written; the CSV file defuses it instead."""
+    session = world["session"]
+    result = aggregate(session, import_sheets(session, world["sheets"]))
+    formula = '=HYPERLINK("http://example.invalid","x")'
+    first = result.candidates[0]
+
+    def renamed(row):
+        return replace(row, candidate_id="001") if row.candidate_id == first.candidate_id else row
+
+    result = replace(
+        result,
+        candidates=(replace(first, candidate_id="001", name=formula), *result.candidates[1:]),
+        categories=tuple(
+            replace(c, rows=tuple(renamed(r) for r in c.rows)) for c in result.categories
+        ),
+    )
+    book = load_workbook(io.BytesIO(xlsx_bytes(result)))
+    sheet = book["Candidates"]
+    header = [c.value for c in sheet[1]]
+    row = next(
+        r for r in sheet.iter_rows(min_row=2) if r[header.index("Candidate ID")].value == "001"
+    )
+    name = row[header.index("Candidate")]
+    assert name.value == formula and name.data_type == "s" and not name.quotePrefix
+    assert row[header.index("Candidate ID")].data_type == "s"
+    text = csv_bytes(candidates_table(result)).decode("utf-8-sig")
+    assert f"'{formula}" in text.replace('""', '"') and ",001," in text

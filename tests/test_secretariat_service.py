@@ -202,3 +202,39 @@ def test_a_plain_folder_never_needs_unsealing(world, tmp_path):
     (folder / "stray.pdf.age").write_bytes(b"age-encryption.org/v1\n")
     secretariat = Secretariat.open(world["demo"].session)
     assert not secretariat.needs_unsealing(folder)
+
+
+def test_candidate_list_carries_affiliation_region_and_tilt_flags(tmp_path, english):
+    ids = ["news", "arts"]
+    full = tmp_path / "full.csv"
+    full.write_text(
+        "编号,姓名,类别,工作单位,地区,中西部/边疆/民族地区（是/否）,新文艺群体\n"
+        "001,甲,news,新疆广播电视台,新疆,是,\n"
+        "B2,乙,arts,独立制片人,北京,否,是\n",
+        encoding="utf-8-sig",
+    )
+    first, second = read_candidate_list(full, ids)
+    # A number-looking id stays the text it was written as.
+    assert (first.candidate_id, first.affiliation, first.region) == (
+        "001",
+        "新疆广播电视台",
+        "新疆",
+    )
+    assert first.central_western_border_ethnic is True and first.new_arts_group is False
+    assert second.central_western_border_ethnic is False and second.new_arts_group is True
+    # Without the columns nothing is known, which is not the same as 否.
+    bare = tmp_path / "bare.csv"
+    bare.write_text("编号,姓名,类别\nA1,甲,news\n", encoding="utf-8")
+    (only,) = read_candidate_list(bare, ids)
+    assert only.affiliation == "" and only.central_western_border_ethnic is None
+    assert only.new_arts_group is None
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "编号,姓名,类别,新文艺群体,工作单位\nA1,甲,news,maybe,x\nA2,乙,news,是,\x07\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(CandidatesError) as caught:
+        read_candidate_list(bad, ids)
+    report = caught.value.report()
+    assert "line 2, 新文艺群体（是/否）: 'maybe': write 是 or 否" in report
+    assert "line 3, 工作单位: contains control characters" in report

@@ -233,7 +233,16 @@ def test_export_writes_every_report(window, monkeypatch, tmp_path, messages):
     window.export_reports()
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(
-        ["summary.pdf", "results.xlsx", "candidates.csv", "refused.csv", "missing.csv"]
+        [
+            "summary.pdf",
+            "results.xlsx",
+            "candidates.csv",
+            "opinions.csv",
+            "checks.csv",
+            "counted.csv",
+            "refused.csv",
+            "missing.csv",
+        ]
     )
     assert window.last_export.signed
     assert not window.secretariat.can_sign  # the key is forgotten after the export

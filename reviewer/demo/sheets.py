@@ -22,6 +22,12 @@ from reviewer.station.workstation import Workstation
 
 RECUSAL_RATE = 0.06
 VETO_RATE = 0.03
+CONCERN_RATE = 0.08
+CONCERNS = [
+    "个别代表作署名情况需进一步核实。",
+    "材料中一项获奖信息与公开报道不一致，建议秘书处复核。",
+    "网络平台账号曾有内容被处理的记录，建议了解情况。",
+]
 OPINIONS = [
     "代表作立意高远、完成度高，社会反响良好，建议重点考虑。",
     "作品扎根基层，讲述真实故事，传播效果较好；创新性仍有提升空间。",
@@ -68,6 +74,12 @@ def simulate_reviewer(
                 review = review.with_opinion("品德考核不通过，一票否决。")
             else:
                 review = review.with_check(CheckKind.ETHICS, CheckResult.PASS)
+                # Its own generator, so that the scores stay those of earlier versions.
+                doubt = random.Random(f"{seed}:{index}:{candidate.candidate_id}:concern")
+                if doubt.random() < CONCERN_RATE:
+                    review = review.with_check(
+                        CheckKind.POLITICAL, CheckResult.CONCERN, doubt.choice(CONCERNS)
+                    )
                 review = _scored(rubric, review, quality + leniency, rng)
                 total = evaluate(rubric, review).total or 0
                 positive = total >= 70

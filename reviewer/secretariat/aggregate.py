@@ -29,6 +29,10 @@ Input is an ``ImportResult`` (see ``aggregate_import``); output a frozen
   each is expected to review only the candidates their packs hold (the assignment).
   Candidates are those of the candidate list when given, else those named by the sheets that
   count (a candidate nobody sent a valid sheet for is then unknown to the secretariat).
+* For the decision body, per candidate: each counted sheet's opinion (评审意见) and
+  recommendation, and every check recorded as 有疑虑 or 不通过 with its note, by whom;
+  recusals give neither, and a held candidate's sheets give nothing. Affiliation,
+  region and the tilt flags come from the candidate list only (``listed``).
 """
 
 from __future__ import annotations
@@ -42,7 +46,7 @@ from fractions import Fraction
 
 from reviewer.base.i18n import N_, _
 from reviewer.people.session import Session
-from reviewer.rubric.model import CheckKind, Rubric
+from reviewer.rubric.model import CheckKind, CheckResult, Rubric
 from reviewer.secretariat.candidates import ListedCandidate
 from reviewer.secretariat.intake import ImportResult, SheetRecord, SheetStatus, exact_total
 from reviewer.secretariat.stats import (
@@ -102,6 +106,27 @@ class Recusal:
 
 
 @dataclass(frozen=True)
+class Opinion:
+    """What one reviewer wrote of a candidate (评审意见) and recommended."""
+
+    reviewer: str
+    cert_sha256: str
+    recommendation: str | None  # the rubric's recommendation id
+    text: str
+
+
+@dataclass(frozen=True)
+class FlaggedCheck:
+    """An ethics or political-quality check a reviewer recorded as 有疑虑 or 不通过."""
+
+    reviewer: str
+    cert_sha256: str
+    check: CheckKind
+    result: CheckResult
+    note: str
+
+
+@dataclass(frozen=True)
 class ReviewerSheet:
     """One counted sheet of a candidate, as the candidate's detail shows it."""
 
@@ -140,6 +165,10 @@ class CandidateAggregate:
     # nothing of its sheets is counted until the secretariat resolves it, and only its
     # result waits; every other candidate's result stands.
     held: bool = False
+    # The candidate list's row (affiliation, region, tilt flags); None without a list.
+    listed: ListedCandidate | None = None
+    opinions: tuple[Opinion, ...] = ()  # reviewer order
+    flagged_checks: tuple[FlaggedCheck, ...] = ()  # reviewer order, then check
 
     @property
     def vetoed(self) -> bool:
@@ -224,6 +253,8 @@ class AggregateResult:
     missing: tuple[MissingSheet, ...]
     candidates_from_list: bool
     category_conflicts: tuple[tuple[str, tuple[str, ...]], ...] = field(default=())
+    # Reviewer name → SHA-256 of their certificate (the roster's), a stable id for scripts.
+    reviewer_certificates: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def held(self) -> tuple[str, ...]:
@@ -280,6 +311,7 @@ def aggregate(
     # Who the candidates are, what they are called and which rubric they are judged by.
     info: dict[str, tuple[str, str]] = {}
     category_conflicts: list[tuple[str, tuple[str, ...]]] = []
+    listed = {c.candidate_id: c for c in candidate_list or ()}
     if candidate_list is not None:
         info = {c.candidate_id: (c.name, c.category) for c in candidate_list}
     for cid, records in sorted(by_candidate.items()):
@@ -322,6 +354,8 @@ def aggregate(
         levels: Counter[str] = Counter()
         recommendations: Counter[str] = Counter()
         criteria: dict[str, list[Fraction]] = defaultdict(list)
+        opinions: list[Opinion] = []
+        flagged: list[FlaggedCheck] = []
         for r in records:
             data = r.data
             total = raw_scores.get((cid, r.reviewer))
@@ -334,6 +368,14 @@ def aggregate(
                 continue
             if data.review.recommendation:
                 recommendations[data.review.recommendation] += 1
+            cert = data.reviewer_cert_sha256
+            opinions.append(
+                Opinion(r.reviewer, cert, data.review.recommendation, data.review.opinion)
+            )
+            for kind in CheckKind:
+                check = data.review.checks.get(kind)
+                if check is not None and check.result in (CheckResult.CONCERN, CheckResult.FAIL):
+                    flagged.append(FlaggedCheck(r.reviewer, cert, kind, check.result, check.note))
             for kind in data.vetoes:
                 entry = data.review.checks.get(kind)
                 vetoes.append(Veto(r.reviewer, kind, entry.note if entry else ""))
@@ -391,6 +433,9 @@ def aggregate(
                 if opts.calibrate
                 else None,
                 held=cid in held,
+                listed=listed.get(cid),
+                opinions=tuple(opinions),
+                flagged_checks=tuple(flagged),
             )
         )
     aggregates.sort(key=lambda a: (a.rubric_id, a.candidate_id))
@@ -413,7 +458,16 @@ def aggregate(
         missing=tuple(sorted(missing, key=lambda m: (order.get(m.reviewer, 0), m.candidate_id))),
         candidates_from_list=candidate_list is not None,
         category_conflicts=tuple(category_conflicts),
+        reviewer_certificates=_certificates(session),
     )
+
+
+def _certificates(session: Session) -> dict[str, str]:
+    # A reviewer re-keyed after a lost laptop has a withdrawn entry and a new one under
+    # the same name: the active certificate names them.
+    out = {e.name: e.certificate_fingerprint for e in session.roster if e.withdrawn}
+    out |= {e.name: e.certificate_fingerprint for e in session.active}
+    return out
 
 
 def expected_reviewers(session: Session, imported: ImportResult) -> list[str]:

@@ -1,12 +1,18 @@
-"""The candidate list as the secretariat reads it: id, name, category and affiliation
-(the 公示 list names it), nothing more.
+"""The candidate list as aggregation needs it: id, name and category, and what the
+decision body weighs beside the scores (affiliation, region, the plan's tilt flags).
 
-The secretariat cannot decrypt its own packs (they are encrypted to the reviewers), so
-the list of candidates a session should have sheets for comes from the same CSV/XLSX
-the packs were built from. ``candidates.read_candidates`` also checks every material
-file, which the secretary may no longer have beside the list at aggregation time;
-this reader takes only the columns that matter here, with the same forgiving
-file handling (BOM, header spelling, XLSX) and the same strictness about content.
+Aggregation does not open the packs (that takes the secretariat's escrow key and its
+passphrase, and decrypts every dossier), so the list of candidates a session should have
+sheets for comes from the same CSV/XLSX the packs were built from.
+``candidates.read_candidates`` also checks every material file, which the secretary may
+no longer have beside the list at aggregation time; this reader takes only the columns
+that matter here, with the same forgiving file handling (encodings, header row, XLSX)
+and the same strictness about content.
+
+The sheets do not carry affiliation, region or the tilt flags (中西部/边疆/民族地区,
+新文艺群体): the pack's dossiers do. So the reports know them only from this list
+(``--candidates``); a column the list lacks is ``None`` here, "not known" in the
+reports, never a silent 否.
 """
 
 from __future__ import annotations
@@ -24,11 +30,18 @@ from reviewer.base.i18n import _
 # of the list's format.
 from reviewer.pack.candidate_sheet import read_rows
 from reviewer.pack.candidates import (
+    _CONTROL,
+    _NO,
+    _YES,
     H_AFFILIATION,
     H_CATEGORY,
     H_ID,
     H_NAME,
+    H_NEW_ARTS,
+    H_REGION,
+    H_REGION_FLAG,
     MAX_CANDIDATES,
+    MAX_TEXT,
     CandidatesError,
     category_aliases,
     category_id,
@@ -54,7 +67,6 @@ def session_categories(session: Session) -> dict[str, str]:
 
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
-_COLUMNS = (H_ID, H_NAME, H_CATEGORY, H_AFFILIATION)
 
 
 @dataclass(frozen=True)
@@ -62,7 +74,14 @@ class ListedCandidate:
     candidate_id: str
     name: str
     category: str  # the rubric id
-    affiliation: str = ""  # 工作单位, optional in the list
+    affiliation: str = ""  # 工作单位
+    region: str = ""  # 地区
+    # The plan's tilt flags; None when the list has no such column (not known).
+    central_western_border_ethnic: bool | None = None  # 中西部/边疆/民族地区
+    new_arts_group: bool | None = None  # 新文艺群体
+
+
+_OPTIONAL = (H_AFFILIATION, H_REGION, H_REGION_FLAG, H_NEW_ARTS)
 
 
 def read_candidate_list(
@@ -86,7 +105,7 @@ def read_candidate_list(
         columns = {}
         for i, text in enumerate(cells):
             column = known_column(text)
-            if column in _COLUMNS and column not in columns:
+            if column in (H_ID, H_NAME, H_CATEGORY, *_OPTIONAL) and column not in columns:
                 columns[column] = i
         for required in (H_ID, H_NAME, H_CATEGORY):
             if required not in columns:
@@ -117,9 +136,20 @@ def read_candidate_list(
                 )
             )
             continue
+        before = len(problems)
+        listed = ListedCandidate(
+            cid,
+            name or cid,
+            category,
+            affiliation=_text(cells, columns, H_AFFILIATION, line, problems),
+            region=_text(cells, columns, H_REGION, line, problems),
+            central_western_border_ethnic=_flag(cells, columns, H_REGION_FLAG, line, problems),
+            new_arts_group=_flag(cells, columns, H_NEW_ARTS, line, problems),
+        )
+        if len(problems) > before:
+            continue
         seen.add(cid)
-        affiliation = _cell(cells, columns[H_AFFILIATION]) if H_AFFILIATION in columns else ""
-        found.append(ListedCandidate(cid, name or cid, category, affiliation))
+        found.append(listed)
         if len(found) > MAX_CANDIDATES:
             problems.append(cell_problem(line, None, _("too many candidates")))
             break
@@ -132,3 +162,32 @@ def read_candidate_list(
 
 def _cell(cells: list[str], index: int) -> str:
     return cells[index].strip() if index < len(cells) else ""
+
+
+def _text(
+    cells: list[str], columns: dict[str, int], header: str, line: int, problems: list[Problem]
+) -> str:
+    if header not in columns:
+        return ""
+    # Alt+Enter in a spreadsheet cell is formatting, not content.
+    value = re.sub(r"\s*[\r\n\t]+\s*", " ", _cell(cells, columns[header]))
+    if len(value) > MAX_TEXT:
+        problems.append(
+            cell_problem(line, header, _("longer than {n} characters").format(n=MAX_TEXT))
+        )
+    elif _CONTROL.search(value):
+        problems.append(cell_problem(line, header, _("contains control characters")))
+    return value
+
+
+def _flag(
+    cells: list[str], columns: dict[str, int], header: str, line: int, problems: list[Problem]
+) -> bool | None:
+    if header not in columns:
+        return None
+    value = _cell(cells, columns[header]).lower()
+    if value not in _YES and value not in _NO:
+        problems.append(
+            cell_problem(line, header, _("{value!r}: write 是 or 否").format(value=value))
+        )
+    return value in _YES

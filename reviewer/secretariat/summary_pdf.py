@@ -7,9 +7,16 @@ characters such as 𠮷 and 䶮 are set in the fallback font). Charts are drawn 
 the range a line, the mean a red bar, the trimmed mean a blue one) and one per reviewer
 (their scores across candidates), each strip in a table row beside its label.
 
+For the decision body each category's ranking is followed by every candidate's
+particulars from the candidate list (工作单位, 地区, the plan's tilt flags), the
+recommendation counts, each reviewer's opinion and every check recorded as 有疑虑 or
+不通过 with its note. At the end: the counted sheets with their SHA-256, the SHA-256 of
+every other report file (``report.write_reports`` writes them first), and a sign-off
+block for the secretary and the committee chair.
+
 The signature is PAdES (pyHanko), invisible, by the secretariat's certificate: the
 decision body can check with any PDF reader that the summary is the secretariat's and
-unchanged.
+unchanged, and through the hashes it states, that the workbook and CSV files are too.
 """
 
 from __future__ import annotations
@@ -34,6 +41,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
     Flowable,
+    KeepTogether,
     PageBreak,
     Paragraph,
     SimpleDocTemplate,
@@ -45,8 +53,16 @@ from reportlab.platypus import (
 from reviewer.base.i18n import _
 from reviewer.base.pdf_fonts import SheetFonts, sheet_fonts
 from reviewer.secretariat.aggregate import AggregateResult, CandidateAggregate, Method
+from reviewer.secretariat.report import OutputFile
 from reviewer.secretariat.stats import shown
-from reviewer.secretariat.tables import check_name, conflict_lines, info_rows
+from reviewer.secretariat.tables import (
+    check_name,
+    conflict_lines,
+    info_rows,
+    recommendation_counts,
+    recommendation_name,
+    tilt_text,
+)
 from reviewer.sheet.render import BEIJING
 from reviewer.sheet.sign import SheetSigner, SheetSigningError
 
@@ -67,6 +83,7 @@ _GRID: list[_Command] = [
 ]
 _FLAG = colors.Color(1.0, 0.95, 0.8)
 _VETO = colors.Color(0.95, 0.88, 0.88)
+_QUORUM = colors.Color(0.99, 0.89, 0.84)
 
 
 class _Styles:
@@ -165,7 +182,9 @@ def _legend(fonts: SheetFonts, st: _Styles) -> Paragraph:
     )
 
 
-def render_summary(result: AggregateResult) -> bytes:
+def render_summary(result: AggregateResult, outputs: Sequence[OutputFile] = ()) -> bytes:
+    """The summary; ``outputs`` are the other report files it vouches for (none in a
+    preview, which says that their hashes come with the written reports)."""
     fonts = sheet_fonts()
     font = fonts.primary
     st = _Styles(font)
@@ -227,6 +246,7 @@ def render_summary(result: AggregateResult) -> bytes:
             _("Min"),
             _("Max"),
             _("Ranks: mean / trimmed / median"),
+            _("Recommended / not"),
             _("Notes"),
         ]
         rows: list[list] = [[Paragraph(m(h), st.small) for h in head]]
@@ -256,12 +276,17 @@ def render_summary(result: AggregateResult) -> bytes:
                 "—" if row.ranks.get(x) is None else str(row.ranks[x])
                 for x in (Method.MEAN, Method.TRIMMED, Method.MEDIAN)
             )
+            recommended, not_recommended = recommendation_counts(
+                a, result.imported.rubrics.get(a.rubric_id)
+            )
             rows.append(
                 [
                     rank_text,
                     Paragraph(m(a.candidate_id), st.small),
-                    Paragraph(m(a.name), st.body),
-                    str(a.count),
+                    _who(a, fonts, st),
+                    # The quorum in the cell itself, so that no reader takes a thin
+                    # result for a full one.
+                    f"{a.count} < {result.options.quorum}" if a.below_quorum else str(a.count),
                     _num(a.mean),
                     _num(a.trimmed_mean) + ("" if a.trimmed else "*"),
                     _num(a.median),
@@ -269,14 +294,20 @@ def render_summary(result: AggregateResult) -> bytes:
                     _num(a.minimum),
                     _num(a.maximum),
                     ranks,
+                    f"{recommended} / {not_recommended}",
                     Paragraph(m("；".join(notes)), st.small),
                 ]
             )
             if a.vetoed or a.held:
                 extra.append(("BACKGROUND", (0, i), (-1, i), _VETO))
+            elif a.below_quorum:
+                extra.append(("BACKGROUND", (0, i), (-1, i), _QUORUM))
             elif row.method_dependent or a.disagreement:
                 extra.append(("BACKGROUND", (0, i), (-1, i), _FLAG))
-        widths = [14 * mm, 16 * mm, 42 * mm, 12 * mm] + [16 * mm] * 6 + [32 * mm, 50 * mm]
+        # Rank, id, candidate, valid; mean, trimmed mean (a longer header), median, SD, min,
+        # max; ranks, recommendations, notes: 268 mm of the page's 269.
+        widths = [12 * mm, 14 * mm, 52 * mm, 13 * mm, 14 * mm, 17 * mm] + [14 * mm] * 4
+        widths += [24 * mm, 24 * mm, 42 * mm]
         story.append(_table(rows, widths, font, extra))
         story.append(
             Paragraph(
@@ -284,6 +315,11 @@ def render_summary(result: AggregateResult) -> bytes:
                     _("* fewer than {n} scores: the plain mean, nothing trimmed.").format(
                         n=result.options.trim_min
                     )
+                    + " "
+                    + _(
+                        "“n < {quorum}” under Valid: below quorum, fewer valid sheets than the "
+                        "{quorum} required."
+                    ).format(quorum=result.options.quorum)
                 ),
                 st.small,
             )
@@ -323,6 +359,7 @@ def render_summary(result: AggregateResult) -> bytes:
                 ]
             )
         story.append(_table(chart, [60 * mm, STRIP_WIDTH + 4], font))
+        _opinions(story, result, [by_id[row.candidate_id] for row in category.rows], fonts, st)
 
     story.append(PageBreak())
     story.append(Paragraph(m(_("Scores per reviewer")), st.h1))
@@ -342,6 +379,9 @@ def render_summary(result: AggregateResult) -> bytes:
 
     _vetoes_and_recusals(story, result, fonts, st)
     _lists(story, result, fonts, st)
+    _counted_sheets(story, result, fonts, st)
+    _outputs(story, outputs, fonts, st)
+    _sign_off(story, fonts, st)
 
     buf = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -367,6 +407,181 @@ def render_summary(result: AggregateResult) -> bytes:
 
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buf.getvalue()
+
+
+def _who(a: CandidateAggregate, fonts: SheetFonts, st: _Styles) -> Paragraph:
+    """The candidate's name, and below it what the candidate list says of them."""
+    m = fonts.markup
+    text = m(a.name)
+    listed = a.listed
+    if listed is not None:
+        details = [d for d in (listed.affiliation, listed.region, tilt_text(listed)) if d]
+        if details:
+            text += f'<br/><font size="7">{m(" · ".join(details))}</font>'
+    return Paragraph(text, st.body)
+
+
+def _opinions(
+    story: list,
+    result: AggregateResult,
+    members: Sequence[CandidateAggregate],
+    fonts: SheetFonts,
+    st: _Styles,
+) -> None:
+    """Per candidate: particulars, recommendation counts, opinions and flagged checks."""
+    m = fonts.markup
+    story.append(Paragraph(m(_("Opinions and checks")), st.h2))
+    for a in members:
+        rubric = result.imported.rubrics.get(a.rubric_id)
+        recommended, not_recommended = recommendation_counts(a, rubric)
+        listed = a.listed
+        facts = (
+            [
+                _("Affiliation: {value}").format(value=listed.affiliation or "—"),
+                _("Region: {value}").format(value=listed.region or "—"),
+                _("Tilt: {value}").format(value=tilt_text(listed) or _("none")),
+            ]
+            if listed is not None
+            else [_("not in a candidate list: affiliation and region not known")]
+        )
+        facts.append(
+            _("recommended {n} / not recommended {m}").format(n=recommended, m=not_recommended)
+        )
+        block: list[Flowable] = [
+            Paragraph(m(f"{a.candidate_id} {a.name}"), st.body),
+            Paragraph(m("；".join(facts)), st.small),
+        ]
+        if a.opinions:
+            rows: list[list[Flowable | str]] = [
+                [
+                    Paragraph(m(h), st.small)
+                    for h in (_("Reviewer"), _("Recommendation"), _("Opinion"))
+                ]
+            ]
+            for o in a.opinions:
+                rows.append(
+                    [
+                        Paragraph(m(o.reviewer), st.small),
+                        Paragraph(
+                            m(recommendation_name(rubric, o.recommendation) or "—"), st.small
+                        ),
+                        Paragraph(m(o.text or "—"), st.small),
+                    ]
+                )
+            block.append(_table(rows, [34 * mm, 30 * mm, 205 * mm], fonts.primary))
+        if a.flagged_checks:
+            block.append(Spacer(1, 1 * mm))
+            rows = [
+                [
+                    Paragraph(m(h), st.small)
+                    for h in (_("Reviewer"), _("Check"), _("Result"), _("Note"))
+                ]
+            ]
+            for f in a.flagged_checks:
+                rows.append(
+                    [
+                        Paragraph(m(f.reviewer), st.small),
+                        Paragraph(m(check_name(f.check)), st.small),
+                        Paragraph(m(f.result.label()), st.small),
+                        Paragraph(m(f.note or "—"), st.small),
+                    ]
+                )
+            block.append(
+                _table(rows, [34 * mm, 30 * mm, 20 * mm, 185 * mm], fonts.primary, [_flagged()])
+            )
+        block.append(Spacer(1, 2 * mm))
+        # A long panel may split over pages; a short one starts on a page it fits on.
+        if len(a.opinions) < 12:
+            story.append(KeepTogether(block))
+        else:
+            story.extend(block)
+
+
+def _flagged() -> _Command:
+    return ("BACKGROUND", (0, 1), (-1, -1), _FLAG)
+
+
+def _counted_sheets(story: list, result: AggregateResult, fonts: SheetFonts, st: _Styles) -> None:
+    m = fonts.markup
+    story.append(Paragraph(m(_("Counted sheets")), st.h1))
+    counted = [r for r in result.imported.counted if r.data is not None]
+    if not counted:
+        story.append(Paragraph(m(_("none")), st.body))
+        return
+    rows: list[list[Flowable | str]] = [
+        [
+            Paragraph(m(h), st.small)
+            for h in (_("File"), _("Reviewer"), _("Candidate"), _("Version"), _("SHA-256"))
+        ]
+    ]
+    for r in counted:
+        assert r.data is not None
+        rows.append(
+            [
+                Paragraph(m(r.path), st.small),
+                Paragraph(m(r.reviewer or "—"), st.small),
+                Paragraph(m(r.data.candidate_id), st.small),
+                str(r.data.version),
+                Paragraph(m(r.sha256 or "—"), st.small),
+            ]
+        )
+    story.append(_table(rows, [80 * mm, 34 * mm, 22 * mm, 14 * mm, 119 * mm], fonts.primary))
+
+
+def _outputs(story: list, outputs: Sequence[OutputFile], fonts: SheetFonts, st: _Styles) -> None:
+    m = fonts.markup
+    story.append(Paragraph(m(_("Report files")), st.h1))
+    if not outputs:
+        story.append(
+            Paragraph(
+                m(_("a preview: the files' SHA-256 are stated when the reports are written")),
+                st.body,
+            )
+        )
+        return
+    story.append(
+        Paragraph(
+            m(
+                _(
+                    "Written with this summary, in the same folder; a file whose SHA-256 "
+                    "differs is not the secretariat's."
+                )
+            ),
+            st.small,
+        )
+    )
+    rows: list[list[Flowable | str]] = [
+        [Paragraph(m(h), st.small) for h in (_("File"), _("Bytes"), _("SHA-256"))]
+    ]
+    for f in outputs:
+        rows.append([Paragraph(m(f.name), st.body), str(f.size), Paragraph(m(f.sha256), st.small)])
+    story.append(_table(rows, [50 * mm, 25 * mm, 125 * mm], fonts.primary))
+
+
+def _sign_off(story: list, fonts: SheetFonts, st: _Styles) -> None:
+    m = fonts.markup
+    line = "_" * 28
+    date = "_" * 16
+    rows = [
+        [
+            Paragraph(m(role), st.body),
+            Paragraph(m(line), st.body),
+            Paragraph(m(_("Date")), st.body),
+            Paragraph(m(date), st.body),
+        ]
+        for role in (_("Secretary (signature)"), _("Committee chair (signature)"))
+    ]
+    table = Table(rows, colWidths=[55 * mm, 80 * mm, 18 * mm, 50 * mm], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("FONT", (0, 0), (-1, -1), fonts.primary, 9),
+                ("VALIGN", (0, 0), (-1, -1), "BOTTOM"),
+                ("TOPPADDING", (0, 0), (-1, -1), 10),
+            ]
+        )
+    )
+    story.append(KeepTogether([Spacer(1, 4 * mm), Paragraph(m(_("Sign-off")), st.h1), table]))
 
 
 def _num3(value: Fraction | None) -> str:

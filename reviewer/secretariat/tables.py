@@ -4,6 +4,12 @@ One definition serves the CSV files, the XLSX workbook and the GUI, so that ever
 output shows the same numbers. Cells are ``str``, ``int``, ``Decimal`` (already rounded
 for display: two places, half up) or ``None`` (empty). Headers are English msgids,
 translated when the table is built (Chinese by default).
+
+A table may also carry stable id columns (``candidate_id``, ``category_id``,
+``reviewer_id`` …): untranslated headers, ids as the sheets state them, one tuple per
+row. The CSV files lead with them, so that a script reads the same columns whatever the
+language; a reviewer's id is the SHA-256 of their certificate, which two reviewers of one
+name cannot share.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from decimal import Decimal
 from reviewer.base.i18n import _, join_list
 from reviewer.rubric.model import CheckKind, Level, Rubric
 from reviewer.secretariat.aggregate import AggregateResult, CandidateAggregate, Method, RankRow
+from reviewer.secretariat.candidates import ListedCandidate
 from reviewer.secretariat.intake import SheetStatus
 from reviewer.secretariat.stats import shown
 
@@ -26,6 +33,8 @@ class Table:
     title: str
     headers: tuple[str, ...]
     rows: tuple[tuple[Cell, ...], ...]
+    id_headers: tuple[str, ...] = ()  # untranslated, for scripts (see the module docstring)
+    id_rows: tuple[tuple[Cell, ...], ...] = ()  # one per row when there are id headers
 
 
 def _yes(flag: bool) -> str:
@@ -42,6 +51,56 @@ def check_name(kind: CheckKind) -> str:
     return _("ethics check") if kind is CheckKind.ETHICS else _("political quality check")
 
 
+def flag_text(value: bool | None) -> str:
+    """A tilt flag of the candidate list: yes, no, or not known (no such column)."""
+    if value is None:
+        return _("not known")
+    return _("yes") if value else _("no")
+
+
+def tilt_text(listed: ListedCandidate | None) -> str:
+    """The plan's tilt flags that apply to a candidate, in words ("" when none or unknown)."""
+    if listed is None:
+        return ""
+    flags = []
+    if listed.central_western_border_ethnic:
+        flags.append(_("central/western, border or ethnic region"))
+    if listed.new_arts_group:
+        flags.append(_("new arts group"))
+    return join_list(flags)
+
+
+def recommendation_counts(a: CandidateAggregate, rubric: Rubric | None) -> tuple[int, int]:
+    """(recommended, not recommended): the sheets whose recommendation is a positive
+    option of the rubric, and those whose is a negative one."""
+    positive = negative = 0
+    for rec_id, n in a.recommendations.items():
+        option = rubric.recommendation(rec_id) if rubric else None
+        if option is None:
+            continue
+        if option.negative:
+            negative += n
+        else:
+            positive += n
+    return positive, negative
+
+
+def recommendation_name(rubric: Rubric | None, rec_id: str | None) -> str:
+    if not rec_id:
+        return ""
+    option = rubric.recommendation(rec_id) if rubric else None
+    return option.name.get() if option else rec_id
+
+
+def flagged_text(a: CandidateAggregate) -> str:
+    """Every 有疑虑/不通过 check of a candidate's counted sheets, with its note."""
+    return "; ".join(
+        f"{f.reviewer}: {check_name(f.check)} {f.result.label()}"
+        + (f" — {f.note}" if f.note else "")
+        for f in a.flagged_checks
+    )
+
+
 def level_text(counts: Mapping[str, int]) -> str:
     return join_list(
         f"{Level(level).label()} {counts[level]}"
@@ -51,11 +110,9 @@ def level_text(counts: Mapping[str, int]) -> str:
 
 
 def recommendation_text(a: CandidateAggregate, rubric: Rubric | None) -> str:
-    def name(rec_id: str) -> str:
-        option = rubric.recommendation(rec_id) if rubric else None
-        return option.name.get() if option else rec_id
-
-    return join_list(f"{name(k)} {v}" for k, v in sorted(a.recommendations.items()))
+    return join_list(
+        f"{recommendation_name(rubric, k)} {v}" for k, v in sorted(a.recommendations.items())
+    )
 
 
 def criterion_name(rubric: Rubric | None, criterion_id: str) -> str:
@@ -80,6 +137,10 @@ def candidates_table(result: AggregateResult) -> Table:
         _("Rank"),
         _("Candidate ID"),
         _("Candidate"),
+        _("Affiliation"),
+        _("Region"),
+        _("Central/western, border or ethnic region"),
+        _("New arts group"),
         _("Valid sheets"),
         _("Scores"),
         _("Mean"),
@@ -103,7 +164,10 @@ def candidates_table(result: AggregateResult) -> Table:
         _("Below quorum"),
         _("Disagreement"),
         _("Levels"),
+        _("Recommended"),
+        _("Not recommended"),
         _("Recommendations"),
+        _("Concerns and failed checks"),
         _("Criterion means"),
     ]
     if result.options.calibrate:
@@ -113,11 +177,17 @@ def candidates_table(result: AggregateResult) -> Table:
         row = _row_of(result, a.candidate_id)
         ranks = row.ranks if row else {}
         rubric = rubrics.get(a.rubric_id)
+        listed = a.listed
+        recommended, not_recommended = recommendation_counts(a, rubric)
         cells: list[Cell] = [
             a.category,
             ranks.get(method),
             a.candidate_id,
             a.name,
+            listed.affiliation if listed else "",
+            listed.region if listed else "",
+            flag_text(listed.central_western_border_ethnic if listed else None),
+            flag_text(listed.new_arts_group if listed else None),
             a.count,
             len(a.scores),
             shown(a.mean),
@@ -144,25 +214,141 @@ def candidates_table(result: AggregateResult) -> Table:
             _yes(a.below_quorum),
             _yes(a.disagreement),
             level_text(a.levels),
+            recommended,
+            not_recommended,
             recommendation_text(a, rubric),
+            flagged_text(a),
             "; ".join(f"{criterion_name(rubric, c)} {shown(m)}" for c, m in a.criterion_means),
         ]
         if result.options.calibrate:
             cells += [shown(a.calibrated), row.calibrated_rank if row else None]
         rows.append(tuple(cells))
-    return Table(_("Candidates"), tuple(headers), tuple(rows))
+    return Table(
+        _("Candidates"),
+        tuple(headers),
+        tuple(rows),
+        ("candidate_id", "category_id"),
+        tuple((a.candidate_id, a.rubric_id) for a in result.candidates),
+    )
+
+
+def opinions_table(result: AggregateResult) -> Table:
+    """opinions.csv: each counted sheet's opinion (评审意见) and recommendation."""
+    rubrics = result.imported.rubrics
+    rows, ids = [], []
+    for a in result.candidates:
+        rubric = rubrics.get(a.rubric_id)
+        for o in a.opinions:
+            rows.append(
+                (
+                    a.category,
+                    a.candidate_id,
+                    a.name,
+                    o.reviewer,
+                    recommendation_name(rubric, o.recommendation),
+                    o.text,
+                )
+            )
+            ids.append((a.candidate_id, a.rubric_id, o.cert_sha256, o.recommendation or ""))
+    return Table(
+        _("Opinions"),
+        (
+            _("Category"),
+            _("Candidate ID"),
+            _("Candidate"),
+            _("Reviewer"),
+            _("Recommendation"),
+            _("Opinion"),
+        ),
+        tuple(rows),
+        ("candidate_id", "category_id", "reviewer_id", "recommendation_id"),
+        tuple(ids),
+    )
+
+
+def flagged_checks_table(result: AggregateResult) -> Table:
+    """checks.csv: every ethics or political-quality check recorded as 有疑虑 or 不通过."""
+    rows, ids = [], []
+    for a in result.candidates:
+        for f in a.flagged_checks:
+            rows.append(
+                (
+                    a.category,
+                    a.candidate_id,
+                    a.name,
+                    f.reviewer,
+                    check_name(f.check),
+                    f.result.label(),
+                    f.note,
+                )
+            )
+            ids.append((a.candidate_id, a.rubric_id, f.cert_sha256, f.check.value, f.result.value))
+    return Table(
+        _("Concerns and failed checks"),
+        (
+            _("Category"),
+            _("Candidate ID"),
+            _("Candidate"),
+            _("Reviewer"),
+            _("Check"),
+            _("Result"),
+            _("Note"),
+        ),
+        tuple(rows),
+        ("candidate_id", "category_id", "reviewer_id", "check_id", "result_id"),
+        tuple(ids),
+    )
+
+
+def counted_sheets_table(result: AggregateResult) -> Table:
+    """counted.csv: the sheets that count, each with the SHA-256 of its file."""
+    rows, ids = [], []
+    for r in result.imported.counted:
+        data = r.data
+        if data is None:
+            continue
+        rows.append(
+            (
+                r.path,
+                r.reviewer or "",
+                data.candidate_id,
+                data.candidate_name,
+                data.version,
+                _("recused") if data.recused else "",
+                r.sha256 or "",
+            )
+        )
+        ids.append((data.candidate_id, data.rubric_id, data.reviewer_cert_sha256))
+    return Table(
+        _("Counted sheets"),
+        (
+            _("File"),
+            _("Reviewer"),
+            _("Candidate ID"),
+            _("Candidate"),
+            _("Version"),
+            _("Recused"),
+            _("SHA-256"),
+        ),
+        tuple(rows),
+        ("candidate_id", "category_id", "reviewer_id"),
+        tuple(ids),
+    )
 
 
 def refused_table(result: AggregateResult) -> Table:
     """refused.csv: every sheet that does not count because it was refused."""
+    refused = result.imported.refused
     rows = tuple(
         (r.path, r.reason_text, " ".join(r.codes), r.signer_name or "", r.sha256 or "")
-        for r in result.imported.refused
+        for r in refused
     )
     return Table(
         _("Refused sheets"),
         (_("File"), _("Reason"), _("Code"), _("Signer"), _("SHA-256")),
         rows,
+        ("candidate_id", "reviewer_id"),
+        tuple((r.data.candidate_id if r.data else "", r.signer_cert_sha256 or "") for r in refused),
     )
 
 
@@ -196,18 +382,25 @@ def other_sheets_table(result: AggregateResult) -> Table:
 
 
 def conflicts_table(result: AggregateResult) -> Table:
+    certificates = result.reviewer_certificates
     rows: list[tuple[Cell, ...]] = [
         (c.reviewer, c.candidate_id, c.version, " | ".join(c.files))
         for c in result.imported.conflicts
+    ]
+    ids: list[tuple[Cell, ...]] = [
+        (c.candidate_id, certificates.get(c.reviewer, "")) for c in result.imported.conflicts
     ]
     rows += [
         ("", cid, None, _("sheets use different rubrics: {ids}").format(ids=", ".join(ids)))
         for cid, ids in result.category_conflicts
     ]
+    ids += [(cid, "") for cid, _ids in result.category_conflicts]
     return Table(
         _("Conflicts"),
         (_("Reviewer"), _("Candidate ID"), _("Version"), _("Files")),
         tuple(rows),
+        ("candidate_id", "reviewer_id"),
+        tuple(ids),
     )
 
 
@@ -251,8 +444,13 @@ def missing_table(result: AggregateResult) -> Table:
         )
         for m in result.missing
     )
+    certificates = result.reviewer_certificates
     return Table(
-        _("Missing sheets"), (_("Reviewer"), _("Candidate ID"), _("Candidate"), _("Note")), rows
+        _("Missing sheets"),
+        (_("Reviewer"), _("Candidate ID"), _("Candidate"), _("Note")),
+        rows,
+        ("candidate_id", "reviewer_id"),
+        tuple((m.candidate_id, certificates.get(m.reviewer, "")) for m in result.missing),
     )
 
 
