@@ -74,7 +74,7 @@ def main() -> int:
         wait_until(lambda: page.materials.count() > 0)
         page.materials.setCurrentRow(0)
         page._open_item(page.materials.item(0))
-        wait_until(lambda: page.viewer.currentWidget() is page.viewer.pdf_view)
+        wait_until(lambda: page.viewer.currentWidget() is page.viewer.pdf_reader)
         panel = page.panel
         for row in panel.check_rows.values():
             row.group.buttons()[0].click()
