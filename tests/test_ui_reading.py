@@ -126,8 +126,10 @@ def test_a_pdf_pages_by_keys_jumps_and_follows_the_scroll(qtbot):
     # Scrolling moves the indicator too, and a zoom keeps the place.
     view.verticalScrollBar().setValue(view.verticalScrollBar().maximum() // 2)
     assert indicator.text() == "第 3 / 5 页" and reader.bar.page_box.value() == 3
-    press(qtbot, Qt.Key.Key_Equal, CTRL)
-    assert reader.page == 2
+    for _ in range(3):
+        press(qtbot, Qt.Key.Key_Equal, CTRL)
+    QApplication.processEvents()  # the view lays the pages out again
+    assert reader.page == 2 and indicator.text() == "第 3 / 5 页"
 
 
 def test_the_watermark_stays_over_zoomed_and_scrolled_content(qtbot):
