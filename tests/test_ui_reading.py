@@ -123,6 +123,11 @@ def test_a_pdf_pages_by_keys_jumps_and_follows_the_scroll(qtbot):
     assert QApplication.focusWidget() is view  # PageDown goes on from page 3
     press(qtbot, Qt.Key.Key_PageDown)
     assert indicator.text() == "第 4 / 5 页"
+    press(qtbot, Qt.Key.Key_J, CTRL)
+    press(qtbot, Qt.Key.Key_Up)  # in the page box: a page on, the keyboard stays there
+    assert indicator.text() == "第 5 / 5 页" and QApplication.focusWidget() is box
+    press(qtbot, Qt.Key.Key_Return)
+    assert QApplication.focusWidget() is view
     # Scrolling moves the indicator too, and a zoom keeps the place.
     view.verticalScrollBar().setValue(view.verticalScrollBar().maximum() // 2)
     assert indicator.text() == "第 3 / 5 页" and reader.bar.page_box.value() == 3

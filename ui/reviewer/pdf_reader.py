@@ -53,7 +53,8 @@ class PdfReader(QWidget):
         self.bar.zoom_out.connect(lambda: self.set_zoom(zoomed(self.zoom_factor(), -1)))
         self.bar.actual_size.connect(lambda: self.set_zoom(1.0))
         self.bar.fit.connect(self.set_fit)
-        self.bar.page_chosen.connect(self._page_chosen)
+        self.bar.page_chosen.connect(self.go_to)
+        self.bar.page_entered.connect(self._page_entered)
         self.shortcuts: list[QShortcut] = []
         for key, go in (
             (Qt.Key.Key_PageDown, lambda: self.go_to(self.page + 1)),
@@ -84,7 +85,7 @@ class PdfReader(QWidget):
         if count:
             self.navigator.jump(min(max(page, 0), count - 1), QPointF(), 0)
 
-    def _page_chosen(self, page: int) -> None:
+    def _page_entered(self, page: int) -> None:
         self.go_to(page)
         self.view.setFocus(Qt.FocusReason.OtherFocusReason)  # PageDown goes on from there
 

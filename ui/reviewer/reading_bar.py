@@ -38,7 +38,8 @@ class ReadingBar(QToolBar):
     zoom_out = Signal()
     actual_size = Signal()
     fit = Signal(ZoomMode)  # FitToWidth or FitInView
-    page_chosen = Signal(int)  # 0-based, from the page box
+    page_chosen = Signal(int)  # 0-based: the page box changed (typed, or ↑/↓)
+    page_entered = Signal(int)  # 0-based: Enter in the page box (reading goes on there)
 
     def __init__(self, reader: QWidget, pages: bool):
         """``reader``: the widget inside which the keys work; ``pages``: show the page
@@ -87,17 +88,20 @@ class ReadingBar(QToolBar):
         self.page_box.setToolTip(_("Go to page (Ctrl+J), then Enter"))
         self.page_box.setAccessibleName(_("Go to page"))
         self.page_box.valueChanged.connect(lambda n: self.page_chosen.emit(n - 1))
+        self.page_box.lineEdit().returnPressed.connect(
+            lambda: self.page_entered.emit(self.page_box.value() - 1)
+        )
         self.page_label = QLabel()
         self.page_label.setObjectName("pageIndicator")
-        self.go_to_page_action = QAction(_("Go to page"), reader)
-        self.go_to_page_action.setShortcut("Ctrl+J")
-        self.go_to_page_action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        self.go_to_page_action.triggered.connect(self._to_page_box)
-        reader.addAction(self.go_to_page_action)
         if pages:
             self.addSeparator()
             self.addWidget(self.page_box)
             self.addWidget(self.page_label)
+            go_to_page = QAction(_("Go to page"), reader)
+            go_to_page.setShortcut("Ctrl+J")
+            go_to_page.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            go_to_page.triggered.connect(self._to_page_box)
+            reader.addAction(go_to_page)
 
     def _action(
         self,
@@ -122,9 +126,8 @@ class ReadingBar(QToolBar):
         return action
 
     def _to_page_box(self) -> None:
-        if self.page_box.isVisible():
-            self.page_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
-            self.page_box.selectAll()
+        self.page_box.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        self.page_box.selectAll()
 
     def show_zoom(self, mode: ZoomMode, factor: float) -> None:
         """Say the zoom in use: the percentage, and which fit (if any) is on."""
