@@ -417,7 +417,7 @@ def test_a_format_1_attachment_that_does_not_match_is_refused_whole(sample, sess
         del entry["blocks"]
     members = _attachment_members(sample, session)
     video = sample[1]["作品1.mp4"]
-    members[sha(video)] = video[:-1] + b"\x00"
+    members[sha(video)] = video[:-1] + bytes([video[-1] ^ 0xFF])
     path = forge_pack(tmp_path / "v1.rvpack", session, canonical_json(doc), attachments=members)
     with opened(path, session) as pack, pytest.raises(AttachmentDamagedError):
         pack.open_attachment_stream(sha(video))

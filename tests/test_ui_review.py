@@ -339,7 +339,7 @@ def test_a_typed_score_off_the_step_or_range_is_kept_and_called_wrong(window, qt
     panel = page.panel
     box = next(iter(panel.score_boxes.values()))
     cid = box.criterion.id
-    label = panel.level_labels[cid]
+    label = panel.problem_labels[cid]
     saved = lambda: window.station.workspace.review(window.pack_id, "C006").scores.get(cid)  # noqa: E731
 
     _type_score(qtbot, box, "8")
@@ -348,6 +348,7 @@ def test_a_typed_score_off_the_step_or_range_is_kept_and_called_wrong(window, qt
     _type_score(qtbot, box, "7.3")
     assert box.text() == "7.3" and saved() == Decimal(8)  # kept on screen, not saved
     assert "7.3" in label.text() and "0.5" in label.text(), label.text()
+    assert label.isVisible() and not panel.level_labels[cid].text()
     assert box.property("problem") is True
     missing = [panel.missing.item(i).text() for i in range(panel.missing.count())]
     assert any("7.3" in m for m in missing), missing
@@ -364,7 +365,7 @@ def test_a_typed_score_off_the_step_or_range_is_kept_and_called_wrong(window, qt
     box.setFocus()
     qtbot.keyClick(box, Qt.Key.Key_Up)
     assert saved() == Decimal("7.5") and box.property("problem") is False
-    assert "7.3" not in label.text()
+    assert "7.3" not in label.text() and not label.isVisible()
 
     for typed in ("11", "85"):
         _type_score(qtbot, box, typed)
@@ -666,10 +667,12 @@ def test_the_overview_shows_my_scores_with_their_spread_and_two_side_by_side(win
     assert spread.mean == Decimal(7)
     mean_row = len(grid.data.rows)
     assert table.item(mean_row, 2).text() == "7"
+    # It opens on the category being reviewed, on the candidate being reviewed.
+    assert dialog.tabs.currentWidget() is grid
+    assert [r.candidate_id for r in grid.selected_rows()] == [same[0]]
     table.selectRow(0)
     table.setSelectionMode(table.SelectionMode.MultiSelection)
     table.selectRow(1)
-    dialog.tabs.setCurrentWidget(grid)
     dialog.compare.click()
     side = dialog.side
     assert side is not None and side.isVisible()

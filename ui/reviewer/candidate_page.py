@@ -140,6 +140,10 @@ class CandidatePage(QWidget):
         self.materials = QListWidget()
         self.materials.setObjectName("materials")
         self.materials.setMaximumHeight(140)
+        # A work's line (title, kind, length, share watched) is long: wrapped, it stays
+        # readable without a sideways scroll at 1366×768.
+        self.materials.setWordWrap(True)
+        self.materials.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         materials_layout.addWidget(self.materials)
         self.viewer = AttachmentViewer(watermark_text(station.name, date.today().isoformat()))
         self.viewer.displayed.connect(self._viewed)

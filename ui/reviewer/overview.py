@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
     QHBoxLayout,
+    QHeaderView,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -121,14 +122,22 @@ class SideBySide(QDialog):
                     r, col, _cell(value or None if not isinstance(value, Decimal) else value)
                 )
         self.table.setWordWrap(True)
-        self.table.resizeColumnsToContents()
+        # The two candidates share the width: long opinions wrap instead of running off.
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.table.resizeRowsToContents()
         layout.addWidget(self.table)
         self.resize(900, 560)
 
 
 class OverviewDialog(QDialog):
-    def __init__(self, parent: QWidget, data: tuple[CategoryOverview, ...]):
+    def __init__(
+        self,
+        parent: QWidget,
+        data: tuple[CategoryOverview, ...],
+        current: str | None = None,
+    ):
+        """`current`: the candidate being reviewed; the overview opens on their category
+        with their row selected (the first tab is rarely the one the reviewer is in)."""
         super().__init__(parent)
         self.setObjectName("overview")
         self.setWindowTitle(_("My scores at a glance"))
@@ -149,6 +158,11 @@ class OverviewDialog(QDialog):
             self.grids.append(grid)
             self.tabs.addTab(grid, category.rubric.category.get())
         layout.addWidget(self.tabs, 1)
+        for index, grid in enumerate(self.grids):
+            ids = [row.candidate_id for row in grid.data.rows]
+            if current in ids:
+                self.tabs.setCurrentIndex(index)
+                grid.table.selectRow(ids.index(current))
         buttons = QHBoxLayout()
         self.compare = QPushButton(_("Side by side"))
         self.compare.setObjectName("compare")

@@ -300,6 +300,7 @@ class ScoringPanel(QWidget):
         form = QFormLayout(self.criteria_box)
         self.score_boxes: dict[str, ScoreBox] = {}
         self.level_labels: dict[str, QLabel] = {}
+        self.problem_labels: dict[str, QLabel] = {}
         for c in rubric.criteria:
             box = ScoreBox(c)
             box.valueChanged.connect(lambda _v, cid=c.id: self._score_typed(cid))
@@ -330,8 +331,17 @@ class ScoringPanel(QWidget):
             )
             title.setBuddy(box)
             form.addRow(title, score_row)
+            # What is wrong with a typed score goes on a line of its own under the field:
+            # beside it, the message widened the panel past the screen.
+            problem = plain_label("")
+            problem.setObjectName(f"problem-{c.id}")
+            problem.setWordWrap(True)
+            problem.setStyleSheet("color: #a40000; font-weight: bold;")
+            problem.hide()
+            form.addRow(problem)
             self.score_boxes[c.id] = box
             self.level_labels[c.id] = level
+            self.problem_labels[c.id] = problem
         self.total_label = plain_label("", bold=True)
         self.total_label.setObjectName("totalLabel")
         form.addRow(self.total_label)
@@ -509,10 +519,11 @@ class ScoringPanel(QWidget):
         self.descriptors.setText("<br>".join(lines))
 
     def _mark(self, cid: str, problem: str | None, level: str = "") -> None:
-        """The text beside a score box: what is wrong with it in red, else its level."""
-        label, box = self.level_labels[cid], self.score_boxes[cid]
-        label.setText(problem or level)
-        label.setStyleSheet("color: #a40000; font-weight: bold;" if problem else "")
+        """Beside a score box its level; under it, in red, what is wrong with it."""
+        box, shown = self.score_boxes[cid], self.problem_labels[cid]
+        self.level_labels[cid].setText("" if problem else level)
+        shown.setText(problem or "")
+        shown.setVisible(bool(problem))
         box.setProperty("problem", bool(problem))
         box.setToolTip(problem or "")
 

@@ -799,7 +799,9 @@ class ReviewWindow(QMainWindow):
 
         self.work.flush()
         self.overview = OverviewDialog(
-            self, overview(self._loaded_station().workspace, self.pack_id)
+            self,
+            overview(self._loaded_station().workspace, self.pack_id),
+            self.current_candidate(),
         )
         self.overview.show()
 
