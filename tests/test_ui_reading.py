@@ -81,7 +81,12 @@ def test_a_pdf_zooms_and_fits_by_keys_and_buttons(qtbot):
     reader, view = viewer.pdf_reader, viewer.pdf_view
     assert viewer.currentWidget() is reader and QApplication.focusWidget() is view
     assert view.zoomMode() is ZoomMode.FitToWidth
+    # A fit follows the viewer's size, and the bar says what it comes to.
+    narrow = reader.zoom_factor()
+    viewer.resize(1200, 600)
+    QApplication.processEvents()
     fitted = reader.zoom_factor()
+    assert fitted > narrow and reader.bar.zoom_label.text() == f"{round(fitted * 100)}%"
     press(qtbot, Qt.Key.Key_Equal, CTRL)
     assert view.zoomMode() is ZoomMode.Custom and view.zoomFactor() > fitted
     assert reader.bar.zoom_label.text() == f"{round(view.zoomFactor() * 100)}%"

@@ -47,7 +47,8 @@ class PdfReader(QWidget):
         self.document.pageCountChanged.connect(self._show_page)
         self.view.zoomModeChanged.connect(self._show_zoom)
         self.view.zoomFactorChanged.connect(self._show_zoom)
-        self.view.installEventFilter(self)  # a fitted zoom changes with the view's size
+        # A fitted zoom changes with the viewport's size (the window's, a scroll bar's).
+        self.view.viewport().installEventFilter(self)
 
         self.bar.zoom_in.connect(lambda: self.set_zoom(zoomed(self.zoom_factor(), 1)))
         self.bar.zoom_out.connect(lambda: self.set_zoom(zoomed(self.zoom_factor(), -1)))
@@ -130,7 +131,7 @@ class PdfReader(QWidget):
         bar.setValue(round(share * bar.maximum()))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt name)
-        if watched is self.view and event.type() == QEvent.Type.Resize:
+        if watched is self.view.viewport() and event.type() == QEvent.Type.Resize:
             self._show_zoom()
         return False
 

@@ -60,7 +60,12 @@ class ReadingBar(QToolBar):
             reader, "zoomIn", "+", _("Zoom in"), ["Ctrl+=", "Ctrl++"], self.zoom_in.emit
         )
         self.actual_size_action = self._action(
-            reader, "actualSize", "100%", _("Actual size"), ["Ctrl+0"], self.actual_size.emit
+            reader,
+            "actualSize",
+            _("Actual size"),
+            _("Actual size"),
+            ["Ctrl+0"],
+            self.actual_size.emit,
         )
         self.addSeparator()
         self.fit_width_action = self._action(
