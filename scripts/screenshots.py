@@ -133,7 +133,7 @@ def reviewer_states(app: QApplication, shots: Shots, tmp: Path) -> None:
         return False
 
     if open_first(lambda t: t == "application/pdf"):
-        wait_until(lambda: viewer.currentWidget() is viewer.pdf_view)
+        wait_until(lambda: viewer.currentWidget() is viewer.pdf_reader)
         shots.window(window, "reading")
         large = getattr(window, "large_viewer_action", None)
         if large is not None:

@@ -398,7 +398,7 @@ def test_a_video_work_plays_in_the_window_and_counts_as_viewed_once_shown(qtbot,
     # A document counts when shown, and showing it stops the work.
     stream = player.stream
     page.materials.itemClicked.emit(page.materials.item(0))
-    assert page.viewer.currentWidget() is page.viewer.pdf_view
+    assert page.viewer.currentWidget() is page.viewer.pdf_reader
     assert viewed(window) == ["work2.mp4", "work1.pdf"] and stream.closed
 
 

@@ -6,6 +6,10 @@ date, so that a photographed or leaked screen can be traced (保密). Attachment
 from outside: PDFs are limited in pages, images in dimensions and decoded size, and
 text is shown as plain text, never as rich text. Nothing is written to disk.
 
+PDFs and images are read in ``pdf_reader`` and ``image_reader`` (zoom, fit, pages and
+their keys, under the reading bar); the watermark lies over their viewports, so it stays
+over the content at any zoom. Whatever is shown takes the keyboard, as a work does.
+
 ``displayed(key)`` says that what the caller asked for under ``key`` is now on screen:
 a document once shown, a work once its first frame (a recording: its sound) came. A
 type that cannot be shown, a refusal or a damaged work never emits it, so only what the
@@ -24,11 +28,8 @@ import shiboken6
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt, Signal
 from PySide6.QtGui import QImageReader, QPixmap
 from PySide6.QtPdf import QPdfDocument
-from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtWidgets import (
-    QLabel,
     QPlainTextEdit,
-    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -39,7 +40,9 @@ from reviewer.base.i18n import _
 from ui.common import worker
 from ui.common.errors import error_text
 from ui.common.labels import plain_label
+from ui.reviewer.image_reader import ImageReader
 from ui.reviewer.media_stream import DecryptedAttachment, MediaStream, is_media
+from ui.reviewer.pdf_reader import PdfReader
 from ui.reviewer.watermark import Watermark, watermark_text
 
 if TYPE_CHECKING:
@@ -70,20 +73,13 @@ class AttachmentViewer(QStackedWidget):
         self.message.setObjectName("attachmentMessage")
         self.addWidget(self.message)
 
-        self.pdf_document = QPdfDocument(self)
-        self.pdf_view = QPdfView()
-        self.pdf_view.setObjectName("pdfView")
-        self.pdf_view.setDocument(self.pdf_document)
-        self.pdf_view.setPageMode(QPdfView.PageMode.MultiPage)
-        self.pdf_view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
-        self.addWidget(self.pdf_view)
+        self.pdf_reader = PdfReader()
+        self.pdf_document, self.pdf_view = self.pdf_reader.document, self.pdf_reader.view
+        self.addWidget(self.pdf_reader)
 
-        self.image_label = QLabel()
-        self.image_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.image_scroll = QScrollArea()
-        self.image_scroll.setWidget(self.image_label)
-        self.image_scroll.setWidgetResizable(True)
-        self.addWidget(self.image_scroll)
+        self.image_reader = ImageReader()
+        self.image_scroll = self.image_reader.scroll_area
+        self.addWidget(self.image_reader)
 
         self.text_view = QPlainTextEdit()
         self.text_view.setReadOnly(True)
@@ -119,7 +115,7 @@ class AttachmentViewer(QStackedWidget):
         self.drop_media()
         self.pdf_document.close()
         self._buffer = None
-        self.image_label.clear()
+        self.image_reader.clear()
         self.text_view.clear()
         self.show_message(_("Choose a representative work or material to view it."))
 
@@ -149,6 +145,7 @@ class AttachmentViewer(QStackedWidget):
             self.show_message(str(exc))
             return
         self.current_key = key
+        self.focus_content()
         self.displayed.emit(key)
 
     def show_media(
@@ -198,6 +195,12 @@ class AttachmentViewer(QStackedWidget):
             self.addWidget(self.player)
         return self.player
 
+    def focus_content(self) -> None:
+        """The keyboard to what is shown (its keys: paging, zoom, playing)."""
+        shown = self.currentWidget()
+        if shown is not None and shown is not self.message:
+            shown.setFocus(Qt.FocusReason.OtherFocusReason)
+
     def _show_pdf(self, data: bytes) -> None:
         self.pdf_document.close()
         # The PDF is read from memory through a QBuffer: no temporary file.
@@ -215,7 +218,8 @@ class AttachmentViewer(QStackedWidget):
                     n=pages, max=MAX_PDF_PAGES
                 )
             )
-        self.setCurrentWidget(self.pdf_view)
+        self.pdf_reader.started()
+        self.setCurrentWidget(self.pdf_reader)
 
     def _show_image(self, data: bytes) -> None:
         buffer = QBuffer()
@@ -240,8 +244,8 @@ class AttachmentViewer(QStackedWidget):
         image = reader.read()
         if image.isNull():
             raise AttachmentRefused(_("this image is damaged or of an unknown kind"))
-        self.image_label.setPixmap(QPixmap.fromImage(image))
-        self.setCurrentWidget(self.image_scroll)
+        self.image_reader.show_pixmap(QPixmap.fromImage(image))
+        self.setCurrentWidget(self.image_reader)
 
     def _show_text(self, data: bytes) -> None:
         if len(data) > MAX_TEXT_BYTES:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 
 import shiboken6
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
@@ -156,15 +156,16 @@ class CandidatePage(QWidget):
         scroll.setWidget(self.panel)
         scroll.setMinimumWidth(420)
         # The form scrolls; its footer (total, what is missing, 签署并导出) does not.
-        scoring = QWidget()
-        scoring_layout = QVBoxLayout(scoring)
+        self.scoring = QWidget()
+        scoring_layout = QVBoxLayout(self.scoring)
         scoring_layout.setContentsMargins(0, 0, 0, 0)
         scoring_layout.setSpacing(0)
         scoring_layout.addWidget(scroll, 1)
         scoring_layout.addWidget(self.panel.footer)
         self.panel.footer.sign_requested.connect(self.sign_requested.emit)
-        self.work.addWidget(scoring)
+        self.work.addWidget(self.scoring)
         self.work.setSizes([620, 520])
+        self._split_before_reading: QByteArray | None = None
         self.stack.addWidget(self.work)
 
         self.recused_label = plain_label("")
@@ -339,6 +340,22 @@ class CandidatePage(QWidget):
         except ReviewerError as exc:
             self.viewer.show_message(error_text(exc))
             self.message.emit(error_text(exc))
+
+    def set_reading(self, reading: bool) -> None:
+        """The large viewer: the scoring form out of the way, the materials across the
+        page; left, the split is put back exactly as it was."""
+        if reading == (self._split_before_reading is not None):
+            return
+        if reading:
+            self._split_before_reading = self.work.saveState()
+            self.scoring.hide()
+            if self.stack.currentWidget() is self.work:
+                self.viewer.focus_content()
+        else:
+            state, self._split_before_reading = self._split_before_reading, None
+            self.scoring.show()
+            if state is not None:
+                self.work.restoreState(state)
 
     def tear_down(self) -> None:
         """Before the page goes (a lock, another pack, quitting): a work stops playing

@@ -27,6 +27,7 @@ from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
     QKeySequence,
+    QShortcut,
     QUndoGroup,
 )
 from PySide6.QtWidgets import (
@@ -159,6 +160,12 @@ class ReviewWindow(QMainWindow):
         self._playing_check.start()
         self.idle.warning.connect(self._lock_warning)
         self.idle.warning_over.connect(self._lock_warning_over)
+        # Esc leaves the large viewer; it is no shortcut at all otherwise.
+        self.leave_large_viewer = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
+        self.leave_large_viewer.setEnabled(False)
+        self.leave_large_viewer.activated.connect(
+            lambda: self.large_viewer_action.setChecked(False)
+        )
         self.retranslate()
         self.resize(1366, 768)
         self.show_locked()
@@ -309,6 +316,14 @@ class ReviewWindow(QMainWindow):
         self.overview_action = add_action(
             self, view, _("My scores at a &glance"), self.show_overview, "Ctrl+G"
         )
+        view.addSeparator()
+        self.large_viewer_action = QAction(_("&Large viewer (materials only)"), self)
+        self.large_viewer_action.setObjectName("largeViewer")
+        self.large_viewer_action.setShortcuts([QKeySequence("F11"), QKeySequence("Ctrl+Shift+F")])
+        self.large_viewer_action.setCheckable(True)
+        self.large_viewer_action.setChecked(self.work is not None and self.work.large_viewer)
+        self.large_viewer_action.toggled.connect(self._set_large_viewer)
+        view.addAction(self.large_viewer_action)
 
         settings = bar.addMenu(_("&Settings"))
         add_language_menu(self, settings, self.change_language)
@@ -320,6 +335,13 @@ class ReviewWindow(QMainWindow):
         self.lock_action.triggered.connect(lambda: self.lock())
         bar.addAction(self.lock_action)
         self._update_actions()
+
+    def _set_large_viewer(self, on: bool) -> None:
+        if on and self.work is None:  # nothing to read yet
+            self.large_viewer_action.setChecked(False)
+            return
+        self._on_work(lambda w: w.set_large_viewer(on))
+        self.leave_large_viewer.setEnabled(on)
 
     def _on_work(self, do: Callable[[ReviewWork], object]) -> None:
         if self.work is not None:
@@ -350,6 +372,7 @@ class ReviewWindow(QMainWindow):
             self.opinion_action,
             self.overview_action,
             self.draft_action,
+            self.large_viewer_action,
         ):
             action.setEnabled(self.unlocked)
         # Enrolling touches only public files, so it works while locked.
@@ -485,6 +508,7 @@ class ReviewWindow(QMainWindow):
             self.stack.removeWidget(self.work)
             self.work.deleteLater()
             self.work = None
+            self.large_viewer_action.setChecked(False)  # the next work opens whole
 
     # --- packs ------------------------------------------------------------------------
 

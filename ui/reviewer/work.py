@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QKeySequence, QUndoGroup
 from PySide6.QtWidgets import QSplitter, QStackedWidget
 
@@ -50,6 +50,28 @@ class ReviewWork(QSplitter):
         self.addWidget(self.candidate_list)
         self.addWidget(self.page_stack)
         self.setSizes([430, 936])
+        self._split_before_reading: QByteArray | None = None  # in the large viewer
+
+    @property
+    def large_viewer(self) -> bool:
+        return self._split_before_reading is not None
+
+    def set_large_viewer(self, on: bool) -> None:
+        """The materials as large as the window allows: the candidate list and the
+        page's scoring form hidden; left, both splits as they were."""
+        if on == self.large_viewer:
+            return
+        page = self._page()
+        if on:
+            self._split_before_reading = self.saveState()
+            self.candidate_list.hide()
+        else:
+            state, self._split_before_reading = self._split_before_reading, None
+            self.candidate_list.show()
+            if state is not None:
+                self.restoreState(state)
+        if page is not None:
+            page.set_reading(on)
 
     def current_candidate(self) -> str | None:
         page = self.page_stack.currentWidget()
@@ -69,6 +91,9 @@ class ReviewWork(QSplitter):
         previous = self.page_stack.currentWidget()
         if isinstance(previous, CandidatePage):
             previous.flush()
+            if previous is not page:
+                previous.set_reading(False)
+        page.set_reading(self.large_viewer)
         self.page_stack.setCurrentWidget(page)
         self.undo_group.setActiveStack(page.editor.stack)
         self.candidate_list.select(candidate_id)
