@@ -258,7 +258,11 @@ def test_window_paints_locked_first_and_a_passphrase_typed_early_is_used(
     assert window.lock_screen.title.text() == "已锁定"
     unlock(window)  # typed at once, before the first paint even
     assert window.lock_screen.error.text() == "正在解锁…"
-    qtbot.waitUntil(lambda: window.unlocked, timeout=20_000)
+    # `unlocked` is set by the worker's result before the window changes screens.
+    qtbot.waitUntil(
+        lambda: window.unlocked and window.stack.currentWidget() is window.welcome,
+        timeout=20_000,
+    )
     assert window.lock_screen.title.text().endswith(window.station.name)
     assert window.stack.currentWidget() is window.welcome
     assert not messages

@@ -8,6 +8,7 @@ what the core (``import_sheets`` → ``aggregate`` → ``aggregate_tables``) say
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -272,6 +273,8 @@ def test_a_held_candidate_is_named_and_the_rest_can_be_exported(
     shutil.copytree(world["sheets"], folder)
     first = sorted((folder / "5").glob("*_v01.pdf"))[0]
     data = verify_sheet(first.read_bytes(), session.ca_certificate).data
+    # A different review under the same version (the same one signed again is a copy).
+    data = replace(data, review=data.review.with_opinion(data.review.opinion + "（另一份）"))
     station = Workstation(demo.reviewers[4])
     try:
         station.unlock(DEMO_PASSPHRASE)
