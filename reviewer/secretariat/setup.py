@@ -338,17 +338,21 @@ def build_packs(
         session = add_escrow(session, passphrase)
     rubrics = session_rubrics(session)
     finished: list[PackOutcome] = []
+    stopped: list[BuildCancelled] = []
 
     def stop_if_cancelled() -> None:
         if cancelled():
             kept = [o.built.path.name for o in finished if o.built is not None]
-            raise BuildCancelled(
-                _("Building the packs was cancelled; finished before that: {files}").format(
-                    files=", ".join(kept)
+            stopped.append(
+                BuildCancelled(
+                    _("Building the packs was cancelled; finished before that: {files}").format(
+                        files=", ".join(kept)
+                    )
+                    if kept
+                    else _("Building the packs was cancelled; no pack was written.")
                 )
-                if kept
-                else _("Building the packs was cancelled; no pack was written.")
             )
+            raise stopped[-1]
 
     def report(p: BuildProgress) -> None:
         stop_if_cancelled()
@@ -357,21 +361,28 @@ def build_packs(
 
     def one(chosen: Sequence[CandidateRow], to: Sequence[RosterEntry], path: Path) -> BuiltPack:
         used = {row.category for row in chosen}
-        built = build_pack(
-            path,
-            session_id=session.id,
-            session_name=session.name,
-            candidates=chosen,
-            recipients=[entry.age_recipient for entry in to],
-            signer_key=key,
-            signer_cert=session.secretariat_certificate,
-            rubrics=[r for r in rubrics if r.id in used],
-            seal_recipient=session.seal_recipient,
-            escrow_recipient=session.escrow_recipient,
-            withdrawn=session.withdrawn_certificates,
-            min_watched_percent=min_watched_percent,
-            progress=report,
-        )
+        try:
+            built = build_pack(
+                path,
+                session_id=session.id,
+                session_name=session.name,
+                candidates=chosen,
+                recipients=[entry.age_recipient for entry in to],
+                signer_key=key,
+                signer_cert=session.secretariat_certificate,
+                rubrics=[r for r in rubrics if r.id in used],
+                seal_recipient=session.seal_recipient,
+                escrow_recipient=session.escrow_recipient,
+                withdrawn=session.withdrawn_certificates,
+                min_watched_percent=min_watched_percent,
+                progress=report,
+            )
+        except Exception:
+            # Raised from inside pyrage's read, the cancellation comes back wrapped in
+            # pyrage's EncryptError; the pack writer has removed the half-written file.
+            if stopped:
+                raise stopped[-1] from None
+            raise
         # Aggregation lists missing sheets from this record (the public header is not
         # signed, and opening every manifest would need the session passphrase).
         record_pack(
