@@ -683,13 +683,15 @@ class SecretariatWindow(QMainWindow):
             def progressed(p: BuildProgress) -> None:
                 ctx.progress(p.done, p.total)
 
+            # One pack per reviewer goes in a folder named like the pack chosen.
+            out = form.out if plan is None else form.out.with_suffix("")
             return setup.build_packs(
                 session,
                 form.passphrase,
                 rows,
                 roster,
                 plan,
-                form.out,
+                out,
                 progress=progressed,
                 cancelled=lambda: ctx.cancelled or cancel.is_set(),
             )
