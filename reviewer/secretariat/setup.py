@@ -12,16 +12,17 @@ API:
     response_path(request_path) -> Path         # beside the request, *.response.json
     enrol(session, pending, passphrase, out) -> Enrolled   # SessionError, WrongPassphrase
     enrol_many(session, pendings, passphrase) -> [Enrolled]   # responses beside requests
-    grouped(fingerprint) -> str                 # "AB12 CD34 …", for reading on the phone
+    grouped(fingerprint) -> str                 # "ab12 cd34 …", for reading on the phone
     flag_line(flag) -> str                      # a conflict flagged by rule, one line
     session_rubrics(session) -> list[Rubric]    # SetupError: not the session's version
     read_pack_candidates(session, file, materials) -> rows   # CandidatesError
     pack_roster(session, names=None) -> roster  # SetupError: unknown name, nobody enrolled
-    plan_packs(session, rows, roster, *, assignment, per_candidate, groups)
+    plan_packs(session, rows, roster, *, assignment_file, per_candidate, groups_file)
         -> {reviewer: (candidate id, …)} | None  # None: one pack for everyone
     build_packs(session, passphrase, rows, roster, plan, out, *, min_watched_percent,
-                progress, cancelled) -> PacksBuilt   # PackError, SessionError,
+                progress, cancelled) -> PacksBuilt   # PackError, SessionError, SetupError,
                                                      # WrongPassphrase, BuildCancelled
+        .outcomes (reviewer, built pack or None), .packs, .escrow_added
 
 ``build_packs`` asks ``cancelled()`` whenever the build reports progress and between
 packs; a cancelled pack is never left behind (the pack writer removes its temporary
