@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QInputDialog
 from reviewer.cli import main
 from reviewer.pack.candidates import CandidatesError
 from reviewer.pack.reader import open_pack
-from reviewer.people.enrolment import parse_response
+from reviewer.people.enrolment import fingerprint_groups, parse_response
 from reviewer.people.identity import create_identity, write_request
 from reviewer.people.session import open_session, pack_record
 from reviewer.secretariat import setup
@@ -92,6 +92,7 @@ def test_set_up_a_session_enrol_a_reviewer_and_build_their_pack(
     window.import_enrolment_requests()
     fp = reviewer.key_fingerprint
     assert shown == [("阿依古丽·买买提", " ".join(fp[i : i + 4] for i in range(0, 64, 4)))]
+    assert shown[0][1] == fingerprint_groups(fp)  # what the reviewer's wizard shows
     response = setup.response_path(request)
     reviewer.identity.accept(parse_response(response.read_bytes()))
     assert [e.name for e in window.session.active] == ["阿依古丽·买买提"]

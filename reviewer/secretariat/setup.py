@@ -12,7 +12,6 @@ API:
     response_path(request_path) -> Path         # beside the request, *.response.json
     enrol(session, pending, passphrase, out) -> Enrolled   # SessionError, WrongPassphrase
     enrol_many(session, pendings, passphrase) -> [Enrolled]   # responses beside requests
-    grouped(fingerprint) -> str                 # "ab12 cd34 …", for reading on the phone
     flag_line(flag) -> str                      # a conflict flagged by rule, one line
     session_rubrics(session) -> list[Rubric]    # SetupError: not the session's version
     read_pack_candidates(session, file, materials) -> rows   # CandidatesError
@@ -177,12 +176,6 @@ def enrol_many(
         write_response(out, response)
         done.append(Enrolled(entry, outcome, out))
     return done
-
-
-def grouped(fingerprint: str, size: int = 4) -> str:
-    """A fingerprint in groups of ``size``, as read aloud on the phone to the reviewer
-    (the same characters ``reviewer identity show`` prints on their side)."""
-    return " ".join(fingerprint[i : i + size] for i in range(0, len(fingerprint), size))
 
 
 # --- the packs ------------------------------------------------------------------------

@@ -31,8 +31,9 @@ from PySide6.QtWidgets import (
 
 from reviewer.base.i18n import _
 from reviewer.crypto.passphrase_strength import strength
+from reviewer.people.enrolment import fingerprint_groups
 from reviewer.rubric.file import bundled_rubrics
-from reviewer.secretariat.setup import PendingEnrolment, grouped
+from reviewer.secretariat.setup import PendingEnrolment
 from ui.common.labels import plain_label
 
 
@@ -194,14 +195,14 @@ class EnrolmentCheck(QDialog):
             plain_label(
                 _(
                     "Call the reviewer and ask them to read their key fingerprint aloud "
-                    "(in the app, or `reviewer identity show`). Write the response only if "
-                    "every group matches."
+                    "(shown when they saved the request, or by `reviewer identity show`). "
+                    "Write the response only if every group matches."
                 )
             )
         )
         self.name = plain_label(pending.name, bold=True)
         self.name.setObjectName("reviewerName")
-        self.fingerprint = QLabel(grouped(pending.key_fingerprint))
+        self.fingerprint = QLabel(fingerprint_groups(pending.key_fingerprint))
         self.fingerprint.setObjectName("fingerprint")
         self.fingerprint.setTextFormat(Qt.TextFormat.PlainText)
         self.fingerprint.setWordWrap(True)
