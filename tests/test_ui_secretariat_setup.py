@@ -40,7 +40,9 @@ def fill_new_session(qtbot, folder: Path, passphrase: str, repeat: str):
     return exec_
 
 
-def test_the_new_session_dialog_refuses_what_the_cli_refuses(qtbot, tmp_path, monkeypatch):
+def test_the_new_session_dialog_refuses_what_the_cli_refuses(
+    qtbot, tmp_path, monkeypatch, messages
+):
     window = SecretariatWindow()
     qtbot.addWidget(window)
     differ = fill_new_session(qtbot, tmp_path / "s", PASSPHRASE, PASSPHRASE + "x")
@@ -51,7 +53,17 @@ def test_the_new_session_dialog_refuses_what_the_cli_refuses(qtbot, tmp_path, mo
     monkeypatch.setattr(setup_dialogs.NewSessionDialog, "exec", weak)
     window.new_session()
     assert weak.error.startswith("强度：") and weak.error == weak.strength
-    assert window.session is None and not (tmp_path / "s").exists()
+    assert window.session is None and not (tmp_path / "s").exists() and not messages
+    used = tmp_path / "used"
+    used.mkdir()
+    (used / "notes.txt").write_text("x")
+    monkeypatch.setattr(
+        setup_dialogs.NewSessionDialog,
+        "exec",
+        fill_new_session(qtbot, used, PASSPHRASE, PASSPHRASE),
+    )
+    window.new_session()
+    assert messages == [f"warning: {used} 已存在，且不是空文件夹"] and window.session is None
 
 
 def test_set_up_a_session_enrol_a_reviewer_and_build_their_pack(
