@@ -8,6 +8,7 @@ import json
 import pytest
 
 from reviewer.crypto.secret_store import MemorySecretStore
+from reviewer.people.enrolment import fingerprint_groups
 from reviewer.people.home import identity_exists
 from reviewer.people.identity import load_identity
 from ui.common import worker
@@ -52,6 +53,8 @@ def test_wizard_creates_identity_and_request(qtbot, tmp_path):
     assert not wizard.request_page.isComplete()
     wizard.request_page.write_to(request)
     assert wizard.request_page.isComplete()
+    # What the secretariat's enrolment check shows too, to compare on the phone.
+    assert wizard.request_page.fingerprint.text() == fingerprint_groups(identity.key_fingerprint)
     doc = json.loads(request.read_text(encoding="utf-8"))
     assert doc["name"] == "格桑卓玛" and doc["age_recipient"] == identity.age_recipient
 

@@ -3,42 +3,31 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import re
 import sys
 from pathlib import Path
 
 import pyrage
 from cryptography import x509
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from reviewer.base.i18n import _
 from reviewer.cli.errors import CommandError
 from reviewer.cli.identity_cmd import add_identity_options, add_passphrase_option, unlock_from_args
 from reviewer.cli.panel_cmd import add_assignment_options, plan_packs
-from reviewer.cli.session_cmd import secretariat_key, session_passphrase_from_args
+from reviewer.cli.session_cmd import session_passphrase_from_args
 from reviewer.crypto.passphrase import WrongPassphrase
-from reviewer.pack.build import BuildProgress, build_pack
+from reviewer.pack.build import BuildProgress
 from reviewer.pack.candidates import (
-    CandidateRow,
     CandidatesError,
-    category_aliases,
-    read_candidates,
     write_template,
 )
 from reviewer.pack.errors import PackError
 from reviewer.pack.reader import open_pack, read_header
 from reviewer.people import ca
 from reviewer.people.session import (
-    RosterEntry,
-    Session,
     SessionError,
-    add_escrow,
     open_session,
-    record_pack,
 )
-from reviewer.rubric.file import find_rubric
-from reviewer.rubric.model import Rubric
+from reviewer.secretariat import setup
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -130,22 +119,6 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
-def session_rubrics(session: Session) -> list[Rubric]:
-    """The session's rubrics, exactly as fingerprinted when the session was created."""
-    rubrics = []
-    for ref in session.rubrics:
-        rubric = find_rubric(ref.id)
-        if rubric is None or rubric.fingerprint != ref.fingerprint:
-            raise CommandError(
-                _(
-                    "rubric {id} is not the one this session was created with (fingerprint "
-                    "{fp}); use the same version of the app as at `session init`"
-                ).format(id=ref.id, fp=ref.fingerprint[:16])
-            )
-        rubrics.append(rubric)
-    return rubrics
-
-
 def _progress(p: BuildProgress) -> None:
     if p.total:
         percent = int(100 * p.done / p.total)
@@ -159,115 +132,46 @@ def cmd_build(args: argparse.Namespace) -> int:
         session = open_session(args.session)
     except SessionError as exc:
         raise CommandError(str(exc)) from None
-    rubrics = session_rubrics(session)
     try:
-        rows = read_candidates(
-            args.candidates, args.materials, categories=category_aliases(rubrics)
-        )
+        rows = setup.read_pack_candidates(session, args.candidates, args.materials)
     except CandidatesError as exc:
         raise CommandError(exc.report()) from None
-    roster = list(session.active)  # never to a withdrawn certificate
-    if args.names:
-        known = {entry.name: entry for entry in roster}
-        unknown = [n for n in args.names if n not in known]
-        if unknown:
-            raise CommandError(_("not on the roster: {names}").format(names=", ".join(unknown)))
-        roster = [known[n] for n in dict.fromkeys(args.names)]
-    if not roster:
-        raise CommandError(_("no reviewers are enrolled in this session yet"))
+    roster = setup.pack_roster(session, args.names)
     plan = plan_packs(args, session, rows, roster)
     passphrase = session_passphrase_from_args(args)
-    key = secretariat_key(session, passphrase)
-    if session.escrow_recipient is None:
-        # A session made before escrow: its first pack gives it the identity, so that
-        # no pack leaves that the secretariat cannot open again.
-        try:
-            session = add_escrow(session, passphrase)
-        except SessionError as exc:
-            raise CommandError(str(exc)) from None
-        print(_("Added the secretariat's escrow identity to the session (ca/escrow.key)."))
-    if plan is None:
-        _build_one(args, session, key, rubrics, rows, roster, args.out)
-        return 0
     try:
-        args.out.mkdir(parents=True)
-    except OSError as exc:
-        raise CommandError(
-            _("{folder}: a new folder is needed for the reviewers' packs ({error})").format(
-                folder=args.out, error=exc.strerror or exc
-            )
-        ) from None
-    by_id = {row.id: row for row in rows}
-    for i, entry in enumerate(roster, start=1):
-        mine = plan.get(entry.name, ())
-        if not mine:
-            print(_("{name}: no candidate assigned, no pack").format(name=entry.name))
-            continue
-        name = _UNSAFE.sub("_", entry.name)
-        _build_one(
-            args,
+        built = setup.build_packs(
             session,
-            key,
-            rubrics,
-            [by_id[cid] for cid in mine],
-            [entry],
-            args.out / f"{i:02d}-{name}.rvpack",
-        )
-    return 0
-
-
-# What FAT32 and Windows refuse in a file name.
-_UNSAFE = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
-
-
-def _build_one(
-    args: argparse.Namespace,
-    session: Session,
-    key: ec.EllipticCurvePrivateKey,
-    rubrics: list[Rubric],
-    rows: list[CandidateRow],
-    roster: list[RosterEntry],
-    out: Path,
-) -> None:
-    used = {row.category for row in rows}
-    try:
-        built = build_pack(
-            out,
-            session_id=session.id,
-            session_name=session.name,
-            candidates=rows,
-            recipients=[entry.age_recipient for entry in roster],
-            signer_key=key,
-            signer_cert=session.secretariat_certificate,
-            rubrics=[r for r in rubrics if r.id in used],
-            seal_recipient=session.seal_recipient,
-            escrow_recipient=session.escrow_recipient,
-            withdrawn=session.withdrawn_certificates,
+            passphrase,
+            rows,
+            roster,
+            plan,
+            args.out,
             min_watched_percent=args.min_watched,
             progress=_progress,
         )
-        # Aggregation lists missing sheets from this record (the public header is not
-        # signed, and opening every manifest would need the session passphrase).
-        record_pack(
-            session,
-            built.pack_id,
-            dt.datetime.now(dt.UTC),
-            roster,
-            candidates=[row.id for row in rows],
-        )
     except PackError as exc:
         raise CommandError(exc.message, problems=exc.problems) from None
-    except SessionError as exc:
+    except (SessionError, WrongPassphrase) as exc:
         raise CommandError(str(exc)) from None
-    print(
-        _("Wrote {file}: pack {id}, {n} candidates, {a} attachments, for {r} reviewer(s)").format(
-            file=built.path,
-            id=built.pack_id,
-            n=built.candidates,
-            a=built.attachments,
-            r=built.recipients,
+    if built.escrow_added:
+        print(_("Added the secretariat's escrow identity to the session (ca/escrow.key)."))
+    for outcome in built.outcomes:
+        if outcome.built is None:
+            print(_("{name}: no candidate assigned, no pack").format(name=outcome.reviewer))
+            continue
+        pack = outcome.built
+        wrote = _("Wrote {file}: pack {id}, {n} candidates, {a} attachments, for {r} reviewer(s)")
+        print(
+            wrote.format(
+                file=pack.path,
+                id=pack.pack_id,
+                n=pack.candidates,
+                a=pack.attachments,
+                r=pack.recipients,
+            )
         )
-    )
+    return 0
 
 
 def _as_secretariat(

@@ -18,11 +18,12 @@ from reviewer.cli.errors import CommandError
 from reviewer.cli.identity_cmd import add_passphrase_option
 from reviewer.cli.session_cmd import secretariat_key, session_passphrase_from_args
 from reviewer.pack.candidates import CandidateRow
-from reviewer.panel import assignment, conflicts
+from reviewer.panel import conflicts
 from reviewer.panel import draw as drawing
-from reviewer.panel.candidates import PanelCandidate, read_panel_candidates
-from reviewer.people import ca
+from reviewer.panel.candidates import read_panel_candidates
 from reviewer.people.session import RosterEntry, Session, open_session, set_affiliation
+from reviewer.secretariat import setup
+from reviewer.secretariat.setup import flag_line
 
 
 def register_actions(actions: argparse._SubParsersAction) -> None:
@@ -108,23 +109,6 @@ def add_assignment_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _session_conflicts(session: Session) -> conflicts.ConflictRecord | None:
-    return conflicts.load_conflicts(
-        session.folder,
-        session.id,
-        session.ca_certificate,
-        ca.certificate_fingerprint(session.secretariat_certificate),
-    )
-
-
-def _flag_line(flag: conflicts.Flag) -> str:
-    rules = "; ".join(
-        f"{conflicts.rule_text(r)}{f' ({d})' if d else ''}"
-        for r, d in zip(flag.rules, flag.details, strict=True)
-    )
-    return f"  {flag.candidate_id}  {flag.reviewer}: {rules}"
-
-
 def cmd_draw(args: argparse.Namespace) -> int:
     session = open_session(args.dir)
     pool, pool_sha256 = drawing.read_pool(args.pool, [r.id for r in session.rubrics])
@@ -163,7 +147,7 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
     )
     print(_("{n} flagged pair(s)").format(n=len(flags)))
     for flag in flags:
-        print(_flag_line(flag))
+        print(flag_line(flag))
     if args.decisions is None:
         if flags:
             print(_("Decide each flag in a file and run again with --decisions FILE."))
@@ -188,46 +172,14 @@ def plan_packs(
     rows: Sequence[CandidateRow],
     roster: Sequence[RosterEntry],
 ) -> dict[str, tuple[str, ...]] | None:
-    """Each reviewer's candidates, after checking that every conflict flagged by rule
-    was decided; None when every reviewer gets every candidate in one pack."""
+    """``setup.plan_packs`` with the command's options."""
     if args.groups is not None and args.per_candidate is None:
         raise CommandError(_("--groups goes with --per-candidate"))
-    candidates = [PanelCandidate(r.id, r.name, r.category, r.affiliation) for r in rows]
-    names = [e.name for e in roster]
-    record = _session_conflicts(session)
-    flags = conflicts.find_flags(candidates, {e.name: e.affiliation for e in roster})
-    undecided = flags if record is None else record.undecided(flags)
-    if undecided:
-        raise CommandError(
-            "\n".join(
-                [
-                    _(
-                        "conflicts flagged by rule are not decided yet; decide them with "
-                        "`reviewer session conflicts` first:"
-                    ),
-                    *map(_flag_line, undecided),
-                ]
-            )
-        )
-    ids = {c.id for c in candidates}
-    excluded = {
-        (cid, name)
-        for cid, name in (record.confirmed if record is not None else ())
-        if cid in ids and name in names
-    }
-    plan: dict[str, tuple[str, ...]]
-    if args.assignment is not None:
-        plan = assignment.read_assignment(args.assignment, candidates, names)
-    elif args.per_candidate is not None:
-        groups = (
-            assignment.read_groups(args.groups, {c.category for c in candidates}, names)
-            if args.groups is not None
-            else None
-        )
-        plan = assignment.auto_assign(candidates, names, args.per_candidate, excluded, groups)
-    elif excluded:
-        plan = {c.id: tuple(n for n in names if (c.id, n) not in excluded) for c in candidates}
-    else:
-        return None
-    assignment.check_assignment(plan, candidates, excluded)
-    return assignment.by_reviewer(plan, names)
+    return setup.plan_packs(
+        session,
+        rows,
+        roster,
+        assignment_file=args.assignment,
+        per_candidate=args.per_candidate,
+        groups_file=args.groups,
+    )

@@ -20,27 +20,25 @@ from reviewer.base.i18n import _
 from reviewer.cli.errors import CommandError
 from reviewer.cli.identity_cmd import add_export_options, add_passphrase_option, export_age_key
 from reviewer.crypto.passphrase import PassphraseError, WrongPassphrase, obtain_passphrase
-from reviewer.crypto.passphrase_strength import WeakPassphrase, require_strong
+from reviewer.crypto.passphrase_strength import WeakPassphrase
 from reviewer.people import ca
-from reviewer.people.enrolment import MAX_REQUEST_BYTES, EnrolmentError, parse_request, read_capped
+from reviewer.people.enrolment import EnrolmentError
 from reviewer.people.session import (
     EnrolOutcome,
     Session,
     SessionError,
     add_escrow,
-    create_session,
-    enroll,
     open_session,
     withdraw,
-    write_response,
 )
+from reviewer.secretariat import setup
 
 
 @contextmanager
 def _refusals() -> Iterator[None]:
     try:
         yield
-    except (SessionError, EnrolmentError, PassphraseError, WrongPassphrase) as exc:
+    except (SessionError, EnrolmentError, PassphraseError, WrongPassphrase, WeakPassphrase) as exc:
         raise CommandError(str(exc)) from None
 
 
@@ -149,20 +147,13 @@ def secretariat_key(session: Session, passphrase: str) -> ec.EllipticCurvePrivat
 
 def cmd_init(args: argparse.Namespace) -> int:
     with _refusals():
-        if args.dir.exists() and (not args.dir.is_dir() or any(args.dir.iterdir())):
-            raise SessionError(
-                _("{folder} exists and is not an empty folder").format(folder=args.dir)
-            )
+        setup.check_new_folder(args.dir)  # before the passphrase is typed twice for nothing
         passphrase = obtain_passphrase(
             file=args.passphrase_file,
             prompt=_("New session passphrase (protects the session CA): "),
             confirm=True,
         )
-        try:
-            require_strong(passphrase)
-        except WeakPassphrase as exc:
-            raise CommandError(str(exc)) from None
-        session = create_session(
+        session = setup.new_session(
             args.dir,
             args.name,
             passphrase,
@@ -257,16 +248,16 @@ def cmd_export_escrow_key(args: argparse.Namespace) -> int:
 def cmd_enroll(args: argparse.Namespace) -> int:
     session = _open(args.dir)
     request_path: Path = args.request
-    out: Path = args.out or request_path.with_name(request_path.stem + ".response.json")
+    out: Path = args.out or setup.response_path(request_path)
     with _refusals():
-        request = parse_request(read_capped(request_path, MAX_REQUEST_BYTES))
+        pending = setup.read_request(session, request_path)
         passphrase = None
-        if session.existing_entry(request) is None:
+        if not pending.already_enrolled:
             passphrase = obtain_passphrase(
                 file=args.passphrase_file, prompt=_("Session passphrase: ")
             )
-        entry, response, outcome = enroll(session, request, passphrase)
-        write_response(out, response)
+        enrolled = setup.enrol(session, pending, passphrase, out)
+    entry, outcome = enrolled.entry, enrolled.outcome
     if outcome is EnrolOutcome.EXISTING:
         print(
             _("{name} was already enrolled; the response was written again.").format(

@@ -124,6 +124,12 @@ class Enrolment:
         return self.certificate.not_valid_after_utc
 
 
+def fingerprint_groups(fingerprint: str, size: int = 4) -> str:
+    """A key fingerprint in groups of ``size``, as the reviewer reads it aloud and the
+    secretariat compares it on the phone before answering the request."""
+    return " ".join(fingerprint[i : i + size] for i in range(0, len(fingerprint), size))
+
+
 def read_capped(path: Path, max_bytes: int) -> bytes:
     """Read at most ``max_bytes`` from a file; a larger file is refused unread."""
     try:

@@ -1,6 +1,7 @@
-"""The secretariat's side after the review: importing and verifying sheets,
+"""The secretariat's side: before the review, setting up the session (``setup``: the
+session, its reviewers' enrolment, the packs); after it, importing and verifying sheets,
 statistics, rankings and the reports for the decision body. ``service.Secretariat`` is
-the pipeline from a session folder to the reports, as the CLI and the window use it.
+the pipeline from a session folder to the reports. The CLI and the window use both.
 """
 
 __all__ = [
@@ -9,6 +10,7 @@ __all__ = [
     "intake",
     "report",
     "service",
+    "setup",
     "stats",
     "summary_pdf",
     "tables",

@@ -9,6 +9,7 @@ and ``aggregate`` ranks that import again with other options without verifying a
 
 API:
     sec = Secretariat.open(session_dir)             # SessionError
+    sec.reload_session() -> Session                 # after the set-up changed the roster
     sec.session, sec.can_sign, sec.can_unseal, sec.imported
     sec.read_packs(paths) -> Packs                  # AggregateError: unreadable, another session's
     sec.read_candidates(path) -> CandidateList      # CandidatesError (every problem: .report())
@@ -106,6 +107,12 @@ class Secretariat:
     def open(cls, session_dir: Path) -> Secretariat:
         """The session in ``session_dir`` (the folder with session.json); ``SessionError``."""
         return cls(open_session(Path(session_dir)))
+
+    def reload_session(self) -> Session:
+        """Read the session again after the set-up changed it (a reviewer enrolled, a
+        pack recorded); what was imported stays."""
+        self.session = open_session(self.session.folder)
+        return self.session
 
     # --- what the sheets are checked against -------------------------------------------
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from PySide6.QtCore import QEventLoop
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
     QFileDialog,
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 from reviewer.base.i18n import _
 from reviewer.crypto.passphrase_strength import strength
 from reviewer.crypto.secret_store import SecretStore
+from reviewer.people.enrolment import fingerprint_groups
 from reviewer.people.identity import UnlockedIdentity, create_identity, write_request
 from ui.common import worker
 from ui.common.errors import error_text
@@ -131,8 +133,16 @@ class RequestPage(QWizardPage):
         self.save = QPushButton(_("Save the enrolment request…"))
         self.save.setObjectName("saveRequest")
         self.status = plain_label("")
+        # Read aloud to the secretariat, who checks it before answering the request.
+        self.fingerprint = plain_label("")
+        self.fingerprint.setObjectName("fingerprint")
+        big = QFont("monospace")
+        big.setStyleHint(QFont.StyleHint.Monospace)
+        big.setPointSize(16)
+        self.fingerprint.setFont(big)
         layout.addWidget(self.save)
         layout.addWidget(self.status)
+        layout.addWidget(self.fingerprint)
         self.save.clicked.connect(self._save)
         self.saved_to: Path | None = None
 
@@ -157,7 +167,12 @@ class RequestPage(QWizardPage):
             self.status.setText(error_text(exc))
             return
         self.saved_to = path
-        self.status.setText(_("Saved to {file}").format(file=path))
+        self.status.setText(
+            _("Saved to {file}").format(file=path)
+            + "\n\n"
+            + _("Your key fingerprint: the secretariat may call you to check it.")
+        )
+        self.fingerprint.setText(fingerprint_groups(identity.key_fingerprint))
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:  # noqa: N802 (Qt name)

@@ -19,7 +19,9 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QDialog,
     QFileDialog,
+    QGroupBox,
     QHBoxLayout,
     QInputDialog,
     QLabel,
@@ -33,9 +35,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
+from reviewer.pack.build import BuildProgress
 from reviewer.pack.candidates import CandidatesError
-from reviewer.people.session import SESSION_FILE, Session, SessionError
+from reviewer.people.session import SESSION_FILE, EnrolOutcome, Session, SessionError
+from reviewer.secretariat import setup
 from reviewer.secretariat.aggregate import AggregateOptions, AggregateResult
 from reviewer.secretariat.intake import (
     DEFAULT_WORKERS,
@@ -45,6 +50,7 @@ from reviewer.secretariat.intake import (
 )
 from reviewer.secretariat.report import WrittenReports
 from reviewer.secretariat.service import CandidateList, Packs, Secretariat, counts_line
+from reviewer.secretariat.setup import BuildCancelled, Enrolled, PacksBuilt, PendingEnrolment
 from ui.common import worker
 from ui.common.actions import add_action, add_language_menu
 from ui.common.errors import show_error
@@ -52,6 +58,7 @@ from ui.common.labels import plain_label
 from ui.common.welcome_page import WelcomePage
 from ui.secretariat.options import OptionsBar
 from ui.secretariat.results import ResultTabs
+from ui.secretariat.setup_dialogs import BuildPackDialog, EnrolmentCheck, NewSessionDialog
 
 
 class SecretariatWindow(QMainWindow):
@@ -71,6 +78,7 @@ class SecretariatWindow(QMainWindow):
         self.packs: Packs | None = None
         self.candidate_list: CandidateList | None = None
         self.last_export: WrittenReports | None = None
+        self.last_build: PacksBuilt | None = None
         self._task: worker.TaskHandle | None = None
         self._cancel = threading.Event()
         self._busy_now = False
@@ -94,6 +102,12 @@ class SecretariatWindow(QMainWindow):
 
     def _build_welcome(self) -> None:
         self.welcome = WelcomePage(self.choose_session)
+        self.welcome_new_button = QPushButton()
+        self.welcome_new_button.setObjectName("welcomeNewSession")
+        self.welcome_new_button.clicked.connect(self.new_session)
+        welcome_layout = self.welcome.layout()
+        assert isinstance(welcome_layout, QVBoxLayout)
+        welcome_layout.insertWidget(3, self.welcome_new_button, 0, Qt.AlignmentFlag.AlignHCenter)
         self.stack.addWidget(self.welcome)
 
     def _build_work(self) -> None:
@@ -107,6 +121,23 @@ class SecretariatWindow(QMainWindow):
         self.sources_label = plain_label("")
         self.sources_label.setObjectName("sourcesLabel")
         layout.addWidget(self.sources_label)
+
+        # 会话设置: before the review, what the secretariat prepares.
+        self.setup_box = QGroupBox()
+        self.setup_box.setObjectName("setupBox")
+        setup_row = QHBoxLayout(self.setup_box)
+        self.new_session_button = QPushButton()
+        self.new_session_button.clicked.connect(self.new_session)
+        self.enrol_button = QPushButton()
+        self.enrol_button.setObjectName("enrolButton")
+        self.enrol_button.clicked.connect(self.import_enrolment_requests)
+        self.build_button = QPushButton()
+        self.build_button.setObjectName("buildButton")
+        self.build_button.clicked.connect(self.build_pack)
+        for button in (self.new_session_button, self.enrol_button, self.build_button):
+            setup_row.addWidget(button)
+        setup_row.addStretch(1)
+        layout.addWidget(self.setup_box)
 
         buttons = QHBoxLayout()
         self.import_button = QPushButton()
@@ -161,6 +192,11 @@ class SecretariatWindow(QMainWindow):
             ),
             _("Open a session folder…"),
         )
+        self.welcome_new_button.setText(_("New session…"))
+        self.setup_box.setTitle(_("Session set-up"))
+        self.new_session_button.setText(_("New session…"))
+        self.enrol_button.setText(_("Import enrolment requests…"))
+        self.build_button.setText(_("Build pack…"))
         self.import_button.setText(_("Import a folder of sheets…"))
         self.packs_button.setText(_("Packs…"))
         self.packs_button.setToolTip(
@@ -194,6 +230,14 @@ class SecretariatWindow(QMainWindow):
         )
         file_menu.addSeparator()
         add_action(self, file_menu, _("&Quit"), self.close, QKeySequence.StandardKey.Quit)
+        setup_menu = bar.addMenu(_("Session &set-up"))
+        self.new_session_action = add_action(
+            self, setup_menu, _("&New session…"), self.new_session, "Ctrl+N"
+        )
+        self.enrol_action = add_action(
+            self, setup_menu, _("Import &enrolment requests…"), self.import_enrolment_requests
+        )
+        self.build_action = add_action(self, setup_menu, _("&Build pack…"), self.build_pack)
         if self._switch_language is not None:
             settings = bar.addMenu(_("&Settings"))
             add_language_menu(self, settings, self.change_language)
@@ -205,6 +249,8 @@ class SecretariatWindow(QMainWindow):
         has_session = self.session is not None and not self._busy_now
         can_export = has_session and self.result is not None
         self.open_action.setEnabled(not self._busy_now)
+        for widget in (self.new_session_action, self.new_session_button, self.welcome_new_button):
+            widget.setEnabled(not self._busy_now)
         for widget in (
             self.import_action,
             self.import_button,
@@ -212,6 +258,10 @@ class SecretariatWindow(QMainWindow):
             self.packs_button,
             self.list_action,
             self.list_button,
+            self.enrol_action,
+            self.enrol_button,
+            self.build_action,
+            self.build_button,
         ):
             widget.setEnabled(has_session)
         self.export_action.setEnabled(can_export)
@@ -511,6 +561,187 @@ class SecretariatWindow(QMainWindow):
         )
         self._idle(text)
         QMessageBox.information(self, _("The reports were written"), text)
+
+    # --- the set-up: a session, its reviewers, the pack --------------------------------
+
+    def new_session(self) -> None:
+        if self._busy_now:
+            return
+        dialog = NewSessionDialog(self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        form = dialog.form()
+
+        def job(_ctx: worker.TaskContext) -> Session:
+            return setup.new_session(
+                form.folder,
+                form.name,
+                form.passphrase,
+                short_name=form.short_name,
+                programme=form.programme,
+                rubric_ids=form.rubric_ids,
+                seal_sheets=form.seal_sheets,
+            )
+
+        self._busy(_("Creating the session's keys…"))
+        self._task = worker.run_task(job, self._session_created, self._setup_failed)
+
+    def _session_created(self, session: Session) -> None:
+        self._task = None
+        self._idle()
+        self.open_session(session.folder)
+        lines = [
+            _("Created session {name} ({id}) in {folder}").format(
+                name=session.name, id=session.id, folder=session.folder
+            ),
+            _("Session CA SHA-256: {fp}").format(fp=setup.ca_fingerprint(session)),
+        ]
+        QMessageBox.information(self, _("New session"), "\n".join(lines))
+
+    def import_enrolment_requests(self) -> None:
+        secretariat = self.secretariat
+        if secretariat is None or self._busy_now:
+            return
+        paths, _filter = QFileDialog.getOpenFileNames(
+            self,
+            _("Enrolment requests"),
+            str(secretariat.session.folder.parent),
+            _("Enrolment requests (*.json)"),
+        )
+        chosen: list[PendingEnrolment] = []
+        for path in paths:
+            try:
+                pending = setup.read_request(secretariat.session, Path(path))
+            except ReviewerError as exc:
+                show_error(self, exc, _("The request could not be read"))
+                continue
+            if EnrolmentCheck(pending, self).exec() == QDialog.DialogCode.Accepted:
+                chosen.append(pending)
+        if not chosen:
+            return
+        passphrase: str | None = None
+        if any(not p.already_enrolled for p in chosen):
+            passphrase, ok = QInputDialog.getText(
+                self,
+                _("Enrol the reviewers"),
+                _("Session passphrase (to issue the certificates with the session CA):"),
+                QLineEdit.EchoMode.Password,
+            )
+            if not ok:
+                return
+
+        def job(_ctx: worker.TaskContext) -> list[Enrolled]:
+            return setup.enrol_many(secretariat.session, chosen, passphrase)
+
+        self._busy(_("Issuing the certificates…"))
+        self._task = worker.run_task(job, self._enrolled, self._setup_failed)
+
+    def _enrolled(self, done: list[Enrolled]) -> None:
+        self._task = None
+        if self.secretariat is not None:
+            self.secretariat.reload_session()
+            self.retranslate()
+        lines = []
+        for e in done:
+            if e.outcome is EnrolOutcome.EXISTING:
+                lines.append(
+                    _("{name} was already enrolled; the response was written again.").format(
+                        name=e.entry.name
+                    )
+                )
+            else:
+                lines.append(
+                    _("Enrolled {name}; certificate SHA-256 {fp}").format(
+                        name=e.entry.name, fp=e.entry.certificate_fingerprint
+                    )
+                )
+            lines.append(
+                _("Response written to {file}; give it back to the reviewer.").format(
+                    file=e.response
+                )
+            )
+        self._idle(lines[0] if len(done) == 1 else None)
+        QMessageBox.information(self, _("Enrol the reviewers"), "\n".join(lines))
+
+    def build_pack(self) -> None:
+        secretariat = self.secretariat
+        if secretariat is None or self._busy_now:
+            return
+        dialog = BuildPackDialog(secretariat.session.folder.parent, self)
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return
+        form = dialog.form()
+        session = secretariat.session
+        self._cancel.clear()
+        cancel = self._cancel
+
+        def job(ctx: worker.TaskContext) -> PacksBuilt:
+            rows = setup.read_pack_candidates(session, form.candidates, form.materials)
+            roster = setup.pack_roster(session)
+            plan = setup.plan_packs(session, rows, roster)
+
+            def progressed(p: BuildProgress) -> None:
+                ctx.progress(p.done, p.total)
+
+            # One pack per reviewer goes in a folder named like the pack chosen.
+            out = form.out if plan is None else form.out.with_suffix("")
+            return setup.build_packs(
+                session,
+                form.passphrase,
+                rows,
+                roster,
+                plan,
+                out,
+                progress=progressed,
+                cancelled=lambda: ctx.cancelled or cancel.is_set(),
+            )
+
+        self._busy(_("Building the pack…"), cancellable=True)
+        self._task = worker.run_task(job, self._built, self._setup_failed, self._build_progressed)
+
+    def _build_progressed(self, done: int, total: int) -> None:
+        self.progress.setRange(0, max(total, 1))
+        self.progress.setValue(done)
+
+    def _built(self, built: PacksBuilt) -> None:
+        self._task = None
+        if self.secretariat is not None:
+            self.secretariat.reload_session()
+        lines = []
+        if built.escrow_added:
+            lines.append(
+                _("Added the secretariat's escrow identity to the session (ca/escrow.key).")
+            )
+        for outcome in built.outcomes:
+            if outcome.built is None:
+                lines.append(
+                    _("{name}: no candidate assigned, no pack").format(name=outcome.reviewer)
+                )
+                continue
+            pack = outcome.built
+            wrote = _(
+                "Wrote {file}: pack {id}, {n} candidates, {a} attachments, for {r} reviewer(s)"
+            )
+            lines.append(
+                wrote.format(
+                    file=pack.path,
+                    id=pack.pack_id,
+                    n=pack.candidates,
+                    a=pack.attachments,
+                    r=pack.recipients,
+                )
+            )
+        self.last_build = built
+        self._idle(lines[-1])
+        QMessageBox.information(self, _("Build the pack"), "\n".join(lines))
+
+    def _setup_failed(self, exc: Exception) -> None:
+        self._task = None
+        if isinstance(exc, BuildCancelled):
+            self._idle(exc.message)
+            return
+        self._idle()
+        show_error(self, exc, _("Session set-up"))
 
     # --- busy and idle ----------------------------------------------------------------
 
