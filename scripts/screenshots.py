@@ -46,6 +46,8 @@ STATES = [
     ("locked-idle", "The lock screen saying why it locked"),
     ("secretariat", "The secretariat's window: sheets verified and ranked"),
     ("secretariat-detail", "One candidate's sheets in the secretariat's window"),
+    ("setup-new-session", "The secretariat creates a session"),
+    ("setup-enrolment", "An enrolment request: name and key fingerprint for the phone check"),
 ]
 
 
@@ -248,7 +250,35 @@ def secretariat_states(app: QApplication, shots: Shots, tmp: Path) -> None:
     if result is not None and result.candidates:
         window.results.show_candidate(result.candidates[0].candidate_id)
         shots.window(window, "secretariat-detail")
+    setup_states(window, shots, tmp)
     window.close()
+
+
+def setup_states(window, shots: Shots, tmp: Path) -> None:
+    """The secretariat's set-up dialogs, filled as a secretary would."""
+    from reviewer.people.identity import create_identity, write_request
+    from reviewer.secretariat import setup
+    from ui.secretariat.setup_dialogs import EnrolmentCheck, NewSessionDialog
+
+    new = NewSessionDialog(window)
+    new.name.setText("2026年度新闻传播人才评审会")
+    new.programme.setText("全国广播电视和网络视听领军人才工程")
+    strong = "雪山 草原 牧歌 长河 二〇二六"  # the demo's own passphrase is too weak to show
+    new.passphrase.setText(strong)
+    new.repeat.setText(strong)
+    new.show()
+    shots.window(new, "setup-new-session")
+    new.close()
+    session = window.session
+    if session is None:
+        return
+    reviewer = create_identity(tmp / "enrolling", "林晓峰", "reviewer passphrase 1")
+    request = tmp / "request.json"
+    write_request(request, reviewer.enrolment_request())
+    check = EnrolmentCheck(setup.read_request(session, request), window)
+    check.show()
+    shots.window(check, "setup-enrolment")
+    check.close()
 
 
 def write_index() -> None:

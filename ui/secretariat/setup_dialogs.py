@@ -96,6 +96,8 @@ class NewSessionDialog(QDialog):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setWindowTitle(_("New session"))
+        # The rubrics' English names are long: the list shows them without a sideways scroll.
+        self.setMinimumWidth(640)
         form = QFormLayout()
         self.folder = PathField("dir", _("An empty folder for the session"))
         self.name = QLineEdit()
