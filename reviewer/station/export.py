@@ -31,6 +31,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pyrage
 from pyrage import x25519
@@ -38,6 +39,7 @@ from pyrage import x25519
 from reviewer.base.atomic_file import write_atomically
 from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
+from reviewer.rubric.model import Rubric
 from reviewer.sheet.data import SheetData, SheetError, Supersedes, make_sheet_data
 from reviewer.sheet.render import render_sheet
 from reviewer.sheet.sign import embed_and_sign
@@ -72,12 +74,7 @@ def export_sheet(
     workspace = station.workspace
     try:
         pack = workspace.pack(pack_id)
-        candidate = pack.candidate(candidate_id)
-        if candidate is None:
-            raise ExportError(_("no candidate {id} in this pack").format(id=candidate_id))
-        rubric = pack.rubric(candidate.rubric_id)
-        if rubric is None:
-            raise ExportError(_("the pack has no rubric {id}").format(id=candidate.rubric_id))
+        candidate, rubric = _candidate_and_rubric(pack, candidate_id)
         review = workspace.review(pack_id, candidate_id)
         version = workspace.sheet_version(pack_id, candidate_id)
         signed = workspace.signed_sheets(pack_id, candidate_id)
@@ -124,9 +121,7 @@ def export_sheet(
     except SheetError as exc:
         raise ExportError(str(exc)) from None
     name = sheet_file_name(candidate_id, signer.name, version, sealed=seal_recipient is not None)
-    written = pdf
-    if seal_recipient is not None:
-        written = pyrage.encrypt(pdf, [x25519.Recipient.from_str(seal_recipient)])
+    written = _sealed(pdf, seal_recipient)
     sheet = ReservedSheet(
         version, hashlib.sha256(pdf).hexdigest(), name, written, data.to_json_bytes()
     )
@@ -179,12 +174,7 @@ def export_again(
     workspace = station.workspace
     try:
         pack = workspace.pack(pack_id)
-        candidate = pack.candidate(candidate_id)
-        if candidate is None:
-            raise ExportError(_("no candidate {id} in this pack").format(id=candidate_id))
-        rubric = pack.rubric(candidate.rubric_id)
-        if rubric is None:
-            raise ExportError(_("the pack has no rubric {id}").format(id=candidate.rubric_id))
+        _candidate, rubric = _candidate_and_rubric(pack, candidate_id)
         signed = workspace.signed_sheets(pack_id, candidate_id)
         seal_recipient = station.manifest(pack_id).seal_recipient
         signer = station.sheet_signer(pack.session_id)
@@ -208,9 +198,7 @@ def export_again(
         pdf = embed_and_sign(render_sheet(data, rubric), data, signer)
     except SheetError as exc:
         raise ExportError(str(exc)) from None
-    written = pdf
-    if seal_recipient is not None:
-        written = pyrage.encrypt(pdf, [x25519.Recipient.from_str(seal_recipient)])
+    written = _sealed(pdf, seal_recipient)
     try:
         Path(out_dir).mkdir(parents=True, exist_ok=True)
         write_atomically(path, written)
@@ -223,6 +211,23 @@ def export_again(
     except WorkspaceError as exc:
         raise ExportError(str(exc)) from None
     return ExportedSheet(candidate_id, last.version, path, hashlib.sha256(pdf).hexdigest())
+
+
+def _candidate_and_rubric(pack: Any, candidate_id: str) -> tuple[Any, Rubric]:
+    candidate = pack.candidate(candidate_id)
+    if candidate is None:
+        raise ExportError(_("no candidate {id} in this pack").format(id=candidate_id))
+    rubric = pack.rubric(candidate.rubric_id)
+    if rubric is None:
+        raise ExportError(_("the pack has no rubric {id}").format(id=candidate.rubric_id))
+    return candidate, rubric
+
+
+def _sealed(pdf: bytes, seal_recipient: str | None) -> bytes:
+    """The signed PDF as written: age-encrypted to the secretariat when the session seals."""
+    if seal_recipient is None:
+        return pdf
+    return pyrage.encrypt(pdf, [x25519.Recipient.from_str(seal_recipient)])
 
 
 def exportable(station: Workstation, pack_id: str) -> list[str]:
