@@ -84,7 +84,8 @@ def reviewer_request(tmp_path: Path, name: str) -> tuple[Path, ec.EllipticCurveP
 
 def test_init_writes_session_ca_and_empty_roster(session_dir, capsys):
     doc = json.loads((session_dir / "session.json").read_text(encoding="utf-8"))
-    assert doc["format"] == "reviewer-session" and doc["format_version"] == 1
+    assert doc["format"] == "reviewer-session" and doc["format_version"] == 2
+    assert doc["quorum"] == "2/3"  # the default rule
     assert doc["name"] == "2025年度领军人才评审会" and doc["programme"] == "领军人才工程"
     assert [r["id"] for r in doc["rubrics"]] == [r.id for r in bundled_rubrics()]
     assert {r["id"]: r["fingerprint"] for r in doc["rubrics"]} == {

@@ -4,6 +4,7 @@ the worker and opened with the reviewer's identity; refusals say what the CLI sa
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -25,11 +26,14 @@ pytestmark = pytest.mark.usefixtures("synchronous_worker")
 PASSPHRASE = "secretariat passphrase 2026"
 
 
-def fill_new_session(qtbot, folder: Path, passphrase: str, repeat: str):
+def fill_new_session(qtbot, folder: Path, passphrase: str, repeat: str, quorum: str = ""):
     def exec_(dialog: setup_dialogs.NewSessionDialog) -> int:
         dialog.folder.edit.setText(str(folder))
         dialog.name.setText("2026年度新闻传播人才评审")
         dialog.short_name.setText("新闻评审")
+        exec_.quorum_hint = dialog.quorum_hint.text()
+        if quorum:
+            dialog.quorum.setCurrentText(quorum)
         qtbot.keyClicks(dialog.passphrase, passphrase)
         qtbot.keyClicks(dialog.repeat, repeat)
         exec_.strength = dialog.hint.text()
@@ -41,7 +45,7 @@ def fill_new_session(qtbot, folder: Path, passphrase: str, repeat: str):
 
 
 def test_the_new_session_dialog_refuses_what_the_cli_refuses(
-    qtbot, tmp_path, monkeypatch, messages
+    qtbot, tmp_path, monkeypatch, messages, capsys
 ):
     window = SecretariatWindow()
     qtbot.addWidget(window)
@@ -53,6 +57,12 @@ def test_the_new_session_dialog_refuses_what_the_cli_refuses(
     monkeypatch.setattr(setup_dialogs.NewSessionDialog, "exec", weak)
     window.new_session()
     assert weak.error.startswith("强度：") and weak.error == weak.strength
+    assert weak.quorum_hint == "须有⅔的委员会成员出席会议"  # the default rule
+    over = fill_new_session(qtbot, tmp_path / "s", PASSPHRASE, PASSPHRASE, quorum="3/2")
+    monkeypatch.setattr(setup_dialogs.NewSessionDialog, "exec", over)
+    window.new_session()
+    code = main(["session", "init", str(tmp_path / "s"), "--name", "评审", "--quorum", "3/2"])
+    assert code == 1 and over.error == capsys.readouterr().err.strip()
     assert window.session is None and not (tmp_path / "s").exists() and not messages
     used = tmp_path / "used"
     used.mkdir()
@@ -75,10 +85,12 @@ def test_set_up_a_session_enrol_a_reviewer_and_build_their_pack(
     monkeypatch.setattr(
         setup_dialogs.NewSessionDialog,
         "exec",
-        fill_new_session(qtbot, folder, PASSPHRASE, PASSPHRASE),
+        fill_new_session(qtbot, folder, PASSPHRASE, PASSPHRASE, quorum="4/5"),
     )
     window.new_session()
     assert window.session is not None and window.session.folder == folder
+    assert open_session(folder).quorum == Fraction(4, 5)
+    assert "法定人数 4/5" in window.session_label.text()
     assert window.session.name == "2026年度新闻传播人才评审"
     ca_line = f"评审会根证书 SHA-256：{setup.ca_fingerprint(window.session)}"
     assert any(ca_line in m for m in messages), messages

@@ -32,12 +32,12 @@ from reviewer.committee.meeting import (
     load_round,
     load_secrets,
     open_round,
-    parse_fraction,
     read_round_file,
     record_attendance,
 )
 from reviewer.committee.tally import Choice, RoundResult
 from reviewer.crypto.passphrase import obtain_passphrase
+from reviewer.people.quorum import parse_quorum, quorum_text
 from reviewer.people.session import Session, open_session
 from reviewer.secretariat.candidates import ListedCandidate, read_candidate_list
 
@@ -55,7 +55,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     op.add_argument("--round", required=True, metavar=_("NAME"), help=_("the round's name"))
     op.add_argument("--candidates", nargs="+", required=True, metavar=_("ID"))
     op.add_argument("--places", type=int, help=_("at most this many 同意 on one ballot"))
-    op.add_argument("--quorum", default="2/3", help=_("share of members who must attend"))
+    op.add_argument(
+        "--quorum",
+        help=_("share of members who must attend, instead of the session's rule (e.g. 4/5)"),
+    )
     op.add_argument(
         "--after", metavar=_("ROUND"), help=_("the previous round: candidates must have passed it")
     )
@@ -217,7 +220,7 @@ def _round(args: argparse.Namespace) -> tuple[Session, Round]:
 
 def cmd_open(args: argparse.Namespace) -> int:
     session = open_session(args.session)
-    quorum = parse_fraction(args.quorum)
+    quorum = session.quorum if args.quorum is None else parse_quorum(args.quorum)
     previous = shortlist = None
     if args.after:
         previous = load_round(session, args.after)
@@ -243,6 +246,14 @@ def cmd_open(args: argparse.Namespace) -> int:
             needed=rnd.quorum_needed(), members=rnd.members
         )
     )
+    if args.quorum is not None and rnd.quorum != session.quorum:
+        print(
+            _("The quorum {given} given with --quorum replaces the session's rule {rule}.").format(
+                given=quorum_text(rnd.quorum), rule=quorum_text(session.quorum)
+            )
+        )
+    else:
+        print(_("The session's quorum rule: {rule}.").format(rule=quorum_text(session.quorum)))
     return 0
 
 

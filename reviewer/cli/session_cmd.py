@@ -23,6 +23,7 @@ from reviewer.crypto.passphrase import PassphraseError, WrongPassphrase, obtain_
 from reviewer.crypto.passphrase_strength import WeakPassphrase
 from reviewer.people import ca
 from reviewer.people.enrolment import EnrolmentError
+from reviewer.people.quorum import quorum_text
 from reviewer.people.session import (
     EnrolOutcome,
     Session,
@@ -67,6 +68,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         dest="rubrics",
         metavar=_("ID"),
         help=_("a rubric used in the session (repeatable; default: all bundled rubrics)"),
+    )
+    init.add_argument(
+        "--quorum",
+        default="2/3",
+        help=_(
+            "the share of members who must attend the committee's meetings, e.g. 4/5 or "
+            "0.75 (default: 2/3)"
+        ),
     )
     add_passphrase_option(init)
     init.set_defaults(func=cmd_init)
@@ -147,7 +156,9 @@ def secretariat_key(session: Session, passphrase: str) -> ec.EllipticCurvePrivat
 
 def cmd_init(args: argparse.Namespace) -> int:
     with _refusals():
-        setup.check_new_folder(args.dir)  # before the passphrase is typed twice for nothing
+        # Both before the passphrase is typed twice for nothing.
+        setup.read_quorum(args.quorum)
+        setup.check_new_folder(args.dir)
         passphrase = obtain_passphrase(
             file=args.passphrase_file,
             prompt=_("New session passphrase (protects the session CA): "),
@@ -161,6 +172,7 @@ def cmd_init(args: argparse.Namespace) -> int:
             rubric_ids=args.rubrics,
             seal_sheets=args.seal,
             short_name=args.short_name,
+            quorum=args.quorum,
         )
     print(
         _("Created session {name} ({id}) in {folder}").format(
@@ -168,6 +180,11 @@ def cmd_init(args: argparse.Namespace) -> int:
         )
     )
     print(_("Rubrics: {ids}").format(ids=", ".join(r.id for r in session.rubrics)))
+    print(
+        _("Quorum: {quorum} of the members must attend the committee's meetings").format(
+            quorum=quorum_text(session.quorum)
+        )
+    )
     fingerprint = ca.certificate_fingerprint(session.ca_certificate)
     print(_("Session CA SHA-256: {fp}").format(fp=fingerprint))
     if session.seal_recipient:

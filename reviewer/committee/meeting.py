@@ -48,7 +48,6 @@ ROUND_FORMAT = "reviewer-meeting-round"
 ATTENDANCE_FORMAT = "reviewer-meeting-attendance"
 ISSUANCE_FORMAT = "reviewer-meeting-issuance"
 VERSION = 1
-DEFAULT_QUORUM = Fraction(2, 3)
 MAX_FILE_BYTES = 4 * 1024 * 1024
 MAX_CANDIDATES = 500
 _ROUND_ID = re.compile(r"^[\w-]{1,40}$")
@@ -144,7 +143,7 @@ def open_round(
     passphrase: str,
     *,
     places: int | None = None,
-    quorum: Fraction = DEFAULT_QUORUM,
+    quorum: Fraction | None = None,
     pass_fraction: Fraction = DEFAULT_PASS_FRACTION,
     previous: Round | None = None,
     shortlist: Sequence[str] | None = None,
@@ -153,7 +152,10 @@ def open_round(
     """Open a round: a fresh RSA-3072 key and ballot identity, sealed with the session
     passphrase (checked against the session CA key first). A later round's candidates
     must come from ``shortlist`` (see ``rounds``) when one is given. ``testing_key``
-    is for tests only: it spares them an RSA-3072 key generation per round."""
+    is for tests only: it spares them an RSA-3072 key generation per round.
+    ``quorum``: the session's rule unless given."""
+    if quorum is None:
+        quorum = session.quorum
     check_round_id(round_id)
     folder = round_folder(session, round_id)
     if folder.exists():

@@ -2,4 +2,4 @@
 folder and the enrolment files exchanged between them.
 """
 
-__all__ = ["ca", "enrolment", "home", "identity", "session"]
+__all__ = ["ca", "enrolment", "home", "identity", "quorum", "session"]

@@ -12,7 +12,8 @@ API:
     @dataclass PackRecord(pack_id, created, recipients: ((name, certificate_sha256), ...),
                           candidates: (id, ...) | None, escrow_recipient: str | None)
     @dataclass Session(folder, id, name, programme, rubrics, created, ca_certificate,
-                       secretariat_certificate, roster)
+                       secretariat_certificate, roster, seal_recipient, escrow_recipient,
+                       quorum: Fraction)
         .active -> the roster without withdrawn entries
         .withdrawn_certificates -> tuple of certificate SHA-256s (sorted)
         .load_ca_key(passphrase) -> EllipticCurvePrivateKey          # WrongPassphrase
@@ -20,7 +21,8 @@ API:
         .reviewer(name) -> RosterEntry | None            # the active entry of that name
         .existing_entry(request) -> RosterEntry | None   # SessionError on a conflict
     create_session(folder, name, passphrase, *, programme=None, rubric_ids=None,
-                   seal_sheets=False, now=None) -> Session
+                   seal_sheets=False, short_name=None, quorum=DEFAULT_QUORUM,
+                   now=None) -> Session
         .seal_recipient -> str | None        # sheets must be sealed to this age recipient
         .load_sealing_identity(passphrase) -> pyrage x25519 Identity
         .escrow_recipient -> str | None      # every pack is also encrypted to this
@@ -37,7 +39,8 @@ API:
     name_key(name) -> str                 # names equal under it are one name (NFKC)
 
 Folder layout:
-    DIR/session.json              id, name, programme, rubrics (id + fingerprint), created
+    DIR/session.json              id, name, programme, rubrics (id + fingerprint), created,
+                                  the meeting's quorum rule
     DIR/roster.json               enrolled reviewers, with their certificates; a
                                   withdrawn one stays, marked, with the reason
     DIR/packs/<pack-id>.json      who each pack was built for (missing-sheet lists)
@@ -63,6 +66,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from enum import Enum
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +81,13 @@ from reviewer.base.i18n import _
 from reviewer.crypto import secret_file
 from reviewer.people import ca, enrolment
 from reviewer.people.enrolment import EnrolmentRequest
+from reviewer.people.quorum import (
+    DEFAULT_QUORUM,
+    QuorumError,
+    check_quorum,
+    parse_quorum,
+    quorum_text,
+)
 from reviewer.rubric.file import RubricError, bundled_rubrics
 
 SESSION_FORMAT = "reviewer-session"
@@ -86,6 +97,9 @@ PACK_RECORD_FORMAT = "reviewer-pack-record"
 # recipient; a version 1 record (every candidate, no escrow) is still read.
 PACK_RECORD_VERSION = 2
 FORMAT_VERSION = 1
+# session.json: 2 adds the meeting's quorum rule; a version 1 file is read as ⅔.
+SESSION_VERSION = 2
+SESSION_VERSIONS = (1, SESSION_VERSION)
 # 2: an entry may be withdrawn ({at, reason}); 3: an entry may carry the reviewer's
 # 工作单位 (affiliation, for conflict checks). Versions 1 and 2 are still read.
 ROSTER_VERSION = 3
@@ -188,6 +202,9 @@ class Session:
     # The secretariat's own recipient on every pack, so it can audit what it sent; the
     # sealing recipient where the session has one. None: a session made before escrow.
     escrow_recipient: str | None = None
+    # The share of active members who must attend a meeting (``meeting open`` takes it
+    # unless told otherwise).
+    quorum: Fraction = DEFAULT_QUORUM
 
     def load_sealing_identity(self, passphrase: str) -> x25519.Identity:
         if self.seal_recipient is None:
@@ -381,12 +398,15 @@ def create_session(
     rubric_ids: list[str] | None = None,
     seal_sheets: bool = False,
     short_name: str | None = None,
+    quorum: Fraction = DEFAULT_QUORUM,
     now: dt.datetime | None = None,
 ) -> Session:
     """Create the session folder in one step: it appears complete or not at all.
     ``seal_sheets``: reviewers' sheets travel age-encrypted to the secretariat only.
-    ``short_name``: what the certificates call the session (default: ``name``)."""
+    ``short_name``: what the certificates call the session (default: ``name``).
+    ``quorum``: the share of members a meeting needs (``QuorumError`` outside (0, 1])."""
     folder = Path(folder)
+    quorum = check_quorum(quorum)
     name = _clean_text(name, _("session name"))
     label = name if short_name is None else _clean_text(short_name, _("short name"))
     if not ca.fits_certificates(label):
@@ -420,13 +440,14 @@ def create_session(
     )
     session_doc = {
         "format": SESSION_FORMAT,
-        "format_version": FORMAT_VERSION,
+        "format_version": SESSION_VERSION,
         "id": session_id,
         "name": name,
         "programme": programme,
         "rubrics": [{"id": r.id, "fingerprint": r.fingerprint} for r in rubrics],
         "created": _iso(now),
         "ca_sha256": ca.certificate_fingerprint(ca_cert),
+        "quorum": quorum_text(quorum),
     }
     sealing = x25519.Identity.generate() if seal_sheets else None
     escrow = x25519.Identity.generate() if sealing is None else None
@@ -559,7 +580,7 @@ def _roster_entry(raw: Any, ca_cert: x509.Certificate, version: int) -> RosterEn
 def open_session(folder: Path) -> Session:
     folder = Path(folder)
     path = folder / SESSION_FILE
-    doc = _load_doc(path, MAX_SESSION_FILE_BYTES, SESSION_FORMAT)
+    doc = _load_doc(path, MAX_SESSION_FILE_BYTES, SESSION_FORMAT, SESSION_VERSIONS)
     ca_cert = _certificate(folder / CA_DIR / CA_CERT)
     sec_cert = _certificate(folder / CA_DIR / SECRETARIAT_CERT)
     try:
@@ -581,7 +602,15 @@ def open_session(folder: Path) -> Session:
         escrow_recipient = doc.get("escrow_recipient", seal_recipient)
         if escrow_recipient is not None:
             x25519.Recipient.from_str(escrow_recipient)
-    except (pyrage.RecipientError, KeyError, TypeError, ValueError, ca.CertificateError):
+        quorum = DEFAULT_QUORUM if doc["format_version"] == 1 else parse_quorum(doc["quorum"])
+    except (
+        pyrage.RecipientError,
+        KeyError,
+        TypeError,
+        ValueError,
+        ca.CertificateError,
+        QuorumError,
+    ):
         raise SessionError(
             _("{folder} is damaged: session.json and the CA do not agree").format(folder=folder)
         ) from None
@@ -608,6 +637,7 @@ def open_session(folder: Path) -> Session:
         roster=roster,
         seal_recipient=seal_recipient,
         escrow_recipient=escrow_recipient,
+        quorum=quorum,
     )
 
 
@@ -619,7 +649,7 @@ def add_escrow(session: Session, passphrase: str) -> Session:
         return session
     session.load_secretariat_key(passphrase)  # the passphrase is the session's
     path = session.folder / SESSION_FILE
-    doc = _load_doc(path, MAX_SESSION_FILE_BYTES, SESSION_FORMAT)
+    doc = _load_doc(path, MAX_SESSION_FILE_BYTES, SESSION_FORMAT, SESSION_VERSIONS)
     escrow = x25519.Identity.generate()
     doc["escrow_recipient"] = str(escrow.to_public())
     try:

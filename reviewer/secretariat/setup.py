@@ -6,7 +6,10 @@ API:
     check_new_folder(folder)                    # SessionError: exists and is not empty
     ca_fingerprint(session) -> str              # the session CA's SHA-256
     new_session(folder, name, passphrase, *, short_name, programme, rubric_ids,
-                seal_sheets) -> Session         # SessionError, WeakPassphrase
+                seal_sheets, quorum="2/3") -> Session  # SessionError, WeakPassphrase,
+                                                       # QuorumError
+    read_quorum(text) -> Fraction               # QuorumError: what both the CLI and the
+                                                # New session dialog refuse
     read_request(session, path) -> PendingEnrolment   # EnrolmentError
         .name .key_fingerprint .already_enrolled (then no passphrase is needed)
     response_path(request_path) -> Path         # beside the request, *.response.json
@@ -34,6 +37,7 @@ import datetime as dt
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 from reviewer.base.errors import ReviewerError
@@ -50,6 +54,7 @@ from reviewer.people.enrolment import (
     parse_request,
     read_capped,
 )
+from reviewer.people.quorum import DEFAULT_QUORUM, parse_quorum, quorum_text
 from reviewer.people.session import (
     EnrolOutcome,
     RosterEntry,
@@ -97,9 +102,12 @@ def new_session(
     programme: str | None = None,
     rubric_ids: list[str] | None = None,
     seal_sheets: bool = False,
+    quorum: str = quorum_text(DEFAULT_QUORUM),
 ) -> Session:
     """Create the session in ``folder`` (new or empty), its CA protected by
-    ``passphrase``, which the strength rule must accept."""
+    ``passphrase``, which the strength rule must accept; ``quorum`` as typed (2/3, 4/5,
+    0.75), the share of members its meetings need."""
+    share = read_quorum(quorum)
     check_new_folder(folder)
     require_strong(passphrase)
     return create_session(
@@ -110,7 +118,14 @@ def new_session(
         rubric_ids=rubric_ids,
         seal_sheets=seal_sheets,
         short_name=short_name,
+        quorum=share,
     )
+
+
+def read_quorum(text: str) -> Fraction:
+    """The quorum as the secretary typed it, read for ``new_session``; the dialog asks
+    it too, before the passphrase, so that nothing typed is lost."""
+    return parse_quorum(text)
 
 
 # --- enrolment ------------------------------------------------------------------------

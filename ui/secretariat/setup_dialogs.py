@@ -9,12 +9,14 @@ the core's set-up service (``reviewer.secretariat.setup``), which checks it exac
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -32,7 +34,9 @@ from PySide6.QtWidgets import (
 from reviewer.base.i18n import _
 from reviewer.crypto.passphrase_strength import strength
 from reviewer.people.enrolment import fingerprint_groups
+from reviewer.people.quorum import DEFAULT_QUORUM, QuorumError, quorum_text
 from reviewer.rubric.file import bundled_rubrics
+from reviewer.secretariat import setup
 from reviewer.secretariat.setup import PendingEnrolment
 from ui.common.labels import plain_label
 
@@ -89,7 +93,24 @@ class NewSessionForm:
     programme: str | None
     rubric_ids: list[str]
     seal_sheets: bool
+    quorum: str  # as typed: the service reads it, and refuses it as the CLI does
     passphrase: str
+
+
+# The rules committees commonly use; any other share can be typed.
+QUORUM_CHOICES = (Fraction(2, 3), Fraction(3, 4), Fraction(4, 5))
+_VULGAR = {Fraction(1, 2): "½", Fraction(2, 3): "⅔", Fraction(3, 4): "¾", Fraction(4, 5): "⅘"}
+
+
+def quorum_help(text: str) -> str:
+    """The line under the quorum field: the rule in words, or why it is refused."""
+    try:
+        share = setup.read_quorum(text)
+    except QuorumError as exc:
+        return str(exc)
+    return _("{share} of the committee's members must attend a meeting").format(
+        share=_VULGAR.get(share, quorum_text(share))
+    )
 
 
 class NewSessionDialog(QDialog):
@@ -117,6 +138,14 @@ class NewSessionDialog(QDialog):
             self.rubrics.addItem(item)
         self.seal = QCheckBox(_("Sheets travel age-encrypted to the secretariat only (sealed)"))
         self.seal.setObjectName("seal")
+        self.quorum = QComboBox()
+        self.quorum.setObjectName("quorum")
+        self.quorum.setEditable(True)
+        self.quorum.addItems([quorum_text(q) for q in QUORUM_CHOICES])
+        self.quorum.setCurrentText(quorum_text(DEFAULT_QUORUM))
+        self.quorum_hint = plain_label("")
+        self.quorum_hint.setObjectName("quorumHint")
+        self.quorum.currentTextChanged.connect(self._quorum_hint)
         self.passphrase = _passphrase_edit("passphrase")
         self.repeat = _passphrase_edit("repeat")
         self.hint = QLabel()
@@ -128,6 +157,8 @@ class NewSessionDialog(QDialog):
         form.addRow(_("Programme"), self.programme)
         form.addRow(_("Rubrics"), self.rubrics)
         form.addRow("", self.seal)
+        form.addRow(_("Quorum"), self.quorum)
+        form.addRow("", self.quorum_hint)
         form.addRow(_("Session passphrase"), self.passphrase)
         form.addRow(_("Passphrase again"), self.repeat)
         form.addRow("", self.hint)
@@ -142,6 +173,10 @@ class NewSessionDialog(QDialog):
         layout.addWidget(self.buttons)
         self.passphrase.textChanged.connect(self._hint)
         self._hint("")
+        self._quorum_hint(self.quorum.currentText())
+
+    def _quorum_hint(self, text: str) -> None:
+        self.quorum_hint.setText(quorum_help(text))
 
     def _hint(self, text: str) -> None:
         self.hint.setText(strength(text).message())
@@ -163,6 +198,8 @@ class NewSessionDialog(QDialog):
             self.error.setText(_("Enter the session's name."))
         elif not self._checked_rubrics():
             self.error.setText(_("Choose at least one rubric."))
+        elif (quorum_refused := self._quorum_refusal()) is not None:
+            self.error.setText(quorum_refused)
         elif self.passphrase.text() != self.repeat.text():
             self.error.setText(_("The two passphrases differ."))
         elif not strength(self.passphrase.text()).acceptable:
@@ -170,6 +207,13 @@ class NewSessionDialog(QDialog):
         else:
             self.error.setText("")
             super().accept()
+
+    def _quorum_refusal(self) -> str | None:
+        try:
+            setup.read_quorum(self.quorum.currentText())
+        except QuorumError as exc:
+            return str(exc)
+        return None
 
     def form(self) -> NewSessionForm:
         folder = self.folder.path()
@@ -181,6 +225,7 @@ class NewSessionDialog(QDialog):
             programme=self.programme.text().strip() or None,
             rubric_ids=self._checked_rubrics(),
             seal_sheets=self.seal.isChecked(),
+            quorum=self.quorum.currentText(),
             passphrase=self.passphrase.text(),
         )
 

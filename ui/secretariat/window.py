@@ -39,6 +39,7 @@ from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
 from reviewer.pack.build import BuildProgress
 from reviewer.pack.candidates import CandidatesError
+from reviewer.people.quorum import quorum_text
 from reviewer.people.session import SESSION_FILE, EnrolOutcome, Session, SessionError
 from reviewer.secretariat import setup
 from reviewer.secretariat.aggregate import AggregateOptions, AggregateResult
@@ -323,8 +324,8 @@ class SecretariatWindow(QMainWindow):
             return
         s = self.session
         self.session_label.setText(
-            _("{name} · {n} reviewers · {folder}").format(
-                name=s.name, n=len(s.active), folder=s.folder
+            _("{name} · {n} reviewers · quorum {quorum} · {folder}").format(
+                name=s.name, n=len(s.active), quorum=quorum_text(s.quorum), folder=s.folder
             )
         )
         parts = [
@@ -581,6 +582,7 @@ class SecretariatWindow(QMainWindow):
                 programme=form.programme,
                 rubric_ids=form.rubric_ids,
                 seal_sheets=form.seal_sheets,
+                quorum=form.quorum,
             )
 
         self._busy(_("Creating the session's keys…"))
