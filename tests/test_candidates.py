@@ -424,3 +424,36 @@ def test_aggregation_reads_the_office_list_too(tmp_path, materials):
     book.save(tmp_path / "c.xlsx")
     listed = read_candidate_list(tmp_path / "c.xlsx", category_aliases(bundled_rubrics()))
     assert [(c.candidate_id, c.category) for c in listed] == [("C001", "international")]
+
+
+def test_the_xlsx_templates_category_drop_down_offers_names_the_reader_takes(tmp_path, materials):
+    path = write_template(tmp_path / "t.xlsx")
+    book = load_workbook(path)
+    sheet = book["候选人"]
+    col = HEADERS.index("类别") + 1
+    (validation,) = [
+        v for v in sheet.data_validations.dataValidation if f"{chr(64 + col)}2" in v.sqref
+    ]
+    # The list is on a hidden sheet, through a defined name: never the 255-character
+    # limit of an inline list.
+    assert validation.type == "list" and not validation.formula1.startswith('"')
+    sheet_name, cells = book.defined_names[validation.formula1].attr_text.split("!")
+    choices = book[sheet_name.strip("'")]
+    assert choices.sheet_state == "hidden"
+    offered = [c.value for row in choices[cells.replace("$", "")] for c in row]
+    rubrics = bundled_rubrics()
+    assert offered == [r.category.zh for r in rubrics]
+    # Filled from the drop-down, one row per value: each reads back as its rubric's id.
+    for i, value in enumerate(offered):
+        sheet.append(row(**{"编号": f"C{i:03d}", "类别": value}))
+    book.save(path)
+    assert [c.category for c in read_candidates(path, materials)] == [r.id for r in rubrics]
+
+
+def test_a_category_name_two_rubrics_share_is_offered_as_ids():
+    from dataclasses import replace
+
+    news, arts = bundled_rubrics()[:2]
+    twin = replace(arts, category=news.category)
+    assert cand.template_categories([news, twin]) == [news.id, twin.id]
+    assert cand.template_categories([news, arts]) == [news.category.zh, arts.category.zh]

@@ -42,6 +42,10 @@ MAX_INPUT_BYTES = 64 * 1024 * 1024
 MAX_MATERIAL_BYTES = 2 * 1024**3
 MAX_TEXT = 500
 MIN_YEAR = 1900
+# The XLSX template's hidden sheet of category names, and the defined name its 类别
+# drop-down refers to (ASCII: every spreadsheet program takes it).
+TEMPLATE_CATEGORY_SHEET = "类别列表"
+TEMPLATE_CATEGORY_NAME = "CategoryNames"
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
@@ -594,7 +598,8 @@ def write_template(path: Path) -> Path:
 def _write_xlsx_template(path: Path) -> None:
     from openpyxl import Workbook
     from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
+    from openpyxl.utils import get_column_letter, quote_sheetname
+    from openpyxl.workbook.defined_name import DefinedName
     from openpyxl.worksheet.datavalidation import DataValidation
     from openpyxl.worksheet.worksheet import Worksheet
 
@@ -611,13 +616,10 @@ def _write_xlsx_template(path: Path) -> None:
         sheet.column_dimensions[get_column_letter(i)].width = max(10, len(header) * 2 + 2)
     sheet.freeze_panes = "C2"
     last = MAX_CANDIDATES + 1
-    ids = ",".join(r.id for r in rubrics)
-    # Excel limits an inline list to 255 characters; six rubric ids fit easily.
-    if len(ids) < 250:
-        category = DataValidation(type="list", formula1=f'"{ids}"', allow_blank=True)
-        sheet.add_data_validation(category)
-        col = get_column_letter(HEADERS.index(H_CATEGORY) + 1)
-        category.add(f"{col}2:{col}{last}")
+    category = DataValidation(type="list", formula1=TEMPLATE_CATEGORY_NAME, allow_blank=True)
+    sheet.add_data_validation(category)
+    col = get_column_letter(HEADERS.index(H_CATEGORY) + 1)
+    category.add(f"{col}2:{col}{last}")
     yes_no = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
     sheet.add_data_validation(yes_no)
     for header in (H_REGION_FLAG, H_NEW_ARTS):
@@ -625,7 +627,7 @@ def _write_xlsx_template(path: Path) -> None:
         yes_no.add(f"{col}2:{col}{last}")
 
     notes = book.create_sheet("说明")
-    notes.append(["类别（填写编号）", "名称"])
+    notes.append(["类别编号", "类别名称（“类别”列下拉选择；填名称或编号均可）"])
     for rubric in rubrics:
         notes.append([rubric.id, rubric.category.zh])
     notes.append([])
@@ -642,4 +644,27 @@ def _write_xlsx_template(path: Path) -> None:
     notes.append(["是/否 列", "填写“是”或“否”，留空视为“否”"])
     notes.column_dimensions["A"].width = 24
     notes.column_dimensions["B"].width = 60
+
+    # The drop-down offers what a secretary reads, the categories' Chinese names (the
+    # reader takes them as it takes ids). They stand on a hidden sheet, reached through
+    # a defined name: an inline list may hold only 255 characters, which more or longer
+    # names would pass, and Excel 2007 takes another sheet's cells only through a name.
+    choices = book.create_sheet(TEMPLATE_CATEGORY_SHEET)
+    for i, label in enumerate(template_categories(rubrics), start=1):
+        choices.cell(row=i, column=1, value=label)
+    choices.sheet_state = "hidden"
+    book.defined_names[TEMPLATE_CATEGORY_NAME] = DefinedName(
+        TEMPLATE_CATEGORY_NAME,
+        attr_text=f"{quote_sheetname(TEMPLATE_CATEGORY_SHEET)}!$A$1:$A${len(rubrics)}",
+    )
     book.save(path)
+
+
+def template_categories(rubrics: Sequence[Rubric]) -> list[str]:
+    """What the template's 类别 drop-down offers: each category's Chinese name, or its
+    id where two rubrics share the name (the reader could not tell them apart)."""
+    aliases = category_aliases(rubrics)
+    return [
+        r.category.zh if aliases.get(_category_key(r.category.zh)) == r.id else r.id
+        for r in rubrics
+    ]
