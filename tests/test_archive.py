@@ -93,6 +93,31 @@ def test_verify_names_a_changed_a_removed_and_an_added_file(world, tmp_path, cap
     assert len([x for x in lines if x]) == 3, err
 
 
+def test_verify_compares_the_packs_handed_in_with_the_recorded_hashes(world, tmp_path, capsys):
+    base, pack = world
+    out = tmp_path / "archive"
+    _build(world, out)
+    verify = ["--lang", "en", "archive", "verify", str(out), "--session", str(base / "session")]
+    assert main([*verify, "--pack", str(pack)]) == 0
+    assert f"{pack}: the recorded pack {pack.name}, SHA-256 matches" in capsys.readouterr().out
+    changed = tmp_path / "usb" / pack.name  # the same name and size, one byte changed
+    changed.parent.mkdir()
+    data = bytearray(pack.read_bytes())
+    data[len(data) // 2] ^= 1
+    changed.write_bytes(bytes(data))
+    stranger = tmp_path / "other.rvpack"
+    stranger.write_bytes(b"PK not a recorded pack")
+    assert main([*verify, "--pack", str(pack), str(changed), str(stranger)]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0] == "2 of the 3 packs given are not the packs the archive records", err
+    recorded = hashlib.sha256(pack.read_bytes()).hexdigest()[:16]
+    assert f"{changed}: not the pack {pack.name} the archive records" in err[1]
+    assert f"recorded {recorded}" in err[1]
+    found = hashlib.sha256(stranger.read_bytes()).hexdigest()[:16]
+    assert err[2].strip() == f"{stranger}: not a pack the archive records (SHA-256 {found})"
+    assert len(err) == 3
+
+
 def _rewrite_manifest(out, path):
     """The manifest made to agree with the file at ``path`` as it is now."""
     doc = json.loads((out / MANIFEST_FILE).read_bytes())

@@ -3,7 +3,8 @@ docs/secretariat-guide.md and docs/formats.md ("Archive package").
 
     archive build SESSION_DIR OUT [--sheets DIR...] [--ballots DIR...] [--reports PATH...]
                   [--logs PATH...] [--pack PACK...]     -- OUT ending in .zip: a ZIP
-    archive verify ARCHIVE [--session SESSION_DIR | --ca CA_PEM]
+    archive verify ARCHIVE [--session SESSION_DIR | --ca CA_PEM] [--pack PACK...]
+                                                        -- each pack against its hash
 """
 
 from __future__ import annotations
@@ -60,6 +61,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--session", type=Path, metavar=_("SESSION"), help=_("trust this session folder's CA")
     )
     trust.add_argument("--ca", type=Path, metavar=_("CA_PEM"), help=_("trust this CA certificate"))
+    ve.add_argument(
+        "--pack",
+        type=Path,
+        nargs="+",
+        default=[],
+        metavar=_("PACK"),
+        help=_("pack files to compare with the SHA-256 of the packs the archive records"),
+    )
     ve.set_defaults(func=cmd_verify)
 
 
@@ -106,7 +115,7 @@ def cmd_verify(args: argparse.Namespace) -> int:
         anchor, session_id = session.ca_certificate, session.id
     elif args.ca:
         anchor = _ca(args.ca)
-    result = verify_archive(args.archive, anchor, session_id=session_id)
+    result = verify_archive(args.archive, anchor, session_id=session_id, packs=args.pack)
     print(
         _(
             "Archive verified: all {files} files as signed by {name} for {session}; "
@@ -120,6 +129,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
     )
     for pack in result.manifest.packs:
         print(f"{pack.sha256}  {pack.name}")
+    for matched in result.packs:
+        print(
+            _("{file}: the recorded pack {name}, SHA-256 matches").format(
+                file=matched.path, name=matched.recorded.name
+            )
+        )
     if result.ca_from_archive:
         print(
             _(
