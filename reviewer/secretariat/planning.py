@@ -18,6 +18,7 @@ API:
     auto_assign(candidates, reviewers, per_candidate, excluded, groups=None) -> {…}
     save_assignment(session, plan, candidates, reviewers) -> Path   # AssignmentError
     saved_assignment(session) -> Path | None         # SESSION/assignment.csv
+    read_saved_assignment(session, candidates) -> {…} | None   # PanelFileError
     loads(plan, reviewers) -> {reviewer: candidates assigned}
 
 The assignment is saved as the hand-made file ``pack build --assignment`` reads (rows of
@@ -207,6 +208,16 @@ def saved_assignment(session: Session) -> Path | None:
     return path if path.is_file() else None
 
 
+def read_saved_assignment(
+    session: Session, candidates: Sequence[PanelCandidate]
+) -> dict[str, tuple[str, ...]] | None:
+    """The assignment saved before, read as ``pack build`` reads it; None when none."""
+    path = saved_assignment(session)
+    if path is None:
+        return None
+    return assignment.read_assignment(path, candidates, [e.name for e in session.active])
+
+
 def save_assignment(
     session: Session,
     plan: Plan,
@@ -251,6 +262,7 @@ __all__ = [
     "draw_experts",
     "loads",
     "planning_candidates",
+    "read_saved_assignment",
     "review_conflicts",
     "save_assignment",
     "saved_assignment",
