@@ -77,6 +77,7 @@ class ConflictsDialog(QDialog):
         self.status = QLabel()
         self.status.setObjectName("status")
         self.status.setWordWrap(True)
+        self.signing = False
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
@@ -166,12 +167,19 @@ class ConflictsDialog(QDialog):
         def job(_ctx: worker.TaskContext) -> SignedConflicts:
             return planning.sign_conflicts(session, passphrase, flags, decisions)
 
+        self.signing = True
         self.sign_button.setEnabled(False)
         self.status.setText(_("Signing the decisions…"))
         worker.run_task(job, self._signed, self._failed)
 
+    def reject(self) -> None:
+        if not self.signing:  # the signature's result comes back to this dialog
+            super().reject()
+
     def _signed(self, signed: SignedConflicts) -> None:
+        self.signing = False
         self.signed = signed
+        self.passphrase.clear()  # not kept in the dialog once it has served
         self.sign_button.setEnabled(True)
         self.status.setText(
             _("Wrote {file}: {c} confirmed, {o} overridden").format(
@@ -180,6 +188,7 @@ class ConflictsDialog(QDialog):
         )
 
     def _failed(self, exc: Exception) -> None:
+        self.signing = False
         self.sign_button.setEnabled(True)
         self.status.setText("")
         show_error(self, exc, _("Conflicts of interest"))
