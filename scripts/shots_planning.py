@@ -13,7 +13,6 @@ import sys
 from pathlib import Path
 
 from reviewer.demo.practice import DEMO_PASSPHRASE
-from reviewer.people.session import set_affiliation
 from reviewer.secretariat import planning
 from scripts.screenshots import Shots, wait
 from ui.secretariat.assignment_dialog import AssignmentDialog
@@ -62,9 +61,6 @@ def take(window, shots: Shots, tmp: Path) -> None:
     candidates_file = window.candidate_list.path if window.candidate_list else None
     candidates_file = candidates_file or session.folder.parent / "candidates.csv"
     rows = planning.planning_candidates(session, candidates_file)
-    set_affiliation(session, names[0], rows[0].affiliation or "新疆广播电视台")
-    window.secretariat.reload_session()
-    session = window.session
     relations = tmp / "关系.csv"
     relations.write_text(
         f"编号,评审专家,类型,说明\n{rows[2].id},{names[1]},申请回避,曾有合作纠纷\n",
@@ -74,7 +70,8 @@ def take(window, shots: Shots, tmp: Path) -> None:
     check.candidates.edit.setText(str(candidates_file))
     check.relations.edit.setText(str(relations))
     check.show()
-    check.find_flags()
+    check.affiliations.item(0, 0).setText(rows[0].affiliation or "新疆广播电视台")
+    check.save_affiliations()  # records it and finds the flags again
     if check.flags:
         check.choice(0).setCurrentIndex(CONFIRM)
         check.reason(0).setText("同一工作单位")
@@ -84,6 +81,7 @@ def take(window, shots: Shots, tmp: Path) -> None:
     shots.window(check, "panel-conflicts")
     decisions = check.decisions()
     flags = check.flags
+    session = check.session
     check.close()
     planning.sign_conflicts(session, DEMO_PASSPHRASE, flags, decisions)
 

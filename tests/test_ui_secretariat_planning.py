@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from reviewer.pack.reader import open_pack
 from reviewer.panel import draw as drawing
 from reviewer.people.identity import load_identity
-from reviewer.people.session import open_session, set_affiliation
+from reviewer.people.session import open_session
 from reviewer.secretariat import planning
 from ui.secretariat import assignment_dialog, conflicts_dialog, draw_dialog, setup_dialogs
 from ui.secretariat.window import SecretariatWindow
@@ -25,10 +25,9 @@ ZHANG, AYGUL = "张明华", "阿依古丽·买买提"
 
 @pytest.fixture
 def window(qtbot, tmp_path, demo):
-    """The demo session, where 张明华 works at C001's 工作单位."""
+    """A copy of the demo session (its reviewers' 工作单位 not recorded yet)."""
     folder = tmp_path / "session"
     shutil.copytree(demo.session, folder)
-    set_affiliation(open_session(folder), ZHANG, "新疆 广播电视台有限公司")
     window = SecretariatWindow(session_dir=folder)
     qtbot.addWidget(window)
     return window
@@ -99,6 +98,20 @@ def test_conflicts_decided_then_assigned_and_built_one_pack_per_reviewer(
         dialog.buttons.button(dialog.buttons.StandardButton.Ok).click()
 
     monkeypatch.setattr(setup_dialogs.BuildPackDialog, "exec", lambda d: build(d) or d.result())
+
+    def record(dialog: conflicts_dialog.ConflictsDialog) -> None:
+        dialog.candidates.edit.setText(str(candidates))
+        dialog.find_button.click()
+        assert not dialog.flags
+        # 张明华 works at C001's 工作单位, spelt another way.
+        dialog.affiliations.item(0, 0).setText("新疆 广播电视台有限公司")
+        dialog.affiliation_button.click()
+        assert [f.candidate_id for f in dialog.flags] == ["C001"]
+
+    run_dialog(monkeypatch, window, conflicts_dialog.ConflictsDialog, 1, record)
+    assert open_session(window.session.folder).reviewer(ZHANG).affiliation == (
+        "新疆 广播电视台有限公司"
+    )
     # Undecided: Build pack… refuses with the core's message, naming the flag.
     window.build_pack()
     assert len(messages) == 1 and "尚未决定" in messages[0] and "C001" in messages[0]

@@ -9,6 +9,7 @@ API:
     planning_candidates(session, file) -> [PanelCandidate]   # PanelFileError
     draw_experts(session, pool, per_category, categories=None, seed=None) -> DrawDone
         .draw .record (SESSION/draws/<time>.json) .rerun (the command that re-runs it)
+    record_affiliations(session, {reviewer: 工作单位}) -> Session   # SessionError
     review_conflicts(session, candidates, relations_file=None) -> ConflictReview
         .flags .earlier (the signed decision for each flag, or None)
     sign_conflicts(session, passphrase, flags, decisions) -> SignedConflicts
@@ -41,7 +42,7 @@ from reviewer.panel import assignment, conflicts
 from reviewer.panel import draw as drawing
 from reviewer.panel.candidates import PanelCandidate, read_panel_candidates
 from reviewer.people import ca
-from reviewer.people.session import Session
+from reviewer.people.session import Session, open_session, set_affiliation
 
 ASSIGNMENT_FILE = "assignment.csv"
 
@@ -90,6 +91,16 @@ def draw_experts(
 
 
 # --- conflicts ------------------------------------------------------------------------
+
+
+def record_affiliations(session: Session, affiliations: Mapping[str, str]) -> Session:
+    """Record the reviewers' 工作单位 that changed (as ``session affiliation``; an empty
+    text clears one) and return the session read again."""
+    current = {e.name: e.affiliation or "" for e in session.active}
+    for name, text in affiliations.items():
+        if text.strip() != current.get(name, "").strip():
+            set_affiliation(session, name, text)
+    return open_session(session.folder)
 
 
 def _signed(session: Session) -> conflicts.ConflictRecord | None:
@@ -263,6 +274,7 @@ __all__ = [
     "loads",
     "planning_candidates",
     "read_saved_assignment",
+    "record_affiliations",
     "review_conflicts",
     "save_assignment",
     "saved_assignment",

@@ -45,7 +45,7 @@ class ConflictsDialog(QDialog):
         self.flags: tuple[Flag, ...] = ()
         self.signed: SignedConflicts | None = None
         self.setWindowTitle(_("Conflicts of interest"))
-        self.resize(960, 560)
+        self.resize(960, 680)
         self.candidates = PathField(
             "open", _("The candidate list"), _("Candidate lists (*.xlsx *.csv)")
         )
@@ -55,7 +55,21 @@ class ConflictsDialog(QDialog):
         self.find_button = QPushButton(_("Find the flagged pairs"))
         self.find_button.setObjectName("findButton")
         self.find_button.clicked.connect(self.find_flags)
+        # The rule "same 工作单位" needs the reviewers' own, recorded in the session.
+        self.affiliations = QTableWidget(len(session.active), 1)
+        self.affiliations.setObjectName("affiliations")
+        self.affiliations.setHorizontalHeaderLabels([_("Affiliation (工作单位)")])
+        self.affiliations.setVerticalHeaderLabels([e.name for e in session.active])
+        self.affiliations.horizontalHeader().setStretchLastSection(True)
+        self.affiliations.setMaximumHeight(130)
+        for row, entry in enumerate(session.active):
+            self.affiliations.setItem(row, 0, QTableWidgetItem(entry.affiliation or ""))
+        self.affiliation_button = QPushButton(_("Save the affiliations"))
+        self.affiliation_button.setObjectName("affiliationButton")
+        self.affiliation_button.clicked.connect(self.save_affiliations)
         form = QFormLayout()
+        form.addRow(_("Reviewers"), self.affiliations)
+        form.addRow("", self.affiliation_button)
         form.addRow(_("Candidate list"), self.candidates)
         form.addRow(_("Relations (编号, 评审专家, 类型, 说明)"), self.relations)
         self.table = QTableWidget(0, 5)
@@ -97,6 +111,20 @@ class ConflictsDialog(QDialog):
         layout.addWidget(self.sign_button)
         layout.addWidget(self.status)
         layout.addWidget(buttons)
+
+    def save_affiliations(self) -> None:
+        typed = {}
+        for row, entry in enumerate(self.session.active):
+            item = self.affiliations.item(row, 0)
+            typed[entry.name] = item.text() if item is not None else ""
+        try:
+            self.session = planning.record_affiliations(self.session, typed)
+        except ReviewerError as exc:
+            show_error(self, exc, _("Conflicts of interest"))
+            return
+        self.status.setText(_("The affiliations are recorded in the session."))
+        if self.flags or self.candidates.path() is not None:
+            self.find_flags()
 
     def find_flags(self) -> None:
         path = self.candidates.path()
