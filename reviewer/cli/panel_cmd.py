@@ -16,13 +16,11 @@ from pathlib import Path
 from reviewer.base.i18n import _
 from reviewer.cli.errors import CommandError
 from reviewer.cli.identity_cmd import add_passphrase_option
-from reviewer.cli.session_cmd import secretariat_key, session_passphrase_from_args
+from reviewer.cli.session_cmd import session_passphrase_from_args
 from reviewer.pack.candidates import CandidateRow
 from reviewer.panel import conflicts
-from reviewer.panel import draw as drawing
-from reviewer.panel.candidates import read_panel_candidates
 from reviewer.people.session import RosterEntry, Session, open_session, set_affiliation
-from reviewer.secretariat import setup
+from reviewer.secretariat import planning, setup
 from reviewer.secretariat.setup import flag_line
 
 
@@ -111,16 +109,12 @@ def add_assignment_options(parser: argparse.ArgumentParser) -> None:
 
 def cmd_draw(args: argparse.Namespace) -> int:
     session = open_session(args.dir)
-    pool, pool_sha256 = drawing.read_pool(args.pool, [r.id for r in session.rubrics])
-    categories = args.categories or sorted({c for e in pool for c in e.categories})
-    seed = args.seed if args.seed is not None else drawing.new_seed()
-    result = drawing.draw(pool, pool_sha256, seed, args.per_category, categories)
-    path = drawing.record_draw(session.folder, result)
-    print(_("Seed: {seed} (publish it: anyone can re-run the draw)").format(seed=seed))
-    print(_("Pool: {file}, SHA-256 {sha}").format(file=args.pool, sha=pool_sha256))
-    for c in result.categories:
+    done = planning.draw_experts(session, args.pool, args.per_category, args.categories, args.seed)
+    print(_("Seed: {seed} (publish it: anyone can re-run the draw)").format(seed=done.draw.seed))
+    print(_("Pool: {file}, SHA-256 {sha}").format(file=args.pool, sha=done.draw.pool_sha256))
+    for c in done.draw.categories:
         print(f"{c.category}: {', '.join(c.drawn)}")
-    print(_("Recorded in {file}").format(file=path))
+    print(_("Recorded in {file}").format(file=done.record))
     return 0
 
 
@@ -136,15 +130,8 @@ def cmd_affiliation(args: argparse.Namespace) -> int:
 
 def cmd_conflicts(args: argparse.Namespace) -> int:
     session = open_session(args.dir)
-    candidates = read_panel_candidates(args.candidates, [r.id for r in session.rubrics])
-    ids = [c.id for c in candidates]
-    names = [e.name for e in session.active]
-    relations = (
-        conflicts.read_relations(args.relations, ids, names) if args.relations is not None else []
-    )
-    flags = conflicts.find_flags(
-        candidates, {e.name: e.affiliation for e in session.active}, relations
-    )
+    candidates = planning.planning_candidates(session, args.candidates)
+    flags = planning.review_conflicts(session, candidates, args.relations).flags
     print(_("{n} flagged pair(s)").format(n=len(flags)))
     for flag in flags:
         print(flag_line(flag))
@@ -152,15 +139,14 @@ def cmd_conflicts(args: argparse.Namespace) -> int:
         if flags:
             print(_("Decide each flag in a file and run again with --decisions FILE."))
         return 0
-    decisions = conflicts.read_decisions(args.decisions, ids, names)
-    record = conflicts.decide(session.id, flags, decisions)
-    key = secretariat_key(session, session_passphrase_from_args(args))
-    path = conflicts.write_conflicts(session.folder, record, key, session.secretariat_certificate)
+    names = [e.name for e in session.active]
+    decisions = conflicts.read_decisions(args.decisions, [c.id for c in candidates], names)
+    # The decisions are checked before the passphrase is asked for nothing.
+    conflicts.decide(session.id, flags, decisions)
+    signed = planning.sign_conflicts(session, session_passphrase_from_args(args), flags, decisions)
     print(
         _("Wrote {file}: {c} confirmed, {o} overridden").format(
-            file=path,
-            c=sum(d.confirmed for d in record.decisions),
-            o=sum(not d.confirmed for d in record.decisions),
+            file=signed.path, c=signed.confirmed, o=signed.overridden
         )
     )
     return 0

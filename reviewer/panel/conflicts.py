@@ -304,7 +304,8 @@ def decide(
     now: dt.datetime | None = None,
 ) -> ConflictRecord:
     """Pair every flag with its decision; ``ConflictError`` naming each flag left
-    undecided and each decision about a pair that is not flagged."""
+    undecided, each decision about a pair that is not flagged and each override
+    without a reason."""
     by_pair = {(d.candidate_id, d.reviewer): d for d in decisions}
     flagged = {f.pair for f in flags}
     problems = [
@@ -321,6 +322,17 @@ def decide(
         Problem(f"{cid}, {name}", _("decided but not flagged"))
         for cid, name in by_pair
         if (cid, name) not in flagged
+    ]
+    # An override puts a flagged reviewer back on the candidate: the record must say why.
+    problems += [
+        Problem(f"{d.candidate_id}, {d.reviewer}", _("an override needs a reason"))
+        for d in by_pair.values()
+        if not d.confirmed and not d.reason.strip()
+    ]
+    problems += [
+        Problem(f"{d.candidate_id}, {d.reviewer}", _("a reason of 1 to 500 characters is needed"))
+        for d in by_pair.values()
+        if len(d.reason) > MAX_TEXT_CHARS
     ]
     if problems:
         raise ConflictError(_("every flagged pair needs one decision"), problems)

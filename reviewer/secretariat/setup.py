@@ -272,8 +272,9 @@ def plan_packs(
             "\n".join(
                 [
                     _(
-                        "conflicts flagged by rule are not decided yet; decide them with "
-                        "`reviewer session conflicts` first:"
+                        "conflicts flagged by rule are not decided yet; decide them first "
+                        "(Panels › Conflicts… in the secretariat window, or `reviewer session "
+                        "conflicts`):"
                     ),
                     *map(flag_line, undecided),
                 ]

@@ -41,7 +41,7 @@ from reviewer.pack.build import BuildProgress
 from reviewer.pack.candidates import CandidatesError
 from reviewer.people.quorum import quorum_text
 from reviewer.people.session import SESSION_FILE, EnrolOutcome, Session, SessionError
-from reviewer.secretariat import setup
+from reviewer.secretariat import planning, setup
 from reviewer.secretariat.aggregate import AggregateOptions, AggregateResult
 from reviewer.secretariat.intake import (
     DEFAULT_WORKERS,
@@ -58,6 +58,7 @@ from ui.common.errors import show_error
 from ui.common.labels import plain_label
 from ui.common.welcome_page import WelcomePage
 from ui.secretariat.options import OptionsBar
+from ui.secretariat.panel_menu import add_panel_menu
 from ui.secretariat.results import ResultTabs
 from ui.secretariat.setup_dialogs import BuildPackDialog, EnrolmentCheck, NewSessionDialog
 
@@ -239,6 +240,7 @@ class SecretariatWindow(QMainWindow):
             self, setup_menu, _("Import &enrolment requests…"), self.import_enrolment_requests
         )
         self.build_action = add_action(self, setup_menu, _("&Build pack…"), self.build_pack)
+        self.panel_actions = add_panel_menu(self)
         if self._switch_language is not None:
             settings = bar.addMenu(_("&Settings"))
             add_language_menu(self, settings, self.change_language)
@@ -265,6 +267,8 @@ class SecretariatWindow(QMainWindow):
             self.build_button,
         ):
             widget.setEnabled(has_session)
+        for action in self.panel_actions:
+            action.setEnabled(has_session)
         self.export_action.setEnabled(can_export)
         self.export_button.setEnabled(can_export)
 
@@ -680,7 +684,9 @@ class SecretariatWindow(QMainWindow):
         def job(ctx: worker.TaskContext) -> PacksBuilt:
             rows = setup.read_pack_candidates(session, form.candidates, form.materials)
             roster = setup.pack_roster(session)
-            plan = setup.plan_packs(session, rows, roster)
+            # The assignment saved in 专家与分组, as `pack build --assignment` takes it.
+            saved = planning.saved_assignment(session)
+            plan = setup.plan_packs(session, rows, roster, assignment_file=saved)
 
             def progressed(p: BuildProgress) -> None:
                 ctx.progress(p.done, p.total)
