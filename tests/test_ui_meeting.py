@@ -86,6 +86,19 @@ def test_a_round_opened_in_the_dialog_is_the_core_s(window, shown, committee, me
     assert (rnd.candidates, rnd.places, rnd.quorum) == (CANDIDATES, 2, Fraction(3, 5))
     assert str(rnd.folder / "round.json") in messages[-1]
     assert overview(session).find("初评表决").state is RoundState.OPEN
+    # A round folder that cannot be read is listed as damaged, not hidden.
+    broken = session.folder / "meetings" / "broken"
+    broken.mkdir()
+    (broken / "round.json").write_text("{}")
+    try:
+        shown[meeting_views.RoundsDialog] = lambda d: setattr(fill, "rounds", d) or 0
+        window.meeting.show_rounds()
+        table = fill.rounds.table
+        names = [table.item(r, 0).text() for r in range(table.rowCount())]
+        assert names[-1] == "broken" and "已损坏" in table.item(len(names) - 1, 1).text()
+        assert "初评表决" in names
+    finally:
+        shutil.rmtree(broken)
 
 
 def test_attendance_below_quorum_is_held_back(
@@ -97,10 +110,13 @@ def test_attendance_below_quorum_is_held_back(
     request.write_bytes(member.request_token(people["张伟"], rnd))
     garbage = tmp_path / "junk.json"
     garbage.write_text("{}")
+    huge = tmp_path / "huge.json"
+    huge.write_bytes(b" " * (1024 * 1024 + 1))  # read no further than the cap
 
     def fill(dialog: meeting_dialogs.AttendanceDialog) -> int:
-        dialog.add_requests([request, garbage])
+        dialog.add_requests([request, garbage, huge])
         fill.refused = dialog.error.text()
+        fill.requests = dialog.request_list.text()
         dialog.members.item(1).setCheckState(meeting_dialogs.Qt.CheckState.Checked)
         dialog.members.item(2).setCheckState(meeting_dialogs.Qt.CheckState.Checked)
         fill.count = dialog.count.text()
@@ -113,7 +129,8 @@ def test_attendance_below_quorum_is_held_back(
 
     shown[meeting_dialogs.AttendanceDialog] = fill
     window.meeting.attendance(rnd.round_id)
-    assert "junk.json" in fill.refused
+    assert "junk.json" in fill.refused and "huge.json 过大" in fill.refused
+    assert fill.requests == "req.json：张伟"
     assert fill.count == "出席：5 名委员中 3 名；需要 4 名（2/3）。"
     assert not fill.enabled and "1" in fill.reason
     assert messages and "法定人数" in messages[-1] and "3" in messages[-1]
