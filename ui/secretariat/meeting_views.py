@@ -107,7 +107,7 @@ class ResultDialog(QDialog):
 class RoundsDialog(QDialog):
     """The session's rounds, oldest first, with buttons for the selected round's next
     step. ``steps`` maps each button to what it does with a round id; the dialog closes
-    before the step runs, and the menu opens it again after."""
+    before the step runs (its own dialogs come next, not behind this one)."""
 
     def __init__(
         self,
