@@ -214,6 +214,8 @@ def test_a_round_counted_in_the_window_is_the_core_s_tally(
     assert summary == "计入选票 4 张；到会 4 人；须 3 票“同意”方可通过（到会人数的 2/3）。"
     assert str(rnd.folder / "bulletin.json") in window.meeting.result_dialog.bulletin.text()
     assert load_result(rnd).candidates == expected.candidates
+    window.meeting.attendance(rnd.round_id)  # a counted round takes no late arrival
+    assert "没有处于这一步的表决轮次" in messages[-1]
 
     # The next round, from the overview: those who passed, preselected.
     shown[meeting_views.RoundsDialog] = lambda d: (d.table.selectRow(

@@ -75,15 +75,19 @@ class MeetingMenu(QObject):
         worker.run_task(job, finished, failed)
 
     def _round(self, round_id: str | None, states: tuple[RoundState, ...]) -> meeting.Round | None:
-        """The round a step acts on: the one given, or one chosen among those in
-        ``states`` (the only one, without asking)."""
+        """The round a step acts on, among those in ``states``: the one given, else the
+        only one, else the one the secretary chooses."""
         session = self.session
         if session is None:
             return None
         try:
             if round_id is not None:
-                return meeting.load_round(session, round_id)
-            found = [s.round for s in overview.overview(session).rounds if s.state in states]
+                meeting.load_round(session, round_id)  # a missing or damaged one says why
+            found = [
+                s.round
+                for s in overview.overview(session).rounds
+                if s.state in states and round_id in (None, s.round.round_id)
+            ]
         except ReviewerError as exc:
             show_error(self.window, exc, _("Meeting"))
             return None
