@@ -21,7 +21,6 @@ import argparse
 import json
 from pathlib import Path
 
-from reviewer.base.atomic_file import write_atomically
 from reviewer.base.i18n import _
 from reviewer.cli.errors import CommandError
 from reviewer.cli.identity_cmd import add_identity_options, add_passphrase_option, unlock_from_args
@@ -32,8 +31,10 @@ from reviewer.committee.meeting import (
     load_round,
     load_secrets,
     open_round,
+    read_input_file,
     read_round_file,
     record_attendance,
+    write_responses,
 )
 from reviewer.committee.tally import Choice, RoundResult
 from reviewer.crypto.passphrase import obtain_passphrase
@@ -221,10 +222,7 @@ def _round(args: argparse.Namespace) -> tuple[Session, Round]:
 def cmd_open(args: argparse.Namespace) -> int:
     session = open_session(args.session)
     quorum = session.quorum if args.quorum is None else parse_quorum(args.quorum)
-    previous = shortlist = None
-    if args.after:
-        previous = load_round(session, args.after)
-        shortlist = rounds.passed_of(previous, count.load_result(previous))
+    previous, shortlist = rounds.carried_from(session, args.after) if args.after else (None, None)
     rnd = open_round(
         session,
         args.round,
@@ -259,13 +257,9 @@ def cmd_open(args: argparse.Namespace) -> int:
 
 def cmd_attend(args: argparse.Namespace) -> int:
     session, rnd = _round(args)
-    requests = [_read(p) for p in args.requests]
+    requests = [read_input_file(p) for p in args.requests]
     responses = record_attendance(session, rnd, _passphrase(args), requests, args.paper)
-    args.out.mkdir(parents=True, exist_ok=True)
-    for i, data in enumerate(responses.values(), start=1):
-        # Numbered, not named: the responses are the members' own business; each
-        # member's app recognises its answer by the request hash inside.
-        write_atomically(args.out / f"token-{i:03d}.response.json", data)
+    write_responses(args.out, responses)
     print(_("{n} tokens signed; responses in {folder}.").format(n=len(responses), folder=args.out))
     return 0
 
@@ -293,7 +287,7 @@ def _show(result: RoundResult) -> None:
 def cmd_count(args: argparse.Namespace) -> int:
     _session, rnd = _round(args)
     scanned = paper_ballot.scanned_serials(rnd, args.scans) if args.scans else None
-    marks = _read(args.marks) if args.marks else None
+    marks = read_input_file(args.marks) if args.marks else None
     _show(
         count.count_round(
             rnd, _passphrase(args), ballot_dir=args.ballots, marks_csv=marks, scanned=scanned
@@ -305,7 +299,7 @@ def cmd_count(args: argparse.Namespace) -> int:
 def cmd_count_paper(args: argparse.Namespace) -> int:
     _session, rnd = _round(args)
     scanned = paper_ballot.scanned_serials(rnd, args.scans) if args.scans else None
-    _show(count.count_paper(rnd, _passphrase(args), _read(args.marks), scanned))
+    _show(count.count_paper(rnd, _passphrase(args), read_input_file(args.marks), scanned))
     return 0
 
 

@@ -16,7 +16,7 @@ import hashlib
 import json
 import re
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -35,7 +35,8 @@ from reviewer.committee import ballot_token, token_request
 from reviewer.committee.tally import DEFAULT_PASS_FRACTION
 from reviewer.crypto import secret_file
 from reviewer.people import ca
-from reviewer.people.session import Session
+from reviewer.people.quorum import quorum_text
+from reviewer.people.session import RosterEntry, Session
 
 MEETINGS_DIR = "meetings"
 ROUND_FILE = "round.json"
@@ -49,6 +50,9 @@ ATTENDANCE_FORMAT = "reviewer-meeting-attendance"
 ISSUANCE_FORMAT = "reviewer-meeting-issuance"
 VERSION = 1
 MAX_FILE_BYTES = 4 * 1024 * 1024
+# What people hand in (a member's token request, the typed marks of paper ballots).
+MAX_INPUT_BYTES = 1024 * 1024
+RESPONSE_NAME = "token-{n:03d}.response.json"
 MAX_CANDIDATES = 500
 _ROUND_ID = re.compile(r"^[\w-]{1,40}$")
 _CANDIDATE_ID = re.compile(r"^[\w.-]{1,64}$")
@@ -83,7 +87,7 @@ class Round:
         return hashlib.sha256(der).hexdigest()
 
     def quorum_needed(self) -> int:
-        return _ceil(self.quorum * self.members)
+        return quorum_needed(self.quorum, self.members)
 
 
 @dataclass(frozen=True)
@@ -103,6 +107,11 @@ def _ceil(x: Fraction) -> int:
     return -((-x.numerator) // x.denominator)
 
 
+def quorum_needed(quorum: Fraction, members: int) -> int:
+    """How many members must attend: the share rounded up, exactly."""
+    return _ceil(quorum * members)
+
+
 def parse_fraction(text: str) -> Fraction:
     """``2/3``, ``4/5``...: a share in (0, 1], read exactly (never through a float)."""
     match = re.fullmatch(r"\s*(\d{1,3})\s*/\s*(\d{1,3})\s*", text)
@@ -112,10 +121,6 @@ def parse_fraction(text: str) -> Fraction:
             _("'{text}' is not a fraction between 0 and 1 such as 2/3").format(text=text)
         )
     return value
-
-
-def _fraction_text(value: Fraction) -> str:
-    return f"{value.numerator}/{value.denominator}"
 
 
 def _json_bytes(doc: Any) -> bytes:
@@ -203,8 +208,8 @@ def open_round(
         "round": round_id,
         "candidates": list(candidates),
         "places": places,
-        "quorum": _fraction_text(quorum),
-        "pass_fraction": _fraction_text(pass_fraction),
+        "quorum": quorum_text(quorum),
+        "pass_fraction": quorum_text(pass_fraction),
         "members": len(session.active),
         "previous": previous.round_id if previous else None,
         "round_key": key.public_key()
@@ -277,18 +282,23 @@ def parse_round(data: bytes, folder: Path | None = None) -> Round:
     )
 
 
-def read_state_file(path: Path) -> bytes:
+def read_state_file(path: Path, limit: int = MAX_FILE_BYTES) -> bytes:
     """A file of the round folder (or a copy of round.json), read with a size cap."""
     try:
         with path.open("rb") as fh:
-            data = fh.read(MAX_FILE_BYTES + 1)
+            data = fh.read(limit + 1)
     except OSError as exc:
         raise MeetingError(
             _("cannot read {file}: {reason}").format(file=path, reason=exc.strerror)
         ) from None
-    if len(data) > MAX_FILE_BYTES:
+    if len(data) > limit:
         raise MeetingError(_("{file} is too large").format(file=path))
     return data
+
+
+def read_input_file(path: Path) -> bytes:
+    """A file handed in (a token request, the typed marks), read with a smaller cap."""
+    return read_state_file(path, MAX_INPUT_BYTES)
 
 
 def read_round_file(path: Path) -> Round:
@@ -368,6 +378,29 @@ def _write_state(rnd: Round, present: Sequence[Attendee], log: Sequence[dict[str
     )
 
 
+def _requester(
+    session: Session, rnd: Round, data: bytes
+) -> tuple[token_request.TokenRequest, RosterEntry]:
+    try:
+        req = token_request.parse_request(data)
+    except token_request.TokenRequestError as exc:
+        raise MeetingError(str(exc)) from None
+    if req.session_id != session.id or req.round_id != rnd.round_id:
+        raise MeetingError(_("the request is for another session or round"))
+    fp = ca.certificate_fingerprint(req.certificate)
+    entry = next((e for e in session.roster if e.certificate_fingerprint == fp), None)
+    if entry is None:
+        raise MeetingError(_("the certificate is not on this session's roster"))
+    return req, entry
+
+
+def request_member(session: Session, rnd: Round, data: bytes) -> str:
+    """Whose token request this is (the roster name), so a secretary sees who asked
+    before recording; ``record_attendance`` checks the rest (the CA, withdrawal, a
+    second token) and refuses as a whole."""
+    return _requester(session, rnd, data)[1].name
+
+
 def record_attendance(
     session: Session,
     rnd: Round,
@@ -386,25 +419,16 @@ def record_attendance(
     present = list(attendance(rnd))
     log = list(issued(rnd))
     seen = {a.certificate for a in present}
-    by_fp = {e.certificate_fingerprint: e for e in session.roster}
     by_name = {e.name: e for e in session.roster}
     problems: list[Problem] = []
     pending: list[tuple[token_request.TokenRequest, bytes, Attendee]] = []
     for i, data in enumerate(requests):
-        where = _("request {n}").format(n=i + 1)
         try:
-            req = token_request.parse_request(data)
-        except token_request.TokenRequestError as exc:
-            problems.append(Problem(where, str(exc)))
+            req, entry = _requester(session, rnd, data)
+        except MeetingError as exc:
+            problems.append(Problem(_("request {n}").format(n=i + 1), exc.message))
             continue
-        if req.session_id != session.id or req.round_id != rnd.round_id:
-            problems.append(Problem(where, _("the request is for another session or round")))
-            continue
-        fp = ca.certificate_fingerprint(req.certificate)
-        entry = by_fp.get(fp)
-        if entry is None:
-            problems.append(Problem(where, _("the certificate is not on this session's roster")))
-            continue
+        fp = entry.certificate_fingerprint
         where = entry.name
         try:
             ca.check_issued_by(req.certificate, session.ca_certificate)
@@ -421,16 +445,16 @@ def record_attendance(
         pending.append((req, data, Attendee(entry.name, fp)))
     paper: list[Attendee] = []
     for name in paper_members:
-        entry = by_name.get(name)
-        if entry is None:
+        on_paper = by_name.get(name)
+        if on_paper is None:
             problems.append(Problem(name, _("not a member of this session")))
-        elif entry.withdrawn is not None:
+        elif on_paper.withdrawn is not None:
             problems.append(Problem(name, _("this member was withdrawn from the session")))
-        elif entry.certificate_fingerprint in seen:
+        elif on_paper.certificate_fingerprint in seen:
             problems.append(Problem(name, _("this member is already marked present")))
         else:
-            seen.add(entry.certificate_fingerprint)
-            paper.append(Attendee(entry.name, entry.certificate_fingerprint))
+            seen.add(on_paper.certificate_fingerprint)
+            paper.append(Attendee(on_paper.name, on_paper.certificate_fingerprint))
     if problems:
         raise MeetingError(_("attendance was not recorded"), problems)
     total = len(present) + len(pending) + len(paper)
@@ -443,7 +467,7 @@ def record_attendance(
                 present=total,
                 members=rnd.members,
                 needed=rnd.quorum_needed(),
-                quorum=_fraction_text(rnd.quorum),
+                quorum=quorum_text(rnd.quorum),
             )
         )
     responses: dict[str, bytes] = {}
@@ -459,6 +483,19 @@ def record_attendance(
     present.extend(paper)
     _write_state(rnd, present, log)
     return responses
+
+
+def write_responses(out: Path, responses: Mapping[str, bytes]) -> list[Path]:
+    """The signed responses as files for the members, in ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    for i, data in enumerate(responses.values(), start=1):
+        # Numbered, not named: the responses are the members' own business; each
+        # member's app recognises its answer by the request hash inside.
+        path = out / RESPONSE_NAME.format(n=i)
+        write_atomically(path, data)
+        written.append(path)
+    return written
 
 
 def encrypt_ballot(rnd: Round, plain: bytes) -> bytes:

@@ -9,8 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from reviewer.base.i18n import _
-from reviewer.committee.meeting import MeetingError, Round
+from reviewer.committee.count import load_result
+from reviewer.committee.meeting import MeetingError, Round, load_round
 from reviewer.committee.tally import RoundResult
+from reviewer.people.session import Session
 
 
 def passed_of(rnd: Round, result: RoundResult) -> tuple[str, ...]:
@@ -27,3 +29,10 @@ def top_of(ranking: Sequence[str], n: int, among: Sequence[str] | None = None) -
         raise MeetingError(_("a shortlist holds at least one candidate"))
     ranked = [c for c in ranking if among is None or c in among]
     return tuple(ranked[:n])
+
+
+def carried_from(session: Session, round_id: str) -> tuple[Round, tuple[str, ...]]:
+    """The previous round of a later one and the shortlist it carries forward (those
+    who passed it); refused while it is not counted."""
+    previous = load_round(session, round_id)
+    return previous, passed_of(previous, load_result(previous))

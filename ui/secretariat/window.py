@@ -57,6 +57,7 @@ from ui.common.actions import add_action, add_language_menu
 from ui.common.errors import show_error
 from ui.common.labels import plain_label
 from ui.common.welcome_page import WelcomePage
+from ui.secretariat.meeting_menu import MeetingMenu
 from ui.secretariat.options import OptionsBar
 from ui.secretariat.panel_menu import add_panel_menu
 from ui.secretariat.results import ResultTabs
@@ -88,6 +89,7 @@ class SecretariatWindow(QMainWindow):
         self._summary = ""  # what the last import found, for the status bar
         self._previous_sheets: Path | None = None
         self.setAcceptDrops(True)
+        self.meeting = MeetingMenu(self)
 
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
@@ -241,6 +243,7 @@ class SecretariatWindow(QMainWindow):
         )
         self.build_action = add_action(self, setup_menu, _("&Build pack…"), self.build_pack)
         self.panel_actions = add_panel_menu(self)
+        self.meeting.install(bar)
         if self._switch_language is not None:
             settings = bar.addMenu(_("&Settings"))
             add_language_menu(self, settings, self.change_language)
@@ -270,6 +273,7 @@ class SecretariatWindow(QMainWindow):
         for action in self.panel_actions:
             action.setEnabled(has_session)
         self.export_action.setEnabled(can_export)
+        self.meeting.set_enabled(has_session)
         self.export_button.setEnabled(can_export)
 
     def change_language(self, code: str) -> None:
