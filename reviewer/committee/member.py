@@ -79,12 +79,20 @@ def _load(unlocked: UnlockedIdentity, rnd: Round) -> dict[str, Any]:
     return state
 
 
-def request_token(unlocked: UnlockedIdentity, rnd: Round) -> bytes:
-    """A fresh token, blinded; the request to hand in. Refused if this member already
-    asked in this round (a second request would be refused at the secretariat too)."""
+def session_name(unlocked: UnlockedIdentity, rnd: Round) -> str:
+    """The name of the round's session, as this member's enrolment gives it; refused
+    when the member is not enrolled there (a round file of another committee)."""
     enrolment = unlocked.enrolments.get(rnd.session_id)
     if enrolment is None:
         raise MemberBallotError(_("you are not enrolled in the session of this round"))
+    return enrolment.session_name
+
+
+def request_token(unlocked: UnlockedIdentity, rnd: Round) -> bytes:
+    """A fresh token, blinded; the request to hand in. Refused if this member already
+    asked in this round (a second request would be refused at the secretariat too)."""
+    session_name(unlocked, rnd)
+    enrolment = unlocked.enrolments[rnd.session_id]
     if _wallet_path(unlocked, rnd).exists():
         raise MemberBallotError(
             _("you already asked for a token in round {name}").format(name=rnd.round_id)
