@@ -109,6 +109,7 @@ def test_request_accept_cast_and_check_in_the_window(window, meeting, monkeypatc
     bw.cast_button.click()
     assert asked and first in asked[0] and third in asked[0], messages
     assert len(list(box.iterdir())) == 1 and not bw.vote_box.isEnabled()
+    assert bw.marks is None  # the marks leave the screen once cast
 
     result = count_electronic(rnd, DEMO_PASSPHRASE, box)
     marks = {row.candidate: (row.yes, row.no, row.abstain) for row in result.candidates}

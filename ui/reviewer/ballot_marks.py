@@ -52,6 +52,7 @@ class BallotMarks(QWidget):
         self.count.setObjectName("approvalCount")
         grid.addWidget(self.count, len(candidates) + 1, 0, 1, 5)
         grid.setColumnStretch(1, 1)
+        grid.setRowStretch(len(candidates) + 2, 1)  # the rows packed at the top
         self._update()
 
     def set_choice(self, candidate: str, choice: Choice) -> None:

@@ -177,8 +177,12 @@ class BallotWindow(QDialog):
             self.request_status.setText(_("Asked already: accept the response next."))
         if stage in (member.Stage.SIGNED, member.Stage.CAST) and not self.accept_status.text():
             self._show_token()
-        if stage is member.Stage.CAST and not self.cast_status.text():
-            self.cast_status.setText(_("You have cast your ballot in this round."))
+        if stage is member.Stage.CAST:
+            if not self.cast_status.text():
+                self.cast_status.setText(_("You have cast your ballot in this round."))
+            if self.marks is not None:  # a secret ballot's marks do not stay on screen
+                self.paper.takeWidget().deleteLater()
+                self.marks = None
         self._update_cast()
 
     def _show_token(self) -> None:
