@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from reviewer.base.atomic_file import write_atomically
 from reviewer.base.i18n import _
 from reviewer.committee import member
 from reviewer.committee.meeting import Round, read_round_file, read_state_file
@@ -247,7 +248,8 @@ class BallotWindow(QDialog):
 
         def job() -> Path:
             data = member.request_token(me, rnd)
-            out.write_bytes(data)  # public: the member's certificate and a blinded token
+            # Public: the member's certificate and a blinded token, nothing secret.
+            write_atomically(out, data)
             return out
 
         self._run(
