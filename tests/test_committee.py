@@ -396,3 +396,34 @@ def test_hostile_round_request_ballot_and_marks_are_refused_cleanly(committee, r
                 reader(data)
             except ReviewerError as exc:
                 assert exc.message
+
+
+def test_the_member_marks_checks_and_bulletin_check_are_the_core(committee, round_key, tmp_path):
+    _session, people = committee
+    rnd = _open(committee, round_key, places=1)
+    me, other = people[NAMES[0]], people[NAMES[1]]
+    assert member.stage(me, rnd) is member.Stage.NOT_REQUESTED
+    with pytest.raises(member.MemberBallotError) as both:
+        member.choices_from_marks(rnd, ["C01"], ["C01"])
+    assert [p.where for p in both.value.problems] == ["C01"]
+    with pytest.raises(member.MemberBallotError):
+        member.choices_from_marks(rnd, ["C01", "C02"], [])  # over the cap of 1
+    assert member.choices_from_marks(rnd, ["C02"], ["C03"]) == {
+        "C01": ABSTAIN,
+        "C02": YES,
+        "C03": NO,
+    }
+    _attend(committee, rnd, NAMES[:4])
+    assert member.stage(me, rnd) is member.Stage.SIGNED
+    with pytest.raises(member.MemberBallotError):  # the cap holds in cast itself too
+        member.cast(me, rnd, {"C01": YES, "C02": YES, "C03": NO}, tmp_path / "box")
+    member.cast(me, rnd, {"C01": YES, "C02": NO, "C03": ABSTAIN}, tmp_path / "box")
+    assert member.stage(me, rnd) is member.Stage.CAST
+    count_electronic(rnd, PASS, tmp_path / "box")
+    bulletin = (rnd.folder / "bulletin.json").read_bytes()
+    assert member.check_bulletin(me, rnd, bulletin)
+    assert not member.check_bulletin(other, rnd, bulletin)  # had a token, cast nothing
+    foreign = json.loads(bulletin) | {"round": "elsewhere"}
+    for bad in (b"\xff", b"[]", json.dumps(foreign).encode(), b" " * (2 << 20)):
+        with pytest.raises(member.MemberBallotError):
+            member.check_bulletin(me, rnd, bad)

@@ -18,7 +18,6 @@ the committee's secret ballot, round by round. See docs/secretariat-guide.md.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 from reviewer.base.i18n import _
@@ -26,7 +25,6 @@ from reviewer.cli.errors import CommandError
 from reviewer.cli.identity_cmd import add_identity_options, add_passphrase_option, unlock_from_args
 from reviewer.committee import count, member, minutes, paper_ballot, publicity, rounds
 from reviewer.committee.meeting import (
-    MeetingError,
     Round,
     load_round,
     load_secrets,
@@ -36,7 +34,7 @@ from reviewer.committee.meeting import (
     record_attendance,
     write_responses,
 )
-from reviewer.committee.tally import Choice, RoundResult
+from reviewer.committee.tally import RoundResult
 from reviewer.crypto.passphrase import obtain_passphrase
 from reviewer.people.quorum import parse_quorum, quorum_text
 from reviewer.people.session import Session, open_session
@@ -365,14 +363,7 @@ def cmd_accept(args: argparse.Namespace) -> int:
 
 def cmd_cast(args: argparse.Namespace) -> int:
     rnd = _member_round(args)
-    both = set(args.yes) & set(args.no)
-    if both:
-        raise CommandError(_("both 同意 and 不同意 for: {ids}").format(ids=", ".join(sorted(both))))
-    choices = dict.fromkeys(rnd.candidates, Choice.ABSTAIN)
-    for cid in args.yes:
-        choices[cid] = Choice.YES
-    for cid in args.no:
-        choices[cid] = Choice.NO
+    choices = member.choices_from_marks(rnd, args.yes, args.no)
     path = member.cast(unlock_from_args(args), rnd, choices, args.out)
     print(_("Ballot written: {file}").format(file=path))
     return 0
@@ -380,15 +371,7 @@ def cmd_cast(args: argparse.Namespace) -> int:
 
 def cmd_check(args: argparse.Namespace) -> int:
     rnd = _member_round(args)
-    mine = member.my_token_hash(unlock_from_args(args), rnd)
-    try:
-        doc = json.loads(_read(args.bulletin))
-        counted = set(doc["counted"])
-        if (doc["session"], doc["round"]) != (rnd.session_id, rnd.round_id):
-            raise MeetingError(_("the bulletin belongs to another round"))
-    except (ValueError, KeyError, TypeError):
-        raise CommandError(_("{file} is not a bulletin").format(file=args.bulletin)) from None
-    if mine not in counted:
+    if not member.check_bulletin(unlock_from_args(args), rnd, _read(args.bulletin)):
         raise CommandError(_("your ballot is NOT on the bulletin"))
     print(_("Your ballot was counted."))
     return 0

@@ -9,9 +9,10 @@ round: the secretariat issues one per member per round, which is the point.
 from __future__ import annotations
 
 import base64
+import enum
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,26 @@ from pyrage import x25519
 from reviewer.base.atomic_file import write_atomically
 from reviewer.base.errors import Problem, ReviewerError
 from reviewer.base.i18n import _
+from reviewer.base.strict import StrictJsonError, load_json
 from reviewer.committee import ballot, ballot_token, token_request
+from reviewer.committee.count import BULLETIN_FORMAT
 from reviewer.committee.meeting import Round
 from reviewer.committee.tally import Choice
 from reviewer.people.identity import UnlockedIdentity
 
 WALLET_DIR = "ballots"
+# A bulletin lists one 64-character hash per ballot counted: a megabyte is thousands of
+# members, far beyond any committee.
+MAX_BULLETIN_BYTES = 1024 * 1024
+
+
+class Stage(enum.Enum):
+    """How far this member has got in a round, as their own wallet says."""
+
+    NOT_REQUESTED = "not-requested"
+    REQUESTED = "requested"  # the request is handed in; the response not accepted yet
+    SIGNED = "signed"  # the token is signed: ready to cast
+    CAST = "cast"
 
 
 class MemberBallotError(ReviewerError):
@@ -64,12 +79,20 @@ def _load(unlocked: UnlockedIdentity, rnd: Round) -> dict[str, Any]:
     return state
 
 
-def request_token(unlocked: UnlockedIdentity, rnd: Round) -> bytes:
-    """A fresh token, blinded; the request to hand in. Refused if this member already
-    asked in this round (a second request would be refused at the secretariat too)."""
+def session_name(unlocked: UnlockedIdentity, rnd: Round) -> str:
+    """The name of the round's session, as this member's enrolment gives it; refused
+    when the member is not enrolled there (a round file of another committee)."""
     enrolment = unlocked.enrolments.get(rnd.session_id)
     if enrolment is None:
         raise MemberBallotError(_("you are not enrolled in the session of this round"))
+    return enrolment.session_name
+
+
+def request_token(unlocked: UnlockedIdentity, rnd: Round) -> bytes:
+    """A fresh token, blinded; the request to hand in. Refused if this member already
+    asked in this round (a second request would be refused at the secretariat too)."""
+    session_name(unlocked, rnd)
+    enrolment = unlocked.enrolments[rnd.session_id]
     if _wallet_path(unlocked, rnd).exists():
         raise MemberBallotError(
             _("you already asked for a token in round {name}").format(name=rnd.round_id)
@@ -121,6 +144,33 @@ def accept_token(unlocked: UnlockedIdentity, rnd: Round, response: bytes) -> str
     return ballot_token.token_hash(blinded.token)
 
 
+def stage(unlocked: UnlockedIdentity, rnd: Round) -> Stage:
+    if not _wallet_path(unlocked, rnd).exists():
+        return Stage.NOT_REQUESTED
+    state = _load(unlocked, rnd)
+    if state["cast"]:
+        return Stage.CAST
+    return Stage.REQUESTED if state["signature"] is None else Stage.SIGNED
+
+
+def choices_from_marks(rnd: Round, yes: Iterable[str], no: Iterable[str]) -> dict[str, Choice]:
+    """A full ballot from the candidates marked 同意 and 不同意; the rest are 弃权.
+    Refused when one candidate has both marks, is not in the round, or the 同意 are
+    over the round's cap."""
+    yes, no = list(yes), list(no)
+    both = sorted(set(yes) & set(no))
+    if both:
+        raise MemberBallotError(
+            _("the ballot is not filled in correctly"),
+            [Problem(c, _("both 同意 and 不同意")) for c in both],
+        )
+    choices = dict.fromkeys(rnd.candidates, Choice.ABSTAIN)
+    choices.update(dict.fromkeys(yes, Choice.YES))
+    choices.update(dict.fromkeys(no, Choice.NO))
+    check_choices(rnd, choices)
+    return choices
+
+
 def check_choices(rnd: Round, choices: Mapping[str, Choice]) -> None:
     problems = [
         Problem(c, _("not a candidate of this round")) for c in choices if c not in rnd.candidates
@@ -159,3 +209,24 @@ def cast(unlocked: UnlockedIdentity, rnd: Round, choices: Mapping[str, Choice], 
 
 def my_token_hash(unlocked: UnlockedIdentity, rnd: Round) -> str:
     return ballot_token.token_hash(base64.b64decode(_load(unlocked, rnd)["token"]))
+
+
+def check_bulletin(unlocked: UnlockedIdentity, rnd: Round, data: bytes) -> bool:
+    """Whether this member's token is among those the round's bulletin lists as counted.
+    A file that is no bulletin, or the bulletin of another round, is refused."""
+    mine = my_token_hash(unlocked, rnd)
+    bad = MemberBallotError(_("this is not a bulletin of a meeting"))
+    try:
+        doc = load_json(data, MAX_BULLETIN_BYTES)
+    except StrictJsonError as exc:
+        raise MemberBallotError(
+            _("this is not a bulletin of a meeting"), [Problem("", str(exc))]
+        ) from None
+    if not isinstance(doc, dict) or doc.get("format") != BULLETIN_FORMAT:
+        raise bad
+    counted = doc.get("counted")
+    if not isinstance(counted, list) or not all(isinstance(h, str) for h in counted):
+        raise bad
+    if (doc.get("session"), doc.get("round")) != (rnd.session_id, rnd.round_id):
+        raise MemberBallotError(_("the bulletin belongs to another round"))
+    return mine in counted

@@ -23,6 +23,8 @@ API:
     ws.viewing(pack_id, cid) -> (ViewingRecord, ...)      # every audio/video material
     ws.candidate_viewing(pack_id, cid) -> CandidateViewing  # the works, the minimum
     ws.sheet_signer(session_id) -> SheetSigner   # for sheet_export
+    ws.ballot_identity() -> UnlockedIdentity     # for the secret ballot (committee.member)
+    ws.candidate_names(session_id) -> {id: name} # from the packs open, for a ballot
 """
 
 from __future__ import annotations
@@ -212,6 +214,24 @@ class Workstation:
         if self._unlocked is None:
             raise WorkstationError(_("unlock with your passphrase first"))
         return self._unlocked
+
+    def ballot_identity(self) -> UnlockedIdentity:
+        """The unlocked identity, for the member's side of a secret ballot: its token
+        wallet is sealed to this identity and its requests are signed with its key."""
+        with self._lock:
+            return self._me()
+
+    def candidate_names(self, session_id: str) -> dict[str, str]:
+        """The names of the candidates in the packs open for this session: a round file
+        lists only their ids."""
+        with self._lock:
+            self._me()
+            return {
+                c.id: c.name
+                for opened in self._packs.values()
+                if opened.manifest.session_id == session_id
+                for c in opened.manifest.candidates
+            }
 
     def sheet_signer(self, session_id: str) -> SheetSigner:
         """The reviewer's signer for one session's sheets (key converted once per unlock)."""

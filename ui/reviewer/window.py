@@ -49,6 +49,7 @@ from ui.common.actions import add_action, add_language_menu
 from ui.common.errors import error_text, is_refusal, show_error
 from ui.common.first_paint import after_first_paint
 from ui.common.welcome_page import WelcomePage
+from ui.reviewer.ballot_menu import close_ballot_window, install_ballot_menu
 from ui.reviewer.idle_lock import DEFAULT_IDLE_MINUTES, IdleLock
 from ui.reviewer.lock_screen import LockScreen
 
@@ -325,6 +326,8 @@ class ReviewWindow(QMainWindow):
         self.large_viewer_action.toggled.connect(self._set_large_viewer)
         view.addAction(self.large_viewer_action)
 
+        install_ballot_menu(self, bar, lambda: self.station if self.unlocked else None)
+
         settings = bar.addMenu(_("&Settings"))
         add_language_menu(self, settings, self.change_language)
         add_action(self, settings, _("Lock after &idle time…"), self.choose_idle_time)
@@ -474,6 +477,7 @@ class ReviewWindow(QMainWindow):
 
         self._keep_screen()
         self._tear_down()
+        close_ballot_window(self)
         self.status.setText("")
         self._warning_shown = False
         self.lock_screen.set_reason(reason)
@@ -856,6 +860,7 @@ class ReviewWindow(QMainWindow):
             return
         self._closed = True
         self._tear_down()
+        close_ballot_window(self)
         if self.station is not None:
             from reviewer.station.workstation import WorkstationError  # loaded with it
 
