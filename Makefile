@@ -58,8 +58,8 @@ demo: $(STAMP) catalog
 	$(BIN)/reviewer-app --home "$$d/reviewers/1" --pack "$$d/pack.rvpack"
 
 screenshots: $(STAMP) catalog
-	xvfb-run -a -s "-screen 0 1366x768x24" env QT_QPA_PLATFORM=xcb $(BIN)/python scripts/screenshots.py zh
-	xvfb-run -a -s "-screen 0 1366x768x24" env QT_QPA_PLATFORM=xcb $(BIN)/python scripts/screenshots.py en
+	xvfb-run -a -s "-screen 0 1366x768x24" env QT_QPA_PLATFORM=xcb $(BIN)/python -m scripts.screenshots zh
+	xvfb-run -a -s "-screen 0 1366x768x24" env QT_QPA_PLATFORM=xcb $(BIN)/python -m scripts.screenshots en
 
 bench: $(STAMP)
 	for b in benchmarks/bench_*.py; do $(BIN)/python -m benchmarks.$$(basename $$b .py) || exit 1; done

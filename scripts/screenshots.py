@@ -211,6 +211,9 @@ def reviewer_states(app: QApplication, shots: Shots, tmp: Path) -> None:
     window.export_everything()
     wait_until(lambda: "exported" in shots.taken, timeout_ms=120_000)
 
+    from scripts import shots_ballot
+
+    shots_ballot.take(window, shots, tmp)
     window.idle.set_timeout_ms(8_000)
     wait_until(lambda: window._warning_shown, timeout_ms=20_000)
     shots.window(window, "lock-warning")
@@ -251,6 +254,10 @@ def secretariat_states(app: QApplication, shots: Shots, tmp: Path) -> None:
         window.results.show_candidate(result.candidates[0].candidate_id)
         shots.window(window, "secretariat-detail")
     setup_states(window, shots, tmp)
+    from scripts import shots_meeting, shots_planning
+
+    shots_planning.take(window, shots, tmp)
+    shots_meeting.take(window, shots, tmp)
     window.close()
 
 
@@ -281,6 +288,14 @@ def setup_states(window, shots: Shots, tmp: Path) -> None:
     check.close()
 
 
+def all_states() -> list[tuple[str, str]]:
+    """Ours, then the committee's pictures taken by the shots_* scripts (imported here:
+    they import Shots from this module)."""
+    from scripts import shots_ballot, shots_meeting, shots_planning
+
+    return STATES + shots_ballot.STATES + shots_planning.STATES + shots_meeting.STATES
+
+
 def write_index() -> None:
     lines = [
         "# Screenshots · 界面截图",
@@ -291,7 +306,7 @@ def write_index() -> None:
         "| state | 中文 | English |",
         "|---|---|---|",
     ]
-    for state, what in STATES:
+    for state, what in all_states():
         zh, en = OUT / f"{state}-zh.png", OUT / f"{state}-en.png"
         if zh.exists() or en.exists():
             lines.append(f"| {what} | ![{state}]({zh.name}) | ![{state}]({en.name}) |")
@@ -315,7 +330,7 @@ def main() -> int:
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     write_index()
-    missing = [s for s, _what in STATES if s not in shots.taken]
+    missing = [s for s, _what in all_states() if s not in shots.taken]
     if missing:
         print("not taken: " + ", ".join(missing))
     return 0

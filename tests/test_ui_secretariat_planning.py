@@ -14,6 +14,7 @@ from reviewer.pack.reader import open_pack
 from reviewer.panel import draw as drawing
 from reviewer.people.identity import load_identity
 from reviewer.people.session import open_session
+from reviewer.rubric.file import category_label
 from reviewer.secretariat import planning
 from ui.secretariat import assignment_dialog, conflicts_dialog, draw_dialog, setup_dialogs
 from ui.secretariat.window import SecretariatWindow
@@ -62,7 +63,7 @@ def test_the_draw_in_the_window_is_the_core_draw_for_the_seed(
         dialog.pool.edit.setText(str(pool))
         for i in range(dialog.categories.count()):
             item = dialog.categories.item(i)
-            keep = item.text() == category
+            keep = item.data(Qt.ItemDataRole.UserRole) == category
             item.setCheckState(Qt.CheckState.Checked if keep else Qt.CheckState.Unchecked)
         dialog.per_category.setValue(3)
         dialog.new_seed.click()
@@ -75,7 +76,7 @@ def test_the_draw_in_the_window_is_the_core_draw_for_the_seed(
     expected = drawing.draw(experts, sha, "2026-04-01 公告", 3, [category]).categories[0].drawn
     assert dialog.drawn is not None and dialog.drawn.draw.categories[0].drawn == expected
     text = dialog.result_text.toPlainText()
-    assert f"{category}: {'、'.join(expected)}" in text
+    assert f"{category_label(category)} ({category}): {'、'.join(expected)}" in text
     assert str(dialog.drawn.record) in text and dialog.drawn.record.parent.name == "draws"
     assert "--seed '2026-04-01 公告'" in text and not messages
 

@@ -29,7 +29,7 @@ from reviewer.committee.pdf_layout import TEXT_WIDTH, Layout
 from reviewer.committee.signed_pdf import secretariat_signer, sign_document
 from reviewer.committee.tally import RoundResult
 from reviewer.people.session import Session
-from reviewer.rubric.file import find_rubric
+from reviewer.rubric.file import category_label
 from reviewer.secretariat.candidates import ListedCandidate
 from reviewer.sheet.render import BEIJING
 from reviewer.sheet.sign import common_name
@@ -53,11 +53,6 @@ def check_opinion(text: str) -> str:
             _("the committee's opinion is longer than {n} characters").format(n=MAX_OPINION_CHARS)
         )
     return cleaned
-
-
-def category_label(rubric_id: str) -> str:
-    rubric = find_rubric(rubric_id)
-    return rubric.category.get() if rubric else rubric_id
 
 
 def _fraction(value: Fraction) -> str:

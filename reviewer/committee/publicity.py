@@ -30,11 +30,11 @@ from reviewer.base.errors import Problem, ReviewerError
 from reviewer.base.i18n import _
 from reviewer.committee import count
 from reviewer.committee.meeting import Round
-from reviewer.committee.minutes import category_label
 from reviewer.committee.pdf_layout import TEXT_WIDTH, Layout
 from reviewer.committee.signed_pdf import secretariat_signer, sign_document
 from reviewer.committee.tally import RoundResult
 from reviewer.people.session import Session
+from reviewer.rubric.file import category_label
 from reviewer.secretariat.candidates import ListedCandidate
 from reviewer.secretariat.report import csv_bytes, table_xlsx_bytes
 from reviewer.secretariat.tables import Table

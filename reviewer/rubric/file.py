@@ -563,3 +563,9 @@ def _rubrics_in(folder: Path) -> tuple[Rubric, ...]:
 
 def find_rubric(rubric_id: str) -> Rubric | None:
     return next((r for r in bundled_rubrics() if r.id == rubric_id), None)
+
+
+def category_label(rubric_id: str) -> str:
+    """The category's name in the current language (the id of a rubric not bundled)."""
+    rubric = find_rubric(rubric_id)
+    return rubric.category.get() if rubric else rubric_id

@@ -32,6 +32,7 @@ from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
 from reviewer.panel.candidates import PanelCandidate
 from reviewer.people.session import Session
+from reviewer.rubric.file import category_label
 from reviewer.secretariat import planning
 from ui.common.errors import show_error
 from ui.common.labels import plain_label
@@ -50,6 +51,8 @@ class AssignmentDialog(QDialog):
         self.session = session
         self.reviewers = [e.name for e in session.active]
         self.categories = planning.session_categories(session)
+        # Shown by the plan's name in the current language; the ids stay in the files.
+        self.category_names = {r.id: category_label(r.id) for r in session.rubrics}
         self.candidates: list[PanelCandidate] = []
         self.excluded: frozenset[tuple[str, str]] = frozenset()
         self.saved: Path | None = None
@@ -69,7 +72,7 @@ class AssignmentDialog(QDialog):
         self.groups = QTableWidget(len(self.reviewers), len(self.categories))
         self.groups.setObjectName("groups")
         self.groups.setVerticalHeaderLabels(self.reviewers)
-        self.groups.setHorizontalHeaderLabels(self.categories)
+        self.groups.setHorizontalHeaderLabels([self.category_names[c] for c in self.categories])
         self.groups.setMaximumHeight(150)
         for r in range(len(self.reviewers)):
             for c in range(len(self.categories)):
@@ -153,7 +156,12 @@ class AssignmentDialog(QDialog):
         self.candidates, self.excluded = candidates, excluded
         self.grid.blockSignals(True)
         self.grid.setRowCount(len(candidates))
-        self.grid.setVerticalHeaderLabels([f"{c.id} {c.name} ({c.category})" for c in candidates])
+        self.grid.setVerticalHeaderLabels(
+            [
+                f"{c.id} {c.name} ({self.category_names.get(c.category, c.category)})"
+                for c in candidates
+            ]
+        )
         for row, c in enumerate(candidates):
             for col, name in enumerate(self.reviewers):
                 item = QTableWidgetItem()

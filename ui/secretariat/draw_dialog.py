@@ -27,6 +27,7 @@ from reviewer.base.errors import ReviewerError
 from reviewer.base.i18n import _
 from reviewer.panel.draw import new_seed
 from reviewer.people.session import Session
+from reviewer.rubric.file import category_label
 from reviewer.secretariat import planning
 from reviewer.secretariat.planning import DrawDone
 from ui.common.errors import show_error
@@ -45,8 +46,12 @@ class DrawDialog(QDialog):
         self.categories = QListWidget()
         self.categories.setObjectName("categories")
         self.categories.setMaximumHeight(110)
+        # The plan's name in the current language; the id, which the pool file and the
+        # re-run command use, beside it.
+        self.names = {r.id: f"{category_label(r.id)} ({r.id})" for r in session.rubrics}
         for category in planning.session_categories(session):
-            item = QListWidgetItem(category)
+            item = QListWidgetItem(self.names[category])
+            item.setData(Qt.ItemDataRole.UserRole, category)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked)
             self.categories.addItem(item)
@@ -93,7 +98,8 @@ class DrawDialog(QDialog):
 
     def chosen_categories(self) -> list[str]:
         items = (self.categories.item(i) for i in range(self.categories.count()))
-        return [i.text() for i in items if i.checkState() == Qt.CheckState.Checked]
+        checked = (i for i in items if i.checkState() == Qt.CheckState.Checked)
+        return [i.data(Qt.ItemDataRole.UserRole) for i in checked]
 
     def draw(self) -> None:
         pool = self.pool.path()
@@ -119,7 +125,10 @@ class DrawDialog(QDialog):
             _("Seed: {seed} (publish it: anyone can re-run the draw)").format(seed=draw.seed),
             _("Pool: {file}, SHA-256 {sha}").format(file=pool, sha=draw.pool_sha256),
             "",
-            *(f"{c.category}: {'、'.join(c.drawn)}" for c in draw.categories),
+            *(
+                f"{self.names.get(c.category, c.category)}: {'、'.join(c.drawn)}"
+                for c in draw.categories
+            ),
             "",
             _("Recorded in {file}").format(file=self.drawn.record),
             _("To re-run the draw: {command}").format(command=self.drawn.rerun),
