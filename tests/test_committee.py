@@ -21,6 +21,7 @@ from reviewer.committee.ballot import BallotError
 from reviewer.committee.count import count_electronic, count_paper, count_round
 from reviewer.committee.meeting import (
     MeetingError,
+    attendance,
     load_secrets,
     open_round,
     parse_fraction,
@@ -274,6 +275,10 @@ def test_paper_ballots_refuse_forged_and_duplicate_serials(committee, round_key,
     ]
     # ⅔ of 4 present is 3: nobody passes with 2.
     assert result.passed == ()
+    # A member arriving once the round is counted is not let in (nor given a ballot).
+    with pytest.raises(MeetingError, match="counted|已计票"):
+        record_attendance(session, rnd, PASS, paper_members=[NAMES[4]])
+    assert NAMES[4] not in {a.name for a in attendance(rnd)}
 
 
 def test_the_meeting_through_the_command_line(committee, tmp_path, capsys, monkeypatch):

@@ -14,6 +14,7 @@ from reviewer.base.strict import StrictJsonError, load_json
 from reviewer.committee import ballot, paper_ballot
 from reviewer.committee.meeting import (
     MAX_FILE_BYTES,
+    RESULT_FILE,
     MeetingError,
     Round,
     attendance,
@@ -23,7 +24,6 @@ from reviewer.committee.meeting import (
 )
 from reviewer.committee.tally import CandidateTally, CastBallot, RoundResult, tally
 
-RESULT_FILE = "result.json"
 BULLETIN_FILE = "bulletin.json"
 BULLETIN_FORMAT = "reviewer-meeting-bulletin"
 

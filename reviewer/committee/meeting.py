@@ -50,6 +50,8 @@ ATTENDANCE_FORMAT = "reviewer-meeting-attendance"
 ISSUANCE_FORMAT = "reviewer-meeting-issuance"
 VERSION = 1
 MAX_FILE_BYTES = 4 * 1024 * 1024
+# Written by ``count``; here because a counted round takes no more attendance.
+RESULT_FILE = "result.json"
 # What people hand in (a member's token request, the typed marks of paper ballots).
 MAX_INPUT_BYTES = 1024 * 1024
 RESPONSE_NAME = "token-{n:03d}.response.json"
@@ -413,8 +415,14 @@ def record_attendance(
     own session certificate); ``paper_members`` are present members who vote on paper.
 
     Refused as a whole (nothing written) if any request is bad, a member is unknown,
-    withdrawn or already present, or the members present would still be below quorum."""
+    withdrawn or already present, or the members present would still be below quorum,
+    and once the round is counted: a token issued then would be a ballot the count never
+    saw, and the attendance the minutes list would no longer be the one counted against."""
     assert rnd.folder is not None
+    if (rnd.folder / RESULT_FILE).exists():
+        raise MeetingError(
+            _("round {name} is already counted: its attendance is closed").format(name=rnd.round_id)
+        )
     secrets_ = load_secrets(rnd, passphrase)
     present = list(attendance(rnd))
     log = list(issued(rnd))
