@@ -12,7 +12,6 @@ import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -278,7 +277,7 @@ class VerifyDialog(QDialog):
         self.note.setObjectName("note")
         self.problems = QListWidget()
         self.problems.setObjectName("problems")
-        self.problems.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.problems.setWordWrap(True)  # a reason cut off would hide what changed
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         self.verify_button = self.buttons.addButton(
             _("Verify"), QDialogButtonBox.ButtonRole.ActionRole
