@@ -13,7 +13,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from reviewer.archive.build import build_archive
+from reviewer.archive.build import ArchiveCancelled, build_archive
 from reviewer.archive.manifest import MANIFEST_FILE, SIGNATURE_FILE, ArchiveError
 from reviewer.archive.verify import verify_archive
 from reviewer.cli import main
@@ -228,3 +228,16 @@ def test_build_refuses_to_overwrite_archive_into_itself_or_follow_links(world, t
         build_archive(session, PASS, tmp_path / "b", sheets=[linked])
     assert "sheet.pdf" in refused.value.problems[0].where
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+
+
+@pytest.mark.parametrize("name", ["cancelled", "cancelled.zip"])
+def test_a_cancelled_build_leaves_nothing_behind(world, tmp_path, name):
+    asked = []
+
+    def cancelled() -> bool:
+        asked.append(1)
+        return len(asked) > 2  # after two files were copied
+
+    with pytest.raises(ArchiveCancelled):
+        _build(world, tmp_path / name, cancelled=cancelled)
+    assert len(asked) == 3 and list(tmp_path.iterdir()) == []

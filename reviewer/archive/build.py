@@ -3,7 +3,8 @@ the bytes that were written, even if a source changes meanwhile), the manifest s
 by the secretariat (detached CMS, ``crypto.cms``), all into a folder or a ZIP.
 
 The archive appears complete or not at all: a folder is built under a hidden name
-beside ``out`` and renamed, a ZIP written to a hidden file and renamed. Both are
+beside ``out`` and renamed, a ZIP written to a hidden file and renamed; a build that
+fails or is cancelled (``cancelled()`` is asked before each file) removes it. Both are
 owner-only (0700 / 0600): they hold the sheets, whose scores are confidential.
 """
 
@@ -37,6 +38,10 @@ from reviewer.people.session import Session
 
 _BIG = 1 << 30  # members over this get ZIP64 headers from the start
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+
+
+class ArchiveCancelled(ArchiveError):
+    """The secretary cancelled the build; nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -128,6 +133,7 @@ def build_archive(
     logs: Sequence[Path] = (),
     packs: Sequence[Path] = (),
     progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> BuiltArchive:
     """Archive the session folder and the given folders or files into ``out`` (a ZIP
     when its name ends in ``.zip``, else a folder), with the signed manifest; the
@@ -152,6 +158,10 @@ def build_archive(
     try:
         entries = []
         for i, item in enumerate(items, start=1):
+            if cancelled is not None and cancelled():
+                raise ArchiveCancelled(
+                    _("Building the archive was cancelled; nothing was written.")
+                )
             try:
                 entries.append(writer.add(item))
             except OSError as exc:

@@ -38,7 +38,7 @@ from reviewer.committee.tally import RoundResult
 from reviewer.crypto.passphrase import obtain_passphrase
 from reviewer.people.quorum import parse_quorum, quorum_text
 from reviewer.people.session import Session, open_session
-from reviewer.secretariat.candidates import ListedCandidate, read_candidate_list
+from reviewer.secretariat.candidates import listed_by_id
 
 MAX_INPUT_BYTES = 1024 * 1024
 
@@ -301,20 +301,11 @@ def cmd_count_paper(args: argparse.Namespace) -> int:
     return 0
 
 
-def _listed(session: Session, path: Path) -> dict[str, ListedCandidate]:
-    listed = read_candidate_list(path, [r.id for r in session.rubrics])
-    return {c.candidate_id: c for c in listed}
-
-
 def cmd_minutes(args: argparse.Namespace) -> int:
     session, rnd = _round(args)
-    try:
-        opinion = _read(args.opinion).decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CommandError(_("{file} is not UTF-8 text").format(file=args.opinion)) from None
-    minutes.check_opinion(opinion)
+    opinion = minutes.read_opinion(args.opinion)
     count.load_result(rnd)  # an uncounted round is refused before the passphrase is asked
-    listed = _listed(session, args.candidates) if args.candidates else None
+    listed = listed_by_id(session, args.candidates) if args.candidates else None
     path = minutes.write_minutes(
         session, rnd, opinion, _passphrase(args), listed=listed, out=args.out
     )
@@ -326,7 +317,7 @@ def cmd_publicity(args: argparse.Namespace) -> int:
     session, rnd = _round(args)
     start = publicity.parse_date(args.start)
     when = publicity.period(start, publicity.parse_date(args.end) if args.end else None)
-    listed = _listed(session, args.candidates)
+    listed = listed_by_id(session, args.candidates)
     publicity.entries(count.load_result(rnd), listed)  # refused before the passphrase
     files = publicity.write_publicity(session, rnd, listed, when, _passphrase(args), args.out)
     print(

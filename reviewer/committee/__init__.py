@@ -8,6 +8,7 @@ __all__ = [
     "meeting",
     "member",
     "minutes",
+    "overview",
     "paper_ballot",
     "publicity",
     "rounds",

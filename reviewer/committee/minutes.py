@@ -36,6 +36,9 @@ from reviewer.sheet.sign import common_name
 
 MINUTES_FILE = "minutes.pdf"
 MAX_OPINION_CHARS = 10_000
+# Four bytes a character at most, and a byte-order mark: a longer file cannot hold an
+# opinion the check accepts, so it is refused unread.
+MAX_OPINION_BYTES = 4 * MAX_OPINION_CHARS + 3
 _PASSED = colors.Color(0.86, 0.94, 0.86)
 
 
@@ -53,6 +56,27 @@ def check_opinion(text: str) -> str:
             _("the committee's opinion is longer than {n} characters").format(n=MAX_OPINION_CHARS)
         )
     return cleaned
+
+
+def read_opinion(path: Path) -> str:
+    """The committee's opinion from a UTF-8 text file (a byte-order mark allowed),
+    checked as ``check_opinion`` checks a typed one."""
+    try:
+        with Path(path).open("rb") as fh:
+            data = fh.read(MAX_OPINION_BYTES + 1)
+    except OSError as exc:
+        raise MinutesError(
+            _("cannot read {file}: {reason}").format(file=path, reason=exc.strerror)
+        ) from None
+    if len(data) > MAX_OPINION_BYTES:
+        raise MinutesError(
+            _("the committee's opinion is longer than {n} characters").format(n=MAX_OPINION_CHARS)
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise MinutesError(_("{file} is not UTF-8 text").format(file=path)) from None
+    return check_opinion(text)
 
 
 def _fraction(value: Fraction) -> str:

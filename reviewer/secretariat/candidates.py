@@ -191,3 +191,10 @@ def _flag(
             cell_problem(line, header, _("{value!r}: write 是 or 否").format(value=value))
         )
     return value in _YES
+
+
+def listed_by_id(session: Session, path: Path) -> dict[str, ListedCandidate]:
+    """The session's candidate list by candidate id, as the minutes and the 公示 list
+    look candidates up."""
+    listed = read_candidate_list(path, [r.id for r in session.rubrics])
+    return {c.candidate_id: c for c in listed}

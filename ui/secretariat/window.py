@@ -59,6 +59,7 @@ from ui.common.labels import plain_label
 from ui.common.welcome_page import WelcomePage
 from ui.secretariat.meeting_menu import MeetingMenu
 from ui.secretariat.options import OptionsBar
+from ui.secretariat.outcome_menu import OutcomeMenu
 from ui.secretariat.panel_menu import add_panel_menu
 from ui.secretariat.results import ResultTabs
 from ui.secretariat.setup_dialogs import BuildPackDialog, EnrolmentCheck, NewSessionDialog
@@ -82,6 +83,7 @@ class SecretariatWindow(QMainWindow):
         self.candidate_list: CandidateList | None = None
         self.last_export: WrittenReports | None = None
         self.last_build: PacksBuilt | None = None
+        self.outcome = OutcomeMenu(self)  # 决定与归档
         self._task: worker.TaskHandle | None = None
         self._cancel = threading.Event()
         self._busy_now = False
@@ -244,6 +246,7 @@ class SecretariatWindow(QMainWindow):
         self.build_action = add_action(self, setup_menu, _("&Build pack…"), self.build_pack)
         self.panel_actions = add_panel_menu(self)
         self.meeting.install(bar)
+        self.outcome.install(bar)
         if self._switch_language is not None:
             settings = bar.addMenu(_("&Settings"))
             add_language_menu(self, settings, self.change_language)
@@ -255,6 +258,7 @@ class SecretariatWindow(QMainWindow):
         has_session = self.session is not None and not self._busy_now
         can_export = has_session and self.result is not None
         self.open_action.setEnabled(not self._busy_now)
+        self.outcome.set_enabled(self.session is not None, idle=not self._busy_now)
         for widget in (self.new_session_action, self.new_session_button, self.welcome_new_button):
             widget.setEnabled(not self._busy_now)
         for widget in (
