@@ -313,6 +313,28 @@ def write_index() -> None:
     (OUT / "README.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def run_alone(take: Callable[..., None], prefix: str) -> int:
+    """A shots_* script run by itself: the secretariat window on a practice session of its
+    own, with its candidate list, handed to the script's ``take``."""
+    lang = sys.argv[1] if len(sys.argv) > 1 else "zh"
+    OUT.mkdir(parents=True, exist_ok=True)
+    app = QApplication(sys.argv[:1])
+    shots = Shots(app, lang)
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        demo = build_demo(tmp / "demo", reviewers=3, candidates=6)
+        window = create_secretariat_window(app, demo.session, lang)
+        window.resize(1366, 768)
+        window.show()
+        window.set_candidate_list(demo.folder / "candidates.csv")
+        wait_until(lambda: not window.busy)
+        take(window, shots, tmp)
+        window.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return 0
+
+
 def main() -> int:
     lang = sys.argv[1] if len(sys.argv) > 1 else "zh"
     OUT.mkdir(parents=True, exist_ok=True)

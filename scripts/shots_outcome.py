@@ -90,32 +90,9 @@ def take(window, shots: Shots, tmp: Path) -> None:
 
 
 def main() -> int:  # alone: a practice session of its own, the pictures in docs/screenshots
-    import shutil
-    import tempfile
+    from scripts.screenshots import run_alone
 
-    from PySide6.QtWidgets import QApplication
-
-    from reviewer.demo.practice import build_demo
-    from scripts.screenshots import OUT
-    from ui.app import create_secretariat_window
-
-    lang = sys.argv[1] if len(sys.argv) > 1 else "zh"
-    OUT.mkdir(parents=True, exist_ok=True)
-    app = QApplication(sys.argv[:1])
-    shots = Shots(app, lang)
-    tmp = Path(tempfile.mkdtemp(prefix="screens-outcome-"))
-    try:
-        demo = build_demo(tmp / "demo", reviewers=3, candidates=6)
-        window = create_secretariat_window(app, demo.session, lang)
-        window.resize(1366, 768)
-        window.show()
-        window.set_candidate_list(demo.folder / "candidates.csv")
-        wait_until(lambda: not window.busy)
-        take(window, shots, tmp)
-        window.close()
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return 0
+    return run_alone(take, "screens-outcome-")
 
 
 if __name__ == "__main__":
